@@ -1,0 +1,47 @@
+"""One place for colours and plot styling, so every chart and the formula page agree.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies).
+"""
+
+from __future__ import annotations
+
+# One colour per optimizer (keys are the "racer" names the pages use).
+OPT_COLORS: dict[str, str] = {
+    "sgd": "#555555",  # grey: the baseline
+    "momentum": "#56B4E9",  # sky blue
+    "nesterov": "#0072B2",  # blue
+    "adagrad": "#D55E00",  # vermillion: the star of the show
+    "adagrad_full": "#CC79A7",  # reddish purple
+    "rmsprop": "#009E73",  # bluish green
+    "adam": "#E69F00",  # orange
+    "adamw": "#B8A000",  # dark yellow (Okabe-Ito yellow is too pale on white)
+    "adadelta": "#000000",  # black
+}
+
+# One colour per term of the update rule, used in the formula and in the charts of its terms.
+TERM_COLORS: dict[str, str] = {
+    "theta": "#000000",  # parameter
+    "g": "#0072B2",  # gradient
+    "G": "#D55E00",  # accumulated squared gradients
+    "eff_lr": "#009E73",  # effective learning rate lr / (sqrt(G) + eps)
+    "lr": "#E69F00",  # global learning rate
+    "eps": "#CC79A7",  # epsilon
+    "update": "#56B4E9",  # the step actually taken
+}
+
+# Feature frequency groups on the sparse-features page.
+FREQ_COLORS: dict[str, str] = {"rare": "#D55E00", "frequent": "#0072B2"}
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # local fonts only
+
+BASE_LAYOUT: dict = {
+    "template": "plotly_white",
+    "font": {"family": FONT, "size": 13},
+    "margin": {"l": 50, "r": 20, "t": 40, "b": 45},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+}
+
+
+def color(key: str) -> str:
+    """The colour of an optimizer or term; grey for anything unknown."""
+    return OPT_COLORS.get(key) or TERM_COLORS.get(key) or "#777777"

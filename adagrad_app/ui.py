@@ -1,0 +1,73 @@
+"""The thin streamlit layer every page uses: settings seeded from the URL and written back.
+
+Usage in a page::
+
+    S = ui.Settings(SCHEMA)              # seeds st.session_state from the URL, once per key
+    if not S.locked:
+        st.slider("Steps", 10, 500, key="steps")   # the key is the URL name; no value=
+    v = S.sync()                         # current values; the URL now reproduces this view
+    S.share_box()                        # a copyable link (and its locked twin)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from .params import Param, encode, parse
+
+
+class Settings:
+    def __init__(self, schema: Sequence[Param], page: str):
+        self.schema = list(schema)
+        self.page = page
+        self.locked = st.query_params.get("lock") == "1"
+        missing = [p for p in self.schema if p.key not in st.session_state]
+        notes_key = f"_notes_{page}"
+        if missing:
+            query = {k: st.query_params.get_all(k) for k in st.query_params}
+            values, notes = parse(self.schema, query)
+            for p in missing:
+                st.session_state[p.key] = values[p.key]
+            st.session_state[notes_key] = notes
+        self.notes: list[str] = st.session_state.get(notes_key, [])
+
+    def values(self) -> dict:
+        return {p.key: st.session_state[p.key] for p in self.schema}
+
+    def sync(self) -> dict:
+        """The current values, after writing them to the URL (non-defaults only)."""
+        values = self.values()
+        query = encode(self.schema, values)
+        if self.locked:
+            query["lock"] = "1"
+        if st.query_params.to_dict() != query:
+            st.query_params.from_dict(query)
+        return values
+
+    def set(self, **changes) -> None:
+        """Change settings from code (e.g. a click on a chart), before widgets are drawn."""
+        for key, value in changes.items():
+            st.session_state[key] = value
+
+    def show_notes(self) -> None:
+        if self.notes:
+            st.warning(
+                "Some settings in the link were adjusted:\n\n"
+                + "\n".join(f"- {n}" for n in self.notes),
+                icon="⚠️",
+            )
+
+    def share_box(self) -> None:
+        """A link that reproduces this view, and the same link locked for students."""
+        if self.locked:
+            return
+        query = encode(self.schema, self.values())
+        base = st.context.url or ""
+        with st.expander("🔗 Share this view", expanded=False):
+            st.caption("Copy with the icon at the right of each box.")
+            st.code(f"{base}?{urlencode(query)}".rstrip("?"), language=None)
+            st.caption("Locked for students (charts and text, no controls):")
+            st.code(f"{base}?{urlencode({**query, 'lock': '1'})}", language=None)
