@@ -84,7 +84,8 @@ def _check_steps(steps: Any, size: int) -> int:
         raise ValueError(f"Invalid steps: {steps} (must be in [0, {MAX_STEPS}])")
     if steps * size > MAX_ELEMENTS:
         raise ValueError(
-            f"Invalid steps: {steps} x {size} values is too large (steps * x0.size <= {MAX_ELEMENTS})"
+            f"Invalid steps: {steps} x {size} values is too large "
+            f"(steps * x0.size <= {MAX_ELEMENTS})"
         )
     return int(steps)
 
