@@ -1,0 +1,83 @@
+"""Helpers for browser tests: find Chromium, wait for a Streamlit run, check a page is healthy.
+
+Import them in tests/browser/test_*.py with
+    from tests.browser.harness import assert_healthy, open_app, wait_for_app
+The fixtures (app_url, browser, page) are in tests/browser/conftest.py.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# The test server writes here; with showErrorDetails = "none" the browser shows only a
+# redacted message, and the full traceback is in this log.
+SERVER_LOG = ARTIFACTS / "streamlit-server.log"
+
+# Flags measured to work for Debian's chromium on these machines (see shared/STYLE.md).
+# Without the background-networking ones, Chromium keeps trying to reach the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+WAIT_MS = 30_000
+
+_APP = '[data-testid="stApp"]'
+
+
+def find_chromium() -> str | None:
+    """Path of Debian's chromium binary, or None if it is not installed."""
+    if os.access("/usr/lib/chromium/chromium", os.X_OK):
+        return "/usr/lib/chromium/chromium"
+    return shutil.which("chromium")
+
+
+def wait_for_app(page: Page, timeout_ms: int = WAIT_MS) -> None:
+    """Wait until Streamlit has connected, finished running the script and drawn its charts.
+
+    Right after a widget interaction the rerun may not have started yet, so this can return
+    before it; after an interaction, prefer waiting for the expected result itself
+    (playwright's `expect(locator).to_have_text(...)` and friends).
+    """
+    page.wait_for_selector(f'{_APP}[data-test-connection-state="CONNECTED"]', timeout=timeout_ms)
+    page.wait_for_selector(
+        f'{_APP}:is([data-test-script-state="notRunning"], '
+        '[data-test-script-state="compilationError"])',
+        timeout=timeout_ms,
+    )
+    # The "Running..." indicator in the top-right corner.
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    # Plotly draws after the script has finished: wait until every chart has its SVG.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every((chart) => chart.querySelector('.main-svg'))""",
+        timeout=timeout_ms,
+    )
+
+
+def open_app(page: Page, url: str) -> None:
+    """Go to `url` (e.g. f"{app_url}/formula") and wait for the app to finish running."""
+    page.goto(url)
+    wait_for_app(page)
+
+
+def assert_healthy(page: Page) -> None:
+    """Fail if the page shows a Streamlit exception or the browser logged a JS error."""
+    exceptions = page.locator('[data-testid="stException"]')
+    shown = [
+        exceptions.nth(i).inner_text()
+        for i in range(exceptions.count())
+        if exceptions.nth(i).is_visible()
+    ]
+    assert not shown, f"Streamlit exception on {page.url}: {shown} (traceback in {SERVER_LOG})"
+    assert not page.js_errors, f"JavaScript errors on {page.url}: {page.js_errors}"
