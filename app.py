@@ -7,7 +7,9 @@ st.set_page_config(page_title="Adagrad, explained", page_icon="📉", layout="wi
 PAGES = [
     st.Page("pages/home.py", title="Start here", icon="🏠", default=True),
     st.Page("pages/trajectories.py", title="Trajectories", icon="🏔️", url_path="trajectories"),
-    st.Page("pages/sparse_features.py", title="Sparse features", icon="🧮", url_path="sparse-features"),
+    st.Page(
+        "pages/sparse_features.py", title="Sparse features", icon="🧮", url_path="sparse-features"
+    ),
     st.Page("pages/formula.py", title="The formula", icon="🔎", url_path="formula"),
 ]
 

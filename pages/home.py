@@ -12,6 +12,10 @@ A student asked three questions about Adagrad:
    parameter is adjusted?
 """
 )
-st.page_link("pages/trajectories.py", label="Trajectories: optimizers racing on loss surfaces", icon="🏔️")
-st.page_link("pages/sparse_features.py", label="Sparse features: rare features and mini-batches", icon="🧮")
+st.page_link(
+    "pages/trajectories.py", label="Trajectories: optimizers racing on loss surfaces", icon="🏔️"
+)
+st.page_link(
+    "pages/sparse_features.py", label="Sparse features: rare features and mini-batches", icon="🧮"
+)
 st.page_link("pages/formula.py", label="The formula, term by term", icon="🔎")
