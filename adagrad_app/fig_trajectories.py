@@ -1,0 +1,602 @@
+"""Figures and computed captions for the trajectories page: pure functions, no streamlit.
+
+The main figure is a static contour with each racer's faint full path, animated with plotly
+frames that carry only the moving traces (a marker with a short trail per racer), so playback
+runs in the browser and the payload stays small. The linked charts (gap to the minimum,
+effective learning rate, accumulator) and the rotation lesson draw the same runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from adagrad_core.racers import GAP_FLOOR, Run
+from adagrad_core.surfaces import Surface
+
+from . import theme
+
+MAX_FRAMES = 150  # animation frames, whatever the number of steps
+MAX_LINE_POINTS = 400  # points per drawn line; runs are computed in full, drawn decimated
+TRAIL = 8  # positions in each moving trail, the head included
+GRID = 90  # contour resolution per axis
+CLICK_GRID = 36  # invisible click targets per axis (a click on the chart sets the start)
+FRAME_MS = {"▶ Play": 80, "▶▶ Fast": 25}
+SYMBOLS = {
+    "sgd": "circle",
+    "momentum": "square",
+    "nesterov": "diamond",
+    "adagrad": "triangle-up",
+    "adagrad_full": "triangle-down",
+    "rmsprop": "pentagon",
+    "adam": "hexagon",
+    "adamw": "star-square",
+    "adadelta": "cross",
+}
+DIVERGED_SYMBOL = "x-thin-open"
+
+
+def _r(a: np.ndarray, digits: int = 4) -> list[float]:
+    """Plain, rounded floats for frame dicts (smaller JSON than full precision)."""
+    return np.round(np.asarray(a, dtype=float), digits).tolist()
+
+
+def decimate(n: int, max_points: int = MAX_LINE_POINTS) -> np.ndarray:
+    """Indices 0..n-1 (first and last always kept), at most ``max_points`` of them."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def surface_grid(surface: Surface, n: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, z) of the surface on an n x n grid; z is log10(f - f_min) if log_levels."""
+    (x0, x1), (y0, y1) = surface.bounds
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    X, Y = np.meshgrid(xs, ys)
+    z = surface.value(np.stack([X, Y], axis=-1))
+    if surface.log_levels:
+        z = np.log10(np.maximum(z - surface.f_min, GAP_FLOOR) + 1e-3)
+    return xs, ys, z
+
+
+def _contour(surface: Surface, n: int = GRID, showscale: bool = True) -> go.Contour:
+    xs, ys, z = surface_grid(surface, n)
+    title = "log₁₀(f − f*)" if surface.log_levels else "f"
+    return go.Contour(
+        x=np.round(xs, 4),
+        y=np.round(ys, 4),
+        z=np.round(z, 3).astype(np.float32),
+        colorscale="Greys",
+        reversescale=True,
+        ncontours=24,
+        contours={"coloring": "fill", "showlines": True},
+        line={"width": 0.5, "color": "rgba(0,0,0,0.25)"},
+        opacity=0.55,
+        showscale=showscale,
+        colorbar={"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.8},
+        hovertemplate=f"x=%{{x:.2f}}, y=%{{y:.2f}}<br>{title}=%{{z:.3g}}<extra></extra>",
+        name="surface",
+        showlegend=False,
+    )
+
+
+def _minima(surface: Surface, **kw) -> go.Scatter:
+    m = np.array(surface.minima)
+    return go.Scatter(
+        x=m[:, 0],
+        y=m[:, 1],
+        mode="markers",
+        marker={
+            "symbol": "star",
+            "size": 15,
+            "color": "white",
+            "line": {"color": "black", "width": 1.5},
+        },
+        name="minimum",
+        hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        **kw,
+    )
+
+
+def _start(x0: Sequence[float], **kw) -> go.Scatter:
+    return go.Scatter(
+        x=[x0[0]],
+        y=[x0[1]],
+        mode="markers",
+        marker={"symbol": "circle-open", "size": 14, "color": "black", "line": {"width": 2}},
+        name="start",
+        hovertemplate="start (%{x:.2f}, %{y:.2f})<extra></extra>",
+        **kw,
+    )
+
+
+def _axes_ranges(surface: Surface) -> tuple[dict, dict]:
+    (x0, x1), (y0, y1) = surface.bounds
+    xa = {"range": [x0, x1], "title": {"text": "x"}, "zeroline": False, "constrain": "domain"}
+    ya = {"range": [y0, y1], "title": {"text": "y"}, "zeroline": False}
+    if (x1 - x0) <= 2 * (y1 - y0) and (y1 - y0) <= 2 * (x1 - x0):
+        ya = {**ya, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"}
+    return xa, ya
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """The step shown by each animation frame: every step, or an even subset."""
+    return decimate(steps + 1, max_frames)
+
+
+def _trail(run: Run, shown: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of the trail ending at frame k: the last TRAIL frame positions, padded."""
+    idx = np.minimum(shown[max(0, k - TRAIL + 1) : k + 1], run.last)
+    idx = np.concatenate([np.full(TRAIL - len(idx), idx[0]), idx])
+    p = run.params[idx]
+    return p[:, 0], p[:, 1]
+
+
+def trajectories_figure(
+    surface: Surface, runs: Mapping[str, Run], x0: Sequence[float], *, height: int = 560
+) -> go.Figure:
+    """Contour, minima, start, each racer's faint path, and frames that move only the heads."""
+    steps = next(iter(runs.values())).updates.shape[0] if runs else 0
+    shown = frame_steps(steps)
+    data: list = [_contour(surface), _minima(surface), _start(x0)]
+    # Invisible click targets: a click anywhere on the chart reports a point (new start).
+    (a, b), (c, d) = surface.bounds
+    gx, gy = np.meshgrid(np.linspace(a, b, CLICK_GRID), np.linspace(c, d, CLICK_GRID))
+    data.append(
+        go.Scatter(
+            x=np.round(gx.ravel(), 3),
+            y=np.round(gy.ravel(), 3),
+            mode="markers",
+            marker={"size": 14, "opacity": 0, "color": "black"},
+            hovertemplate="click to start at (%{x:.2f}, %{y:.2f})<extra></extra>",
+            showlegend=False,
+            name="click",
+        )
+    )
+    moving: list[int] = []
+    for key, run in runs.items():
+        color = theme.color(key)
+        idx = decimate(run.last + 1)
+        path = run.params[idx]
+        data.append(
+            go.Scatter(
+                x=np.round(path[:, 0], 4),
+                y=np.round(path[:, 1], 4),
+                mode="lines",
+                line={"color": color, "width": 1.5},
+                opacity=0.45,
+                legendgroup=key,
+                showlegend=False,
+                name=f"{run.label} path",
+                hoverinfo="skip",
+            )
+        )
+        tx, ty = _trail(run, shown, 0)
+        moving.append(len(data))
+        data.append(
+            go.Scatter(
+                x=_r(tx),
+                y=_r(ty),
+                mode="lines+markers",
+                line={"color": color, "width": 3},
+                marker={
+                    "color": color,
+                    "symbol": SYMBOLS.get(key, "circle"),
+                    "size": [0] * (TRAIL - 1) + [13],
+                    "line": {"color": "white", "width": 1},
+                },
+                legendgroup=key,
+                name=run.label,
+                hovertemplate=f"{run.label} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
+            )
+        )
+        if run.exit_point is not None:
+            ex, ey = run.exit_point
+            data.append(
+                go.Scatter(
+                    x=[ex],
+                    y=[ey],
+                    mode="markers+text",
+                    marker={
+                        "symbol": DIVERGED_SYMBOL,
+                        "size": 22,
+                        "color": color,
+                        "line": {"width": 4},
+                    },
+                    text=[f"{run.label} diverged (step {run.diverged_at})"],
+                    textposition="top center",
+                    textfont={"color": color},
+                    legendgroup=key,
+                    showlegend=False,
+                    name=f"{run.label} diverged",
+                    hovertemplate=f"{run.label} left the plot here<extra></extra>",
+                )
+            )
+    run_list = list(runs.values())
+    frames = []
+    for k, step in enumerate(shown):
+        frame_data = []
+        for run in run_list:
+            tx, ty = _trail(run, shown, k)
+            frame_data.append({"type": "scatter", "x": _r(tx), "y": _r(ty)})
+        frames.append({"name": str(int(step)), "data": frame_data, "traces": moving})
+    xa, ya = _axes_ranges(surface)
+    layout = {
+        **theme.BASE_LAYOUT,
+        "height": height,
+        "xaxis": xa,
+        "yaxis": ya,
+        "hovermode": "closest",
+        "dragmode": "pan",
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 120},
+        "legend": {**theme.BASE_LAYOUT["legend"], "itemclick": "toggle"},
+        "updatemenus": [_play_buttons()],
+        "sliders": [_slider(shown)],
+    }
+    return go.Figure(data=data, layout=layout, frames=frames)
+
+
+def _animate_args(duration: int) -> dict:
+    return {
+        "frame": {"duration": duration, "redraw": False},
+        "transition": {"duration": 0},
+        "fromcurrent": True,
+        "mode": "immediate",
+    }
+
+
+def _play_buttons() -> dict:
+    buttons = [
+        {"label": label, "method": "animate", "args": [None, _animate_args(ms)]}
+        for label, ms in FRAME_MS.items()
+    ]
+    buttons.append(
+        {"label": "❚❚ Pause", "method": "animate", "args": [[None], _animate_args(0)]},
+    )
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "showactive": False,
+        "x": 0,
+        "xanchor": "left",
+        "y": -0.12,
+        "yanchor": "top",
+        "pad": {"r": 10, "t": 10},
+        "buttons": buttons,
+    }
+
+
+def _slider(shown: np.ndarray) -> dict:
+    return {
+        "active": 0,
+        "x": 0.3,
+        "len": 0.7,
+        "y": -0.08,
+        "yanchor": "top",
+        "pad": {"t": 30, "b": 0},
+        "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "right"},
+        "transition": {"duration": 0},
+        "steps": [
+            {
+                "label": str(int(s)),
+                "method": "animate",
+                "args": [[str(int(s))], _animate_args(0)],
+            }
+            for s in shown
+        ],
+    }
+
+
+# --- linked charts ------------------------------------------------------------------------
+
+
+def _line_layout(title: str, ytitle: str, height: int) -> dict:
+    return {
+        **theme.BASE_LAYOUT,
+        "height": height,
+        "title": {"text": title, "font": {"size": 14}},
+        "xaxis": {"title": {"text": "step"}},
+        "yaxis": {"title": {"text": ytitle}, "type": "log", "exponentformat": "power"},
+        "hovermode": "x unified",
+        "margin": {"l": 60, "r": 10, "t": 70, "b": 45},
+    }
+
+
+def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figure:
+    """f − f* per step on a log scale; a diverged run ends with a cross where it stopped."""
+    fig = go.Figure(layout=_line_layout("Distance to the minimum", "f − f*", height))
+    for key, run in runs.items():
+        idx = decimate(run.last + 1)
+        color = theme.color(key)
+        fig.add_scatter(
+            x=idx,
+            y=run.gap[idx],
+            mode="lines",
+            line={"color": color, "width": 2},
+            name=run.label,
+            legendgroup=key,
+        )
+        if run.diverged_at is not None:
+            fig.add_scatter(
+                x=[run.last],
+                y=[run.gap[run.last]],
+                mode="markers",
+                marker={
+                    "symbol": DIVERGED_SYMBOL,
+                    "size": 14,
+                    "color": color,
+                    "line": {"width": 3},
+                },
+                name=f"{run.label} diverged",
+                legendgroup=key,
+                showlegend=False,
+            )
+    return fig
+
+
+def _per_coordinate(fig: go.Figure, key: str, label: str, values: np.ndarray, last: int) -> None:
+    """Two lines for one racer: x solid, y dotted (values is (steps, 2); step t is t+1)."""
+    idx = decimate(min(last, len(values)))
+    color = theme.color(key)
+    for i, (coord, dash) in enumerate((("x", "solid"), ("y", "dot"))):
+        fig.add_scatter(
+            x=idx + 1,
+            y=np.maximum(values[idx, i], GAP_FLOOR),
+            mode="lines",
+            line={"color": color, "width": 2, "dash": dash},
+            name=f"{label} {coord}",
+            legendgroup=key,
+        )
+
+
+def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figure:
+    """Each coordinate's effective learning rate; for Adagrad also its step-1 value × 1/√t."""
+    fig = go.Figure(
+        layout=_line_layout(
+            "Effective learning rate (x solid, y dotted)", "lr per coordinate", height
+        )
+    )
+    for key, run in runs.items():
+        _per_coordinate(fig, key, run.label, run.eff_lr, run.last)
+        if key == "adagrad" and run.last >= 1:
+            t = decimate(run.last) + 1
+            for i in range(2):
+                fig.add_scatter(
+                    x=t,
+                    y=run.eff_lr[0, i] / np.sqrt(t),
+                    mode="lines",
+                    line={"color": theme.color(key), "width": 1, "dash": "longdash"},
+                    opacity=0.5,
+                    name="Adagrad if g stayed constant: (step-1 value)/√t",
+                    legendgroup="envelope",
+                    showlegend=i == 0,
+                )
+    return fig
+
+
+def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figure:
+    """The second-moment state per coordinate: Adagrad's sum G, RMSprop's and Adam's averages."""
+    fig = go.Figure(layout=_line_layout("Accumulated squared gradients", "G or v", height))
+    for key, run in runs.items():
+        if run.accumulator is not None:
+            _per_coordinate(
+                fig,
+                key,
+                f"{run.label} {run.accumulator_label.split()[0]}",
+                run.accumulator,
+                run.last,
+            )
+    return fig
+
+
+# --- rotation lesson ------------------------------------------------------------------------
+
+
+def rotation_figure(
+    panels: Sequence[tuple[Surface, Mapping[str, Run]]], *, height: int = 420
+) -> go.Figure:
+    """Side by side: the same racers on each surface (e.g. axis-aligned and rotated)."""
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        subplot_titles=[s.label for s, _ in panels],
+        horizontal_spacing=0.08,
+    )
+    for col, (surface, runs) in enumerate(panels, start=1):
+        fig.add_trace(_contour(surface, n=60, showscale=False), row=1, col=col)
+        fig.add_trace(_minima(surface, showlegend=False), row=1, col=col)
+        first = next(iter(runs.values()))
+        fig.add_trace(_start(first.params[0], showlegend=False), row=1, col=col)
+        for key, run in runs.items():
+            idx = decimate(run.last + 1)
+            fig.add_trace(
+                go.Scatter(
+                    x=np.round(run.params[idx, 0], 4),
+                    y=np.round(run.params[idx, 1], 4),
+                    mode="lines+markers",
+                    line={"color": theme.color(key), "width": 2},
+                    marker={"size": 4, "symbol": SYMBOLS.get(key, "circle")},
+                    name=run.label,
+                    legendgroup=key,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+        xa, ya = _axes_ranges(surface)
+        anchor = "x" if col == 1 else f"x{col}"
+        ya = {k: v for k, v in ya.items() if k != "scaleanchor"}
+        fig.update_xaxes(xa, row=1, col=col)
+        fig.update_yaxes({**ya, "scaleanchor": anchor, "scaleratio": 1}, row=1, col=col)
+    fig.update_layout(**theme.BASE_LAYOUT, height=height)
+    fig.update_layout(margin={"l": 50, "r": 20, "t": 70, "b": 45})
+    return fig
+
+
+# --- 3-D view -------------------------------------------------------------------------------
+
+
+def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int = 560) -> go.Figure:
+    """The surface as a 3-D mesh with each full path on it (static; the 2-D chart animates)."""
+    xs, ys, z = surface_grid(surface, 60)
+    fig = go.Figure(
+        go.Surface(
+            x=np.round(xs, 4),
+            y=np.round(ys, 4),
+            z=np.round(z, 3),
+            colorscale="Greys",
+            reversescale=True,
+            opacity=0.8,
+            showscale=False,
+            name="surface",
+        )
+    )
+    for key, run in runs.items():
+        idx = decimate(run.last + 1)
+        p = run.params[idx]
+        zz = run.gap[idx] + surface.f_min
+        if surface.log_levels:
+            zz = np.log10(run.gap[idx] + 1e-3)
+        fig.add_scatter3d(
+            x=p[:, 0],
+            y=p[:, 1],
+            z=zz,
+            mode="lines",
+            line={"color": theme.color(key), "width": 6},
+            name=run.label,
+        )
+    ztitle = "log₁₀(f − f*)" if surface.log_levels else "f"
+    fig.update_layout(
+        **theme.BASE_LAYOUT,
+        height=height,
+        scene={"xaxis_title": "x", "yaxis_title": "y", "zaxis_title": ztitle},
+    )
+    return fig
+
+
+# --- captions computed from the runs ----------------------------------------------------------
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.2g}" if abs(v) < 1e-2 or abs(v) >= 1e3 else f"{v:.3g}"
+
+
+def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
+    """One sentence per diverged racer: its name, the step, where it left the plot."""
+    out = []
+    for run in runs.values():
+        if run.diverged_at is not None:
+            ex, ey = run.exit_point
+            out.append(
+                f"{run.label} diverged: it was stopped at step {run.diverged_at} after leaving "
+                f"the plot near ({ex:.2f}, {ey:.2f}), marked ✖. Lower its learning rate "
+                f"(now {run.hparams['lr']:g})."
+            )
+    return out
+
+
+def race_caption(runs: Mapping[str, Run], target: float = 1e-3) -> str:
+    """Who gets closest, and who first reaches f − f* < target, with numbers from the runs."""
+    alive = {k: r for k, r in runs.items() if r.diverged_at is None}
+    if not alive:
+        return "Every optimizer diverged: lower the learning rates."
+    steps = next(iter(runs.values())).updates.shape[0]
+    ranked = sorted(alive.values(), key=lambda r: r.gap[-1])
+    best, worst = ranked[0], ranked[-1]
+    text = (
+        f"After {steps} steps **{best.label}** is closest to the minimum "
+        f"(f − f* = {_fmt(best.gap[-1])})"
+    )
+    if len(ranked) > 1:
+        text += f", **{worst.label}** farthest ({_fmt(worst.gap[-1])})."
+    else:
+        text += "."
+    reached = {r.label: int(np.argmax(r.gap < target)) for r in ranked if (r.gap < target).any()}
+    if reached:
+        first = min(reached, key=reached.get)
+        text += f" First below f − f* = {target:g}: **{first}**, at step {reached[first]}."
+    return text
+
+
+def step_ratio_caption(runs: Mapping[str, Run], later: int = 10) -> str | None:
+    """SGD's and Adagrad's steps compared per coordinate, at step 1 and at step ``later``."""
+    if "adagrad" not in runs or "sgd" not in runs:
+        return None
+    a, s = runs["adagrad"], runs["sgd"]
+    if a.last < 1 or s.last < 1:
+        return None
+    ua, us = np.abs(a.updates[0]), np.abs(s.updates[0])
+    if min(ua.min(), us.min()) <= 0:
+        return None
+    text = (
+        f"Step 1: SGD's step is **{us[1] / us[0]:.3g}×** as long in y as in x (it follows the "
+        f"gradient); Adagrad's is **{ua[1] / ua[0]:.3g}×** (each coordinate is divided by the "
+        "root of its own squared gradients)."
+    )
+    k = min(later, a.last, s.last)
+    ua, us = np.abs(a.updates[k - 1]), np.abs(s.updates[k - 1])
+    if k > 1 and (us > 0).all():
+        text += (
+            f" Step {k}: Adagrad's step is {ua[0] / us[0]:.3g}× SGD's in x and "
+            f"{ua[1] / us[1]:.3g}× in y."
+        )
+    return text
+
+
+def eff_lr_caption(runs: Mapping[str, Run]) -> str | None:
+    """How far Adagrad's effective learning rate fell, per coordinate, against 1/√t."""
+    run = runs.get("adagrad")
+    if run is None or run.last < 2:
+        return None
+    t = run.last
+    first, last = run.eff_lr[0], run.eff_lr[t - 1]
+    falls = [f"{c} ÷{first[i] / last[i]:.3g}" for i, c in enumerate("xy") if last[i] > 0]
+    return (
+        f"Adagrad's effective learning rate only shrinks: over {t} steps it fell "
+        f"{', '.join(falls)} (a constant gradient would give ÷{np.sqrt(t):.3g} = √{t})."
+    )
+
+
+def accumulator_caption(runs: Mapping[str, Run]) -> str | None:
+    """Adagrad's sum keeps growing; a moving average (RMSprop, Adam) levels off."""
+    run = runs.get("adagrad")
+    if run is None or run.accumulator is None or run.last < 2:
+        return None
+    g = run.accumulator[run.last - 1]
+    text = f"Adagrad's G ends at x: {_fmt(g[0])}, y: {_fmt(g[1])} and can never decrease"
+    for key in ("rmsprop", "adam"):
+        other = runs.get(key)
+        if other is not None and other.accumulator is not None and other.last >= 2:
+            v = other.accumulator[: other.last]
+            peak, end = v.max(0), v[-1]
+            text += (
+                f"; {other.label}'s v forgets old gradients (y: peak {_fmt(peak[1])}, "
+                f"end {_fmt(end[1])})"
+            )
+            break
+    return text + "."
+
+
+def steps_to(run: Run, target: float) -> int | None:
+    hit = np.flatnonzero(run.gap[: run.last + 1] < target)
+    return int(hit[0]) if hit.size else None
+
+
+def rotation_caption(
+    aligned: Mapping[str, Run], rotated: Mapping[str, Run], target: float = 1e-3
+) -> str:
+    """Steps each racer needs to reach f − f* < target on each surface."""
+
+    def n(run: Run) -> str:
+        s = steps_to(run, target)
+        return f"{s} steps" if s is not None else f"not within {run.updates.shape[0]} steps"
+
+    parts = [
+        f"{aligned[k].label}: {n(aligned[k])} aligned, {n(rotated[k])} rotated"
+        for k in aligned
+        if k in rotated
+    ]
+    return f"Steps to reach f − f* < {target:g}: " + "; ".join(parts) + "."
