@@ -166,6 +166,8 @@ class _Builder:
         raise _refuse(f"unknown name '{ident:.30}'; use x and y, pi and e; {_ALLOWED}")
 
     def call(self, n: ast.Call, depth: int) -> Node:
+        if isinstance(n.func, ast.Attribute):
+            raise _refuse(f"{_describe(n.func)} is not allowed; {_ALLOWED}")
         if not isinstance(n.func, ast.Name):
             raise _refuse(f"only named functions can be called; {_ALLOWED}")
         fn = n.func.id
