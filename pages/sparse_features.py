@@ -1,4 +1,222 @@
+"""Sparse features: why rare features get bigger steps, and what mini-batches do to that."""
+
 import streamlit as st
 
-st.title("sparse_features")
-st.info("This page is being built.")
+from adagrad_app import fig_sparse as F
+from adagrad_app import ui
+from adagrad_app.params import Param
+from adagrad_core import OPTIMIZERS, sparse
+
+PAGE = "sparse-features"
+PRESET_LABELS = {
+    "zipf": "Power law (Zipf)",
+    "two_groups": "Two groups: frequent and rare",
+    "custom": "A handful, one slider each",
+}
+EXTRAS = ("rmsprop", "adam")
+CUSTOM_DEFAULTS = (0.8, 0.3, 0.1, 0.03, 0.01)
+SWEEP_SIZES = (1, 4, 16, 64, 256)
+CHART = {"displaylogo": False}
+
+SCHEMA = [
+    Param("preset", "zipf", "choice", options=sparse.PRESETS, label="Features"),
+    Param("features", 100, "int", sparse.MIN_ZIPF_FEATURES, sparse.MAX_FEATURES, label="Number"),
+    Param("zipf_s", 1.0, "float", 0.5, 2.0, label="Power-law exponent"),
+    Param("p_freq", 0.5, "float", 0.05, 1.0, label="p of frequent features"),
+    Param("p_rare", 0.01, "float", 0.001, 0.2, label="p of rare features"),
+    Param("rare_share", 0.5, "float", 0.1, 0.9, label="Share of rare features"),
+    *[
+        Param(f"p{i + 1}", p, "float", 0.001, 1.0, label=f"p of feature {i + 1}")
+        for i, p in enumerate(CUSTOM_DEFAULTS)
+    ],
+    Param("model", "linear", "choice", options=sparse.MODELS, label="Model"),
+    Param("noise", 0.5, "float", 0.0, 2.0, label="Label noise (std)"),
+    Param("flip", 0.05, "float", 0.0, 0.5, label="Labels flipped"),
+    Param("examples", 4096, "int", 512, sparse.MAX_EXAMPLES, label="Examples"),
+    Param("batch", 8, "int", 1, 256, label="Batch size B"),
+    Param("sgd_lr", 0.1, "float", 0.001, 2.0, label="SGD learning rate"),
+    Param("adagrad_lr", 0.5, "float", 0.001, 5.0, label="Adagrad learning rate"),
+    Param("extra", [], "multi", options=EXTRAS, label="Also train"),
+    Param("extra_lr", 0.05, "float", 0.001, 1.0, label="RMSprop / Adam learning rate"),
+    Param("seed", 0, "int", 0, 9999, label="Random seed"),
+    Param("sweep", True, "bool", label="Batch-size sweep"),
+]
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def cached_data(probs: tuple, examples: int, model: str, noise: float, seed: int):
+    # The example stream (up to 20 MB of booleans): shared, read-only, never copied.
+    return sparse.make_data(probs, n_examples=examples, model=model, noise=noise, seed=seed)
+
+
+@st.cache_data(max_entries=12, ttl=3600, show_spinner=False)
+def cached_run(
+    probs: tuple, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
+):
+    data = cached_data(probs, examples, model, noise, seed)
+    hp = {name: dict(kw) for name, kw in hparams}
+    return sparse.simulate(data, batch_size=batch, optimizers=tuple(hp), hparams=hp)
+
+
+@st.cache_data(max_entries=12, ttl=3600, show_spinner=False)
+def cached_sweep(
+    probs: tuple, examples: int, model: str, noise: float, seed: int, sizes: tuple, hparams: tuple
+):
+    data = cached_data(probs, examples, model, noise, seed)
+    hp = {name: dict(kw) for name, kw in hparams}
+    return sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp)
+
+
+def controls() -> None:
+    """The sidebar; every widget's key is its URL name, values come from session_state."""
+    with st.sidebar:
+        st.header("Data")
+        st.selectbox("Features", sparse.PRESETS, format_func=PRESET_LABELS.get, key="preset")
+        preset = st.session_state["preset"]
+        hidden = {"persist_state": "page"}  # keep a value while its preset is not shown
+        if preset != "custom":
+            st.slider(
+                "Number of features",
+                sparse.MIN_ZIPF_FEATURES,
+                sparse.MAX_FEATURES,
+                step=10,
+                key="features",
+                **hidden,
+            )
+        if preset == "zipf":
+            st.slider(
+                "Power-law exponent s (p ∝ 1/rank^s, most frequent p = 0.5)",
+                0.5,
+                2.0,
+                step=0.1,
+                key="zipf_s",
+                **hidden,
+            )
+        elif preset == "two_groups":
+            st.slider("p of frequent features", 0.05, 1.0, step=0.05, key="p_freq", **hidden)
+            st.slider(
+                "p of rare features", 0.001, 0.2, step=0.001, format="%.3f", key="p_rare", **hidden
+            )
+            st.slider("Share of rare features", 0.1, 0.9, step=0.05, key="rare_share", **hidden)
+        else:
+            for i in range(len(CUSTOM_DEFAULTS)):
+                st.slider(
+                    f"p of feature {i + 1}",
+                    0.001,
+                    1.0,
+                    step=0.001,
+                    format="%.3f",
+                    key=f"p{i + 1}",
+                    **hidden,
+                )
+        st.radio("Model", sparse.MODELS, key="model", horizontal=True)
+        if st.session_state["model"] == "linear":
+            st.slider("Label noise (standard deviation)", 0.0, 2.0, step=0.1, key="noise", **hidden)
+        else:
+            st.slider("Share of labels flipped", 0.0, 0.5, step=0.01, key="flip", **hidden)
+        st.slider("Examples", 512, sparse.MAX_EXAMPLES, step=512, key="examples")
+        st.number_input("Random seed", 0, 9999, step=1, key="seed")
+        st.header("Training")
+        st.select_slider("Batch size B", [1, 2, 4, 8, 16, 32, 64, 128, 256], key="batch")
+        st.slider("SGD learning rate", 0.001, 2.0, step=0.001, format="%.3f", key="sgd_lr")
+        st.slider("Adagrad learning rate", 0.001, 5.0, step=0.001, format="%.3f", key="adagrad_lr")
+        st.multiselect("Also train", EXTRAS, format_func=lambda n: OPTIMIZERS[n].label, key="extra")
+        if st.session_state["extra"]:
+            st.slider(
+                "RMSprop / Adam learning rate",
+                0.001,
+                1.0,
+                step=0.001,
+                format="%.3f",
+                key="extra_lr",
+                **hidden,
+            )
+        st.toggle("Batch-size sweep (chart ④)", key="chart_sweep")
+
+
+def problem(v: dict) -> tuple:
+    """Occurrence probabilities of the chosen preset, as a hashable tuple."""
+    if v["preset"] == "zipf":
+        p = sparse.feature_probs("zipf", n_features=v["features"], exponent=v["zipf_s"])
+    elif v["preset"] == "two_groups":
+        p = sparse.feature_probs(
+            "two_groups",
+            n_features=v["features"],
+            p_frequent=v["p_freq"],
+            p_rare=v["p_rare"],
+            rare_share=v["rare_share"],
+        )
+    else:
+        p = sparse.feature_probs(
+            "custom", probs=[v[f"p{i + 1}"] for i in range(len(CUSTOM_DEFAULTS))]
+        )
+    return tuple(p.tolist())
+
+
+st.title("🧮 Sparse features")
+st.caption(
+    "Each example switches on a few of many binary features; feature i is on with its own "
+    "probability p. SGD and Adagrad learn the same weights from the same stream of examples."
+)
+
+S = ui.Settings(SCHEMA, PAGE)
+S.show_notes()
+# A value a slider cannot show (e.g. a typed link ?batch=5): use the nearest it can.
+if st.session_state["batch"] not in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+    old = st.session_state["batch"]
+    S.set(batch=min((1, 2, 4, 8, 16, 32, 64, 128, 256), key=lambda b: abs(b - old)))
+    st.warning(
+        f"Batch size {old} is not on the slider; using {st.session_state['batch']}.", icon="⚠️"
+    )
+if not S.locked:
+    controls()
+v = S.sync()
+
+probs = problem(v)
+noise = v["noise"] if v["model"] == "linear" else v["flip"]
+hparams = (("sgd", (("lr", v["sgd_lr"]),)), ("adagrad", (("lr", v["adagrad_lr"]),)))
+hparams += tuple((name, (("lr", v["extra_lr"]),)) for name in EXTRAS if name in v["extra"])
+data_key = (probs, v["examples"], v["model"], noise, v["seed"])
+
+with st.spinner("Training…"):
+    run = cached_run(*data_key, v["batch"], hparams)
+    sweep = None
+    if v["sweep"]:
+        sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
+        sweep = cached_sweep(*data_key, sizes, hparams[:2])
+
+for message in F.diverged_messages(run):
+    st.error(message, icon="💥")
+if run.steps * run.batch_size < v["examples"]:
+    st.info(
+        f"{v['examples'] - run.steps * run.batch_size} examples do not fill a last batch of "
+        f"{run.batch_size} and are left out.",
+        icon="ℹ️",
+    )
+
+st.subheader("Three questions, answered by this run")
+for answer in F.answers(run, sweep):
+    st.markdown(answer)
+
+st.subheader("① Rare weights learn faster with Adagrad, without losing precision")
+st.plotly_chart(F.error_figure(run), config=CHART, key="chart_errors")
+st.caption(F.error_caption(run))
+
+st.subheader("② Where frequency hides: G grows only when the feature is present")
+st.plotly_chart(F.accumulator_figure(run), config=CHART, key="chart_accumulator")
+st.caption(F.accumulator_caption(run))
+
+st.subheader("③ At the end: G is a count, so the rate follows frequency")
+st.plotly_chart(F.frequency_figure(run), config=CHART, key="chart_frequency")
+st.caption(F.frequency_caption(run))
+
+st.subheader("④ Mini-batches: how often, and how much, a rare weight moves")
+if sweep is None:
+    st.info("Switch on the batch-size sweep in the sidebar to see this chart.", icon="👈")
+else:
+    for message in F.sweep_messages(sweep):
+        st.warning(message, icon="💥")
+    st.plotly_chart(F.sweep_figure(sweep, v["batch"]), config=CHART, key="chart_sweep")
+    st.caption(F.sweep_caption(sweep))
+
+S.share_box()

@@ -1,0 +1,494 @@
+"""Figures and computed captions for the sparse-features page: pure ``run -> go.Figure / str``.
+
+Every caption reads its numbers from the run it describes, so text and chart cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb
+from plotly.subplots import make_subplots
+
+from adagrad_core import OPTIMIZERS
+from adagrad_core.sparse import BatchSweep, SparseRun, predicted_eff_lr, summarize
+
+from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS
+
+GROUP_DASH = {"rare": "solid", "frequent": "dot"}
+N_SHOWN = 8  # features drawn one line each in the accumulator chart
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _label(name: str) -> str:
+    return OPTIMIZERS[name].label
+
+
+def freq_color(p: float, p_min: float, p_max: float) -> str:
+    """Colour of a feature with probability ``p``: rare colour to frequent colour, log scale."""
+    t = 0.5 if p_max <= p_min else (math.log(p) - math.log(p_min)) / math.log(p_max / p_min)
+    t = min(max(t, 0.0), 1.0)
+    a, b = hex_to_rgb(FREQ_COLORS["rare"]), hex_to_rgb(FREQ_COLORS["frequent"])
+    r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return f"#{r:02x}{g:02x}{bl:02x}"
+
+
+def shown_features(probs: np.ndarray, k: int = N_SHOWN) -> np.ndarray:
+    """Indices of up to ``k`` features spread evenly over log-frequency, most frequent first."""
+    order = np.argsort(-probs, kind="stable")
+    if probs.size <= k:
+        return order
+    logp = np.log(probs[order])
+    targets = np.linspace(logp[0], logp[-1], k)
+    picks = [int(np.argmin(np.abs(logp - t))) for t in targets]
+    return order[sorted(set(picks))]
+
+
+def _alive_mask(run: SparseRun, name: str) -> np.ndarray:
+    """Record points before the optimizer was stopped (all of them if it never was)."""
+    stop = run.diverged_at[name]
+    return np.ones(len(run.record_steps), bool) if stop is None else run.record_steps < stop
+
+
+def _fmt(x: float) -> str:
+    """Two significant digits, whole numbers with separators from 100 up."""
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2g}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
+
+
+def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
+    fig.update_layout(**BASE_LAYOUT, height=height, **extra)
+    fig.update_layout(margin={**BASE_LAYOUT["margin"], "t": 70})
+    return fig
+
+
+def diverged_messages(run: SparseRun) -> list[str]:
+    """One sentence per optimizer that was stopped, naming it and the step."""
+    return [
+        f"{_label(n)} diverged at step {s:,} (a weight left ±1000) and was stopped there; "
+        f"lower its learning rate (now {run.hparams[n]['lr']:g})."
+        for n, s in run.diverged_at.items()
+        if s is not None
+    ]
+
+
+# --- 1. error and loss over time ---------------------------------------------------------------
+
+
+def error_figure(run: SparseRun) -> go.Figure:
+    """Mean |w - w*| of rare and frequent weights, and the loss, against examples seen."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.6, 0.4],
+        subplot_titles=(
+            "Weight error |w − w*| (group mean)",
+            "Loss (on each batch before its step)",
+        ),
+    )
+    rare, freq = run.groups
+    x = run.examples_seen
+    for name in run.optimizers:
+        ok = _alive_mask(run, name)
+        err = np.abs(run.w[name] - run.w_true)
+        for group, mask in (("rare", rare), ("frequent", freq)):
+            if not mask.any():
+                continue
+            label = "all features" if not rare.any() else f"{group} ({mask.sum()})"
+            fig.add_trace(
+                go.Scatter(
+                    x=x[ok],
+                    y=err[ok][:, mask].mean(1),
+                    name=f"{_label(name)} · {label}",
+                    mode="lines",
+                    line={"color": OPT_COLORS[name], "dash": GROUP_DASH[group], "width": 2.5},
+                    legendgroup=name,
+                ),
+                row=1,
+                col=1,
+            )
+        lok = ok[1:] & np.isfinite(run.loss[name])
+        fig.add_trace(
+            go.Scatter(
+                x=x[1:][lok],
+                y=run.loss[name][lok],
+                name=f"{_label(name)} loss",
+                mode="lines",
+                line={"color": OPT_COLORS[name], "width": 1.5},
+                legendgroup=name,
+                showlegend=False,
+            ),
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(title_text="examples seen")
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    return _layout(fig, 400)
+
+
+def error_caption(run: SparseRun) -> str:
+    s = summarize(run)
+    sgd, ada = s["sgd"], s["adagrad"]
+    if not s["n_rare"]:
+        return (
+            "All features here are about equally frequent, so there is no rare group: SGD ends "
+            f"{_fmt(sgd['frequent_error'])} from the true weights on average, Adagrad "
+            f"{_fmt(ada['frequent_error'])}. Spread the probabilities apart to see the effect."
+        )
+    better = "smaller" if ada["rare_error"] < sgd["rare_error"] else "larger"
+    return (
+        f"After {s['examples']:,} examples, rare weights (solid lines, p ≈ {_fmt(s['rare_p'])}) "
+        f"are off by {_fmt(sgd['rare_error'])} on average with SGD and "
+        f"{_fmt(ada['rare_error'])} with Adagrad ({better}); frequent ones (dotted, "
+        f"p ≈ {_fmt(s['frequent_p'])}) by {_fmt(sgd['frequent_error'])} and "
+        f"{_fmt(ada['frequent_error'])}. SGD uses one rate ({run.hparams['sgd']['lr']:g}) for "
+        f"every weight; Adagrad's rate for rare weights ended {_fmt(ada['eff_lr_ratio'])}× larger "
+        "than for frequent ones."
+    )
+
+
+# --- 2. the accumulator over time --------------------------------------------------------------
+
+
+def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> go.Figure:
+    """Adagrad's G and effective learning rate of a few features, coloured by frequency."""
+    idx = shown_features(run.probs) if features is None else np.asarray(features)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "Adagrad accumulator G (sum of squared gradients)",
+            "Effective learning rate lr / (√G + ε)",
+        ),
+    )
+    x = run.examples_seen
+    ok = _alive_mask(run, "adagrad")
+    p_min, p_max = float(run.probs.min()), float(run.probs.max())
+    for i in idx:
+        seen = ok & (run.adjusted[:, i] > 0)  # before its first appearance G is 0, lr/eps huge
+        color = freq_color(float(run.probs[i]), p_min, p_max)
+        common = {"mode": "lines", "line": {"color": color, "width": 2}, "legendgroup": f"f{i}"}
+        name = f"p = {run.probs[i]:.3g}"
+        fig.add_trace(
+            go.Scatter(x=x[seen], y=run.accum[seen, i], name=name, **common), row=1, col=1
+        )
+        fig.add_trace(
+            go.Scatter(x=x[seen], y=run.eff_lr["adagrad"][seen, i], showlegend=False, **common),
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(title_text="examples seen")
+    fig.update_yaxes(type="log", row=1, col=2)
+    return _layout(fig, 400, legend_title_text="feature occurs with probability")
+
+
+def accumulator_caption(run: SparseRun) -> str:
+    idx = shown_features(run.probs)
+    hi, lo = idx[0], idx[-1]
+    G, n, eff = run.accum[-1], run.adjusted[-1], run.eff_lr["adagrad"][-1]
+    if lo == hi or n[lo] == 0:
+        return (
+            f"The most frequent feature (p = {run.probs[hi]:.3g}) was in {n[hi]:,} of "
+            f"{run.steps:,} batches; its G grew to {_fmt(G[hi])} and its rate fell to "
+            f"{_fmt(eff[hi])}. G only grows, and only in steps where the feature is present."
+        )
+    return (
+        f"G grows only in steps whose batch contains the feature. The most frequent one shown "
+        f"(p = {run.probs[hi]:.3g}) was in {n[hi]:,} of {run.steps:,} batches: G = "
+        f"{_fmt(G[hi])}, rate {_fmt(eff[hi])}. The rarest (p = {run.probs[lo]:.3g}) was in "
+        f"{n[lo]:,}: G = {_fmt(G[lo])}, rate {_fmt(eff[lo])}, {_fmt(eff[lo] / eff[hi])}× larger. "
+        "Flat stretches are steps without the feature: its rate waits, unchanged, for it."
+    )
+
+
+# --- 3. end of run: G against the count, rate against frequency --------------------------------
+
+
+def frequency_figure(run: SparseRun) -> go.Figure:
+    """Per feature at the end: G against the number of adjustments, and rate against frequency."""
+    n, G = run.adjusted[-1], run.accum[-1]
+    seen = n > 0
+    eff = run.eff_lr["adagrad"][-1]
+    pred = predicted_eff_lr(run)
+    mean_g2 = G[seen].sum() / n[seen].sum() if seen.any() else 0.0
+    rare, _ = run.groups
+    colors = np.where(rare, FREQ_COLORS["rare"], FREQ_COLORS["frequent"])
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "G against how often the feature was adjusted",
+            "Effective learning rate against frequency",
+        ),
+    )
+    hover = [f"p = {p:.3g}" for p in run.probs[seen]]
+    fig.add_trace(
+        go.Scatter(
+            x=n[seen],
+            y=G[seen],
+            mode="markers",
+            name="features (Adagrad)",
+            marker={"color": colors[seen], "size": 6, "opacity": 0.75},
+            text=hover,
+        ),
+        row=1,
+        col=1,
+    )
+    if seen.any():
+        line_n = np.array([n[seen].min(), n[seen].max()], dtype=float)
+        fig.add_trace(
+            go.Scatter(
+                x=line_n,
+                y=line_n * mean_g2,
+                mode="lines",
+                name=f"G = n × mean g² ({mean_g2:.3g})",
+                line={"color": "#333333", "dash": "dash"},
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=run.probs[seen],
+            y=eff[seen],
+            mode="markers",
+            showlegend=False,
+            marker={"color": colors[seen], "size": 6, "opacity": 0.75},
+        ),
+        row=1,
+        col=2,
+    )
+    order = np.argsort(run.probs)
+    fig.add_trace(
+        go.Scatter(
+            x=run.probs[order],
+            y=pred[order],
+            mode="lines",
+            name="formula: lr / √(p · examples · mean r² / B²)",
+            line={"color": "#333333", "dash": "dash"},
+        ),
+        row=1,
+        col=2,
+    )
+    p_range = [float(run.probs.min()), float(run.probs.max())]
+    fig.add_trace(
+        go.Scatter(
+            x=p_range,
+            y=[run.hparams["sgd"]["lr"]] * 2,
+            mode="lines",
+            name="SGD: the same rate for all",
+            line={"color": OPT_COLORS["sgd"], "width": 2},
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    fig.update_xaxes(title_text="steps in which the feature's gradient was non-zero", row=1, col=1)
+    fig.update_xaxes(title_text="occurrence probability p", row=1, col=2)
+    return _layout(fig, 420)
+
+
+def frequency_caption(run: SparseRun) -> str:
+    n, G = run.adjusted[-1], run.accum[-1]
+    seen = n > 0
+    missing = int((~seen).sum())
+    tail = (
+        f" {missing} feature(s) never appeared, so Adagrad never touched them (not drawn)."
+        if missing
+        else ""
+    )
+    if seen.sum() < 2:
+        return "Too few features appeared to compare." + tail
+    per = G[seen] / n[seen]
+    lo_n, hi_n = np.percentile(n[seen], [5, 95])
+    lo_g, hi_g = np.percentile(per, [5, 95])
+    eff, pred = run.eff_lr["adagrad"][-1][seen], predicted_eff_lr(run)[seen]
+    ratio = eff / pred
+    within = np.percentile(np.maximum(ratio, 1 / ratio), 90)
+    return (
+        f"Across features (5th to 95th percentile) the number of adjustments n varies by "
+        f"{_fmt(hi_n / max(lo_n, 1))}×, the mean squared gradient per adjustment G/n only by "
+        f"{_fmt(hi_g / lo_g)}×: G is mostly a count. So the rate lr/√G falls like 1/√p; 90% of "
+        f"features are within a factor {_fmt(within)} of the dashed prediction, which uses only "
+        f"p, the batch size and the run's mean squared residual "
+        f"({_fmt(run.mean_sq_residual['adagrad'])})." + tail
+    )
+
+
+# --- 4. the batch-size sweep -------------------------------------------------------------------
+
+
+def sweep_figure(sweep: BatchSweep, current: int | None = None) -> go.Figure:
+    """How often and how much rare weights are adjusted, and with what result, against B."""
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        vertical_spacing=0.16,
+        subplot_titles=(
+            "How often: share of steps that adjust a weight",
+            "How much: mean |step| per adjustment, rare weights",
+            "Rare / frequent effective-rate ratio",
+            f"Rare-weight error after {sweep.examples:,} examples",
+        ),
+    )
+    B = sweep.batch_sizes
+    g = sweep.groups
+    has_rare = bool(g["n_rare"][0])
+    groups = ("rare", "frequent") if has_rare else ("frequent",)
+    for group in groups:
+        color = FREQ_COLORS[group]
+        fig.add_trace(
+            go.Scatter(
+                x=B,
+                y=g[f"{group}_presence"],
+                mode="lines",
+                name=f"1 − (1 − p)^B, {group}",
+                line={"color": color, "dash": "dash"},
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=B,
+                y=g[f"{group}_adjusted"],
+                mode="markers",
+                name=f"simulated, {group}",
+                marker={"color": color, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+            ),
+            row=1,
+            col=1,
+        )
+    key = "rare" if has_rare else "frequent"
+    for name in sweep.optimizers:
+        m = sweep.metrics[name]
+        ok = ~m["diverged"].astype(bool)
+        style = {"mode": "lines+markers", "line": {"color": OPT_COLORS[name], "width": 2.5}}
+        fig.add_trace(
+            go.Scatter(x=B[ok], y=m[f"{key}_step"][ok], name=_label(name), **style), row=1, col=2
+        )
+        fig.add_trace(
+            go.Scatter(x=B[ok], y=m["eff_lr_ratio"][ok], showlegend=False, **style), row=2, col=1
+        )
+        fig.add_trace(
+            go.Scatter(x=B[ok], y=m[f"{key}_error"][ok], showlegend=False, **style), row=2, col=2
+        )
+    fig.update_xaxes(type="log", tickvals=B.tolist(), title_text="batch size B")
+    fig.update_yaxes(range=[0, 1.05], row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(type="log", row=2, col=1)
+    if current is not None:
+        fig.add_vline(x=current, line={"color": "#999999", "dash": "dot"}, row="all", col="all")
+    return _layout(fig, 640)
+
+
+def sweep_messages(sweep: BatchSweep) -> list[str]:
+    """One sentence per optimizer that diverged at some batch sizes (those points are left out)."""
+    out = []
+    for name in sweep.optimizers:
+        bad = sweep.batch_sizes[sweep.metrics[name]["diverged"].astype(bool)]
+        if bad.size:
+            sizes = ", ".join(str(b) for b in bad)
+            out.append(
+                f"{_label(name)} diverged at B = {sizes} with this learning rate; those points "
+                "are left out of the sweep."
+            )
+    return out
+
+
+def sweep_caption(sweep: BatchSweep) -> str:
+    B = sweep.batch_sizes
+    if B.size < 2:
+        return "Only one batch size fits the data; add examples to compare batch sizes."
+    g = sweep.groups
+    if not g["n_rare"][0]:
+        return "No feature is rare here; spread the probabilities apart to compare groups."
+    sgd, ada = sweep.metrics["sgd"], sweep.metrics["adagrad"]
+    a, b = 0, B.size - 1
+    return (
+        f"Every batch size sees the same {sweep.examples:,} examples. From B = {B[a]} to "
+        f"{B[b]}, the share of steps that adjust a rare weight rises from "
+        f"{_pct(g['rare_adjusted'][a])} to {_pct(g['rare_adjusted'][b])} (the dashed formula "
+        f"1 − (1 − p)^B says {_pct(g['rare_presence'][a])} to {_pct(g['rare_presence'][b])}), "
+        f"but each batch gradient is a mean over B examples, of which usually only one has the "
+        f"rare feature. SGD's step per adjustment shrinks from {_fmt(sgd['rare_step'][a])} to "
+        f"{_fmt(sgd['rare_step'][b])}; Adagrad divides by the root of the same shrunken squares, "
+        f"so its step goes from {_fmt(ada['rare_step'][a])} to {_fmt(ada['rare_step'][b])}. "
+        f"Rare-weight error: SGD {_fmt(sgd['rare_error'][a])} → {_fmt(sgd['rare_error'][b])}, "
+        f"Adagrad {_fmt(ada['rare_error'][a])} → {_fmt(ada['rare_error'][b])}."
+    )
+
+
+# --- the three answers -------------------------------------------------------------------------
+
+
+def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
+    """Markdown answers to the three questions, each pointing at its chart, numbers from the run."""
+    s = summarize(run)
+    sgd, ada = s["sgd"], s["adagrad"]
+    examples = s["examples"]
+    if s["n_rare"]:
+        q1 = (
+            f"**Why does a larger step help?** (chart ①) A rare feature here (p ≈ "
+            f"{_fmt(s['rare_p'])}) shows up in about {_fmt(s['rare_p'] * examples)} of "
+            f"{examples:,} examples, a frequent one (p ≈ {_fmt(s['frequent_p'])}) in about "
+            f"{_fmt(s['frequent_p'] * examples)}. A rare weight gets few chances to move, so with "
+            f"one small rate for everyone (SGD) it ends {_fmt(sgd['rare_error'])} from its target; "
+            f"Adagrad's {_fmt(ada['eff_lr_ratio'])}× larger rate brings it to "
+            f"{_fmt(ada['rare_error'])}. Precision is not lost because every weight's step still "
+            f"shrinks as its *own* evidence grows, like a running average dividing by its own "
+            f"count: frequent weights end at {_fmt(ada['frequent_error'])} (SGD "
+            f"{_fmt(sgd['frequent_error'])})."
+        )
+    else:
+        q1 = (
+            "**Why does a larger step help?** (chart ①) Every feature here is about equally "
+            "frequent, so Adagrad has no reason to favour any: spread the probabilities apart."
+        )
+    n = run.adjusted[-1]
+    eff = run.eff_lr["adagrad"][-1]
+    seen = n > 0
+    hi = int(np.argmax(np.where(seen, run.probs, -1)))
+    lo = int(np.argmin(np.where(seen, run.probs, 2)))
+    q2 = (
+        f"**Where is frequency in the formula?** (charts ② and ③) In G. A feature that is "
+        f"absent from a batch has gradient exactly 0, so it adds nothing to its G: G ≈ (number "
+        f"of steps containing the feature) × (its mean squared gradient). Here the most frequent "
+        f"feature was adjusted in {n[hi]:,} steps and ended with rate {_fmt(eff[hi])}, the "
+        f"rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}: lr/√G becomes lr/√(count × "
+        f"mean g²)."
+    )
+    if sweep is None or not sweep.groups["n_rare"][0] or sweep.batch_sizes.size < 2:
+        q3 = (
+            "**And with mini-batches?** (chart ④) A weight is adjusted only in steps whose "
+            "batch contains its feature, with probability 1 − (1 − p)^B; add examples and keep "
+            "a rare group to see the sweep."
+        )
+    else:
+        B, g = sweep.batch_sizes, sweep.groups
+        b = int(np.flatnonzero(run.batch_size == B)[0]) if run.batch_size in B else B.size - 1
+        sgd_m, ada_m = sweep.metrics["sgd"], sweep.metrics["adagrad"]
+        q3 = (
+            f"**And with mini-batches?** (chart ④) Frequency changes *how often*: a rare weight "
+            f"is adjusted only when its batch contains the feature, 1 − (1 − p)^B of the steps "
+            f"({_pct(g['rare_adjusted'][b])} at B = {B[b]}, against "
+            f"{_pct(g['frequent_adjusted'][b])} for frequent ones). And *how much*: the batch "
+            f"gradient is a mean over B examples, so a rare feature's gradient is divided by B. "
+            f"SGD's rare step per adjustment falls from {_fmt(sgd_m['rare_step'][0])} at B = "
+            f"{B[0]} to {_fmt(sgd_m['rare_step'][b])}; Adagrad's G is built from those same "
+            f"small gradients, so its step stays near {_fmt(ada_m['rare_step'][b])}. Over the "
+            f"same examples, its rare-weight error is {_fmt(ada_m['rare_error'][b])} against "
+            f"SGD's {_fmt(sgd_m['rare_error'][b])}."
+        )
+    return [q1, q2, q3]

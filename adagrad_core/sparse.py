@@ -1,0 +1,548 @@
+r"""Sparse binary features, each with its own frequency, learned by SGD and Adagrad side by side.
+
+The setting of the Adagrad paper's motivation (Duchi, Hazan & Singer, 2011, section 1): most
+features are rare, and the rare ones are often the informative ones. Each example is a row of
+``d`` binary features; feature *i* is on with probability :math:`p_i` independently. Labels come
+from true weights :math:`w^*`:
+
+* ``linear``:   :math:`y = x \cdot w^* + \sigma\,\xi`, squared loss
+  :math:`\tfrac12 (x\cdot w - y)^2`;
+* ``logistic``: :math:`y \sim \text{Bernoulli}(\text{sigmoid}(x\cdot w^*))`, flipped with
+  probability ``noise``; log loss.
+
+Either way the gradient of one example is :math:`r\,x` with residual :math:`r` (prediction minus
+label), so a feature that is off has gradient exactly zero. With a mini-batch of ``B`` examples
+(mean reduction) feature *i*'s gradient is non-zero only in steps whose batch contains it, which
+happens with probability :math:`q_i = 1 - (1 - p_i)^B`. Adagrad's accumulator therefore counts
+only those steps:
+
+.. math::
+    G_i = \sum_{t:\,g_{t,i}\neq 0} g_{t,i}^2 \approx n_i\,\overline{g_i^2}, \qquad
+    \text{eff\_lr}_i = \frac{\eta}{\sqrt{G_i}+\epsilon}
+    \approx \frac{\eta}{\sqrt{n_i\,\overline{g_i^2}}}
+
+In words: G is (number of steps in which the feature was adjusted) x (its mean squared gradient
+in those steps); that count is where the feature's frequency hides. With ``B`` examples per
+step, the gradient of a feature present in ``k`` of them is the sum of ``k`` residuals over
+``B``, so, while the residuals are mostly noise, :math:`G_i \approx (\text{occurrences of } i)
+\cdot \overline{r^2} / B^2` for rare and frequent features alike (:func:`predicted_eff_lr`).
+
+Every optimizer runs through ``OPTIMIZERS[name].init/update`` from :mod:`.optimizers` (there is
+no second implementation here), all of them on the same stream of examples drawn from ``seed``.
+Histories are recorded at no more than ``max_records`` evenly spaced steps, so 1000 features x
+20 000 examples stays small.
+
+Example::
+
+    >>> data = make_data(feature_probs("two_groups", n_features=20), n_examples=2000, seed=0)
+    >>> out = simulate(data, batch_size=1, hparams={"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}})
+    >>> s = summarize(out)
+    >>> bool(s["adagrad"]["eff_lr_ratio"] > 3)  # rare features get a larger step
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .optimizers import OPTIMIZERS
+
+PRESETS = ("zipf", "two_groups", "custom")
+MODELS = ("linear", "logistic")
+MAX_FEATURES = 1000
+MIN_ZIPF_FEATURES = 20
+MAX_CUSTOM_FEATURES = 8
+MAX_EXAMPLES = 20_480
+MAX_NOISE = 10.0
+MAX_RECORDS = 200
+SWEEP_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+DEFAULT_BOUND = 1e3
+"""A run is stopped once a weight leaves [-bound, bound] or is not finite (true weights are at
+most 1.5 in size, so a weight past 1000 means the run has diverged)."""
+_CHUNK = 2048  # rows of X drawn at once: bounds the float32 scratch memory
+_ELEMENTWISE = ("sgd", "adagrad", "rmsprop", "adam", "adamw", "adadelta")
+
+
+# --- Feature frequencies -----------------------------------------------------------------------
+
+
+def _int_in(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"Invalid {name}: {value!r} (must be an integer in [{lo}, {hi}])")
+    if not lo <= value <= hi:
+        raise ValueError(f"Invalid {name}: {value} (must be in [{lo}, {hi}])")
+    return int(value)
+
+
+def _float_in(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ValueError(f"Invalid {name}: {value!r} (must be a number)")
+    v = float(value)
+    ok = math.isfinite(v) and (lo < v if lo_open else lo <= v) and v <= hi
+    if not ok:
+        interval = f"({lo:g}, {hi:g}]" if lo_open else f"[{lo:g}, {hi:g}]"
+        raise ValueError(f"Invalid {name}: {value!r} (must be in {interval})")
+    return v
+
+
+def check_probs(probs: Any) -> np.ndarray:
+    """``probs`` as a float array, or ``ValueError``: 1..MAX_FEATURES values, each in (0, 1]."""
+    try:
+        p = np.array(probs, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid probs: {probs!r} (must be numbers in (0, 1])") from None
+    if p.ndim != 1 or not 1 <= p.size <= MAX_FEATURES:
+        raise ValueError(
+            f"Invalid probs: shape {p.shape} (need between 1 and {MAX_FEATURES} features)"
+        )
+    if not (np.isfinite(p).all() and (p > 0).all() and (p <= 1).all()):
+        bad = p[~(np.isfinite(p) & (p > 0) & (p <= 1))][0]
+        raise ValueError(f"Invalid probs: {bad!r} (each occurrence probability must be in (0, 1])")
+    return p
+
+
+def zipf_probs(n_features: int, *, exponent: float = 1.0, p_max: float = 0.5) -> np.ndarray:
+    """Power law: feature *i* (from 0) occurs with probability ``p_max / (i + 1) ** exponent``."""
+    d = _int_in("n_features", n_features, MIN_ZIPF_FEATURES, MAX_FEATURES)
+    a = _float_in("exponent", exponent, 0.0, 3.0)
+    pm = _float_in("p_max", p_max, 0.0, 1.0, lo_open=True)
+    return pm / np.arange(1, d + 1) ** a
+
+
+def two_group_probs(
+    n_features: int, *, p_frequent: float = 0.5, p_rare: float = 0.01, rare_share: float = 0.5
+) -> np.ndarray:
+    """Frequent features first (probability ``p_frequent``), then rare ones (``p_rare``)."""
+    d = _int_in("n_features", n_features, 2, MAX_FEATURES)
+    pf = _float_in("p_frequent", p_frequent, 0.0, 1.0, lo_open=True)
+    pr = _float_in("p_rare", p_rare, 0.0, 1.0, lo_open=True)
+    share = _float_in("rare_share", rare_share, 0.0, 1.0)
+    n_rare = min(max(round(share * d), 1), d - 1)
+    return np.concatenate([np.full(d - n_rare, pf), np.full(n_rare, pr)])
+
+
+def feature_probs(preset: str, **kwargs: Any) -> np.ndarray:
+    """Occurrence probabilities of a preset: ``zipf`` (:func:`zipf_probs`), ``two_groups``
+    (:func:`two_group_probs`) or ``custom`` (``probs=[...]``, 1 to MAX_CUSTOM_FEATURES values)."""
+    if preset == "zipf":
+        return zipf_probs(**kwargs)
+    if preset == "two_groups":
+        return two_group_probs(**kwargs)
+    if preset == "custom":
+        if set(kwargs) != {"probs"}:
+            raise ValueError("Invalid custom preset: pass exactly probs=[...]")
+        p = check_probs(kwargs["probs"])
+        if p.size > MAX_CUSTOM_FEATURES:
+            raise ValueError(
+                f"Invalid probs: {p.size} features (custom allows at most {MAX_CUSTOM_FEATURES})"
+            )
+        return p
+    raise ValueError(f"Invalid preset: {preset!r} (allowed: {', '.join(PRESETS)})")
+
+
+def frequency_groups(probs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(rare, frequent) boolean masks, split at the geometric mean of the smallest and largest
+    probability. When all features are within a factor 2 of each other, nothing is rare."""
+    p = check_probs(probs)
+    lo, hi = p.min(), p.max()
+    if hi < 2 * lo:
+        return np.zeros(p.size, dtype=bool), np.ones(p.size, dtype=bool)
+    rare = p < math.sqrt(lo * hi)
+    return rare, ~rare
+
+
+def batch_presence(probs: Any, batch_size: int) -> np.ndarray:
+    """Chance that a batch of ``batch_size`` examples contains feature *i*: 1 - (1 - p_i)^B."""
+    p = check_probs(probs)
+    b = _int_in("batch_size", batch_size, 1, MAX_EXAMPLES)
+    return -np.expm1(b * np.log1p(-np.minimum(p, 1 - 1e-16)))
+
+
+# --- The data stream -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SparseData:
+    """A stream of examples: ``X`` is ``(n, d)`` bool, ``y`` is ``(n,)``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    probs: np.ndarray
+    w_true: np.ndarray
+    model: str
+    noise: float
+    seed: int
+
+    @property
+    def n_examples(self) -> int:
+        return self.X.shape[0]
+
+    def head(self, n: int) -> SparseData:
+        """The first ``n`` examples (the same stream, cut short)."""
+        n = _int_in("n", n, 1, self.n_examples)
+        return SparseData(
+            self.X[:n], self.y[:n], self.probs, self.w_true, self.model, self.noise, self.seed
+        )
+
+
+def make_data(
+    probs: Any,
+    *,
+    n_examples: int = 5120,
+    model: str = "linear",
+    noise: float = 0.5,
+    seed: int = 0,
+) -> SparseData:
+    """Draw ``n_examples`` examples with feature *i* on with probability ``probs[i]``.
+
+    True weights have random signs and magnitudes in [0.5, 1.5], so every weight starts at
+    about the same distance from its target. ``noise`` is the standard deviation of the label
+    noise (``linear``, at most MAX_NOISE) or the chance a label is flipped (``logistic``, at
+    most 0.5). The same ``seed`` gives the same stream.
+    """
+    p = check_probs(probs)
+    n = _int_in("n_examples", n_examples, 1, MAX_EXAMPLES)
+    if model not in MODELS:
+        raise ValueError(f"Invalid model: {model!r} (allowed: {', '.join(MODELS)})")
+    noise = _float_in("noise", noise, 0.0, MAX_NOISE if model == "linear" else 0.5)
+    seed = _int_in("seed", seed, 0, 2**32 - 1)
+    rng = np.random.default_rng(seed)
+    d = p.size
+    w_true = rng.choice([-1.0, 1.0], d) * rng.uniform(0.5, 1.5, d)
+    X = np.empty((n, d), dtype=bool)
+    for s in range(0, n, _CHUNK):
+        e = min(s + _CHUNK, n)
+        X[s:e] = rng.random((e - s, d), dtype=np.float32) < p
+    z = X @ w_true
+    if model == "linear":
+        y = z + noise * rng.standard_normal(n)
+    else:
+        y = (rng.random(n) < _sigmoid(z)).astype(float)
+        flip = rng.random(n) < noise
+        y = np.where(flip, 1.0 - y, y)
+    return SparseData(X, y, p, w_true, model, noise, seed)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow warning for large |z|
+
+
+def _logistic(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-example log loss and residual (d loss / d z) for logits ``z`` (B, K)."""
+    # log(1 + e^z) - y z, written so it never overflows
+    loss = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y * z
+    return loss, _sigmoid(z) - y
+
+
+# --- Training ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SparseRun:
+    """Histories of one training run, recorded at ``record_steps`` (``R`` points, step 0 first).
+
+    Per optimizer name: ``w[name]`` and ``eff_lr[name]`` are ``(R, d)`` (``eff_lr`` is the
+    multiplier of the latest step; row 0 repeats the first step's), ``loss[name]`` is ``(R-1,)``,
+    the mean loss of the batches between two record points, each measured before the step that
+    learns from it (so it is an honest out-of-sample estimate). ``accum`` is Adagrad's ``G``
+    ``(R, d)`` when Adagrad ran. ``adjusted`` is ``(R, d)``: in how many steps so far the
+    feature's gradient was non-zero (its batch contained it); ``occurrences`` counts examples.
+    ``mean_sq_residual[name]`` is the mean of r^2 over every example seen (the mean squared
+    gradient of a feature in one example). ``abs_step[name]`` is ``(d,)``: the sum of |step| a
+    weight took. ``diverged_at[name]`` is the step at which a run was stopped, or None.
+    """
+
+    model: str
+    batch_size: int
+    steps: int
+    optimizers: tuple[str, ...]
+    hparams: dict[str, dict[str, Any]]
+    probs: np.ndarray
+    w_true: np.ndarray
+    record_steps: np.ndarray
+    w: dict[str, np.ndarray]
+    eff_lr: dict[str, np.ndarray]
+    loss: dict[str, np.ndarray]
+    accum: np.ndarray | None
+    adjusted: np.ndarray
+    occurrences: np.ndarray
+    mean_sq_residual: dict[str, float]
+    abs_step: dict[str, np.ndarray]
+    diverged_at: dict[str, int | None]
+
+    @property
+    def examples_seen(self) -> np.ndarray:
+        """Examples seen at each record point: the fair clock across batch sizes."""
+        return self.record_steps * self.batch_size
+
+    @property
+    def groups(self) -> tuple[np.ndarray, np.ndarray]:
+        return frequency_groups(self.probs)
+
+
+def _resolve(optimizers: Sequence[str], hparams: Mapping[str, Mapping[str, Any]] | None):
+    names = tuple(optimizers)
+    if not names:
+        raise ValueError("Invalid optimizers: empty (give at least one, e.g. ('sgd', 'adagrad'))")
+    for name in names:
+        if name not in _ELEMENTWISE:
+            raise ValueError(f"Invalid optimizer: {name!r} (allowed: {', '.join(_ELEMENTWISE)})")
+    if len(set(names)) != len(names):
+        raise ValueError(f"Invalid optimizers: {names!r} (each may appear once)")
+    hparams = dict(hparams or {})
+    extra = sorted(set(hparams) - set(names))
+    if extra:
+        raise ValueError(f"Invalid hparams: {extra[0]!r} is not among the optimizers {names}")
+    return names, {n: OPTIMIZERS[n].resolve(hparams.get(n, {})) for n in names}
+
+
+def simulate(
+    data: SparseData,
+    *,
+    batch_size: int,
+    optimizers: Sequence[str] = ("sgd", "adagrad"),
+    hparams: Mapping[str, Mapping[str, Any]] | None = None,
+    max_records: int = MAX_RECORDS,
+    bound: float = DEFAULT_BOUND,
+) -> SparseRun:
+    """Train every optimizer on the same stream, ``batch_size`` examples per step.
+
+    ``hparams[name]`` are ``torch.optim`` keywords for that optimizer (e.g. ``{"lr": 0.1}``),
+    validated by the optimizer itself. The run takes ``n // batch_size`` steps (a last partial
+    batch is dropped). An optimizer whose weights leave ``bound`` or stop being finite is
+    stopped there: its weights are frozen and ``diverged_at`` names the step.
+    """
+    n, d = data.X.shape
+    B = _int_in("batch_size", batch_size, 1, n)
+    R = _int_in("max_records", max_records, 1, MAX_RECORDS)
+    if not (isinstance(bound, (int, float)) and bound > 0 and not math.isnan(bound)):
+        raise ValueError(f"Invalid bound: {bound!r} (must be > 0)")
+    names, hp = _resolve(optimizers, hparams)
+    steps = n // B
+    rec = np.unique(np.linspace(0, steps, min(steps, R) + 1).round().astype(int))
+    K = len(names)
+    opts = [OPTIMIZERS[name] for name in names]
+    kws = [opt.split(hp[name]) for opt, name in zip(opts, names, strict=True)]
+    W = np.zeros((K, d))
+    states = [opt.init(W[k], **kws[k][0]) for k, opt in enumerate(opts)]
+    diverged: list[int | None] = [None] * K
+    ada = names.index("adagrad") if "adagrad" in names else None
+
+    w_hist = np.zeros((len(rec), K, d))
+    lr_hist = np.zeros((len(rec), K, d))
+    g_hist = np.zeros((len(rec), d)) if ada is not None else None
+    loss_hist = np.zeros((len(rec) - 1, K))
+    loss_sum = np.zeros(K)
+    sq_sum = np.zeros(K)
+    abs_step = np.zeros((K, d))
+    last_eff = [np.zeros(d) for _ in range(K)]
+    X, y = data.X, data.y
+    j = 1  # next record point
+    since = 0  # steps since the last record point
+
+    linear = data.model == "linear"
+    live = list(range(K))
+    U = np.zeros((K, d))  # this step's updates; rows of stopped optimizers stay zero
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            xb = X[t * B : (t + 1) * B].astype(float)
+            z, yb = xb @ W.T, y[t * B : (t + 1) * B, None]
+            if linear:
+                r = z - yb
+                sq = np.add.reduce(r * r, axis=0)
+                loss_sum += sq
+            else:
+                loss, r = _logistic(z, yb)
+                loss_sum += np.add.reduce(loss, axis=0)
+                sq = np.add.reduce(r * r, axis=0)
+            sq_sum += sq
+            grads = (r.T / B) @ xb  # (K, d): exactly zero for features absent from the batch
+            for k in live:
+                U[k], states[k], extras = opts[k].update(grads[k], states[k], W[k], **kws[k][1])
+                last_eff[k] = extras["eff_lr"]
+            W += U
+            abs_step += np.abs(U)
+            if not np.abs(W).max() <= bound:  # also catches NaN
+                for k in [k for k in live if not np.abs(W[k]).max() <= bound]:
+                    W[k] -= U[k]
+                    U[k] = 0.0
+                    abs_step[k] = np.nan_to_num(abs_step[k], posinf=0.0)
+                    live.remove(k)
+                    diverged[k] = t + 1
+            if t == 0:
+                lr_hist[0] = last_eff
+            since += 1
+            if t + 1 == rec[j]:
+                w_hist[j] = W
+                lr_hist[j] = last_eff
+                if g_hist is not None:
+                    g_hist[j] = states[ada].sum
+                loss_hist[j - 1] = loss_sum / (since * B) * (0.5 if linear else 1.0)
+                loss_sum[:] = 0.0
+                since = 0
+                j += 1
+
+    used = X[: steps * B].reshape(steps, B, d)
+    adjusted = _cumulative_at(used.any(1), rec)
+    occurrences = _cumulative_at(used.sum(1, dtype=np.int32), rec)
+    seen = max(steps * B, 1)
+    return SparseRun(
+        model=data.model,
+        batch_size=B,
+        steps=steps,
+        optimizers=names,
+        hparams=hp,
+        probs=data.probs,
+        w_true=data.w_true,
+        record_steps=rec,
+        w={name: w_hist[:, k] for k, name in enumerate(names)},
+        eff_lr={name: lr_hist[:, k] for k, name in enumerate(names)},
+        loss={name: loss_hist[:, k] for k, name in enumerate(names)},
+        accum=g_hist,
+        adjusted=adjusted,
+        occurrences=occurrences,
+        mean_sq_residual={name: float(sq_sum[k] / seen) for k, name in enumerate(names)},
+        abs_step={name: abs_step[k] for k, name in enumerate(names)},
+        diverged_at=dict(zip(names, diverged, strict=True)),
+    )
+
+
+def _cumulative_at(per_step: np.ndarray, rec: np.ndarray) -> np.ndarray:
+    """Running totals of ``per_step`` (steps, d) after each record step in ``rec``."""
+    out = np.zeros((len(rec), per_step.shape[1]), dtype=np.int64)
+    if len(rec) > 1:
+        parts = np.add.reduceat(per_step.astype(np.int32), rec[:-1], axis=0)
+        out[1:] = np.cumsum(parts, axis=0)
+    return out
+
+
+# --- What the run says -------------------------------------------------------------------------
+
+
+def predicted_eff_lr(run: SparseRun, name: str = "adagrad") -> np.ndarray:
+    r"""Adagrad's final effective learning rate per feature, predicted from its frequency alone.
+
+    .. math:: \text{eff\_lr}_i \approx \frac{\eta}{\sqrt{n_i\,\overline{g^2}}}, \quad
+        n_i \approx q_i \cdot \text{steps}, \quad
+        \overline{g^2} \approx \frac{E[k \mid k \geq 1]\,\overline{r^2}}{B^2}
+        = \frac{p_i B\,\overline{r^2}}{q_i B^2}
+
+    so :math:`G_i \approx p_i \cdot \text{examples} \cdot \overline{r^2} / B^2`: the expected
+    number of examples containing the feature times the run's mean squared residual, over B^2.
+    It treats the residuals as independent noise, which holds once the model has learnt.
+    """
+    lr = run.hparams[name]["lr"]
+    G = run.probs * run.steps * run.batch_size * run.mean_sq_residual[name] / run.batch_size**2
+    return lr / (np.sqrt(G) + run.hparams[name]["eps"])
+
+
+def _gmean(a: np.ndarray) -> float:
+    return float(np.exp(np.mean(np.log(a)))) if a.size else float("nan")
+
+
+def summarize(run: SparseRun) -> dict[str, Any]:
+    """End-of-run numbers per optimizer and per frequency group, for captions and sweeps.
+
+    For each optimizer: ``rare_error`` / ``frequent_error`` (mean |w - w*| over the group),
+    ``rare_eff_lr`` / ``frequent_eff_lr`` (geometric means) and their ratio ``eff_lr_ratio``,
+    ``rare_step`` / ``frequent_step`` (mean |step| per adjustment), ``final_loss``. Top level:
+    ``rare_adjusted`` / ``frequent_adjusted`` (fraction of steps in which the group's weights
+    were adjusted) and ``rare_presence`` / ``frequent_presence`` (1 - (1 - p)^B, the formula).
+    Values for an empty group are NaN: callers check ``n_rare`` / ``n_frequent`` first.
+    """
+    rare, freq = run.groups
+    adj = run.adjusted[-1]
+    presence = batch_presence(run.probs, run.batch_size)
+    out: dict[str, Any] = {
+        "n_rare": int(rare.sum()),
+        "n_frequent": int(freq.sum()),
+        "steps": run.steps,
+        "examples": run.steps * run.batch_size,
+        "batch_size": run.batch_size,
+        "rare_p": float(run.probs[rare].mean()) if rare.any() else float("nan"),
+        "frequent_p": float(run.probs[freq].mean()),
+        "rare_adjusted": float(adj[rare].mean() / max(run.steps, 1)) if rare.any() else math.nan,
+        "frequent_adjusted": float(adj[freq].mean() / max(run.steps, 1)),
+        "rare_presence": float(presence[rare].mean()) if rare.any() else math.nan,
+        "frequent_presence": float(presence[freq].mean()),
+    }
+    for name in run.optimizers:
+        err = np.abs(run.w[name][-1] - run.w_true)
+        eff = run.eff_lr[name][-1]
+        step = run.abs_step[name] / np.maximum(adj, 1)
+        s = {
+            "rare_error": float(err[rare].mean()) if rare.any() else math.nan,
+            "frequent_error": float(err[freq].mean()),
+            "rare_eff_lr": _gmean(eff[rare]),
+            "frequent_eff_lr": _gmean(eff[freq]),
+            "rare_step": float(step[rare & (adj > 0)].mean()) if (rare & (adj > 0)).any() else 0.0,
+            "frequent_step": float(step[freq & (adj > 0)].mean())
+            if (freq & (adj > 0)).any()
+            else 0.0,
+            "final_loss": float(run.loss[name][-1]) if run.loss[name].size else math.nan,
+            "diverged_at": run.diverged_at[name],
+        }
+        s["eff_lr_ratio"] = s["rare_eff_lr"] / s["frequent_eff_lr"]
+        out[name] = s
+    return out
+
+
+# --- Batch-size sweep --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchSweep:
+    """End-of-run numbers for several batch sizes, every run on the same ``examples`` examples.
+
+    ``metrics[name][key]`` is an array over ``batch_sizes`` for each per-optimizer key of
+    :func:`summarize`; ``groups[key]`` likewise for its top-level keys.
+    """
+
+    batch_sizes: np.ndarray
+    examples: int
+    optimizers: tuple[str, ...]
+    metrics: dict[str, dict[str, np.ndarray]]
+    groups: dict[str, np.ndarray]
+
+
+def batch_sweep(
+    data: SparseData,
+    *,
+    batch_sizes: Sequence[int] = SWEEP_BATCHES,
+    optimizers: Sequence[str] = ("sgd", "adagrad"),
+    hparams: Mapping[str, Mapping[str, Any]] | None = None,
+) -> BatchSweep:
+    """Run :func:`simulate` for each batch size on the same first ``examples`` examples.
+
+    Counting examples seen rather than steps keeps the comparison fair: a batch of 64 takes 64
+    times fewer steps over the same data. Batch sizes larger than the data are dropped; the
+    examples used are the largest multiple of the largest batch size, so no run drops a tail.
+    """
+    sizes = sorted({_int_in("batch_size", b, 1, MAX_EXAMPLES) for b in batch_sizes})
+    sizes = [b for b in sizes if b <= data.n_examples]
+    if not sizes:
+        raise ValueError(
+            f"Invalid batch_sizes: {list(batch_sizes)} (none fits {data.n_examples} examples)"
+        )
+    examples = data.n_examples // sizes[-1] * sizes[-1]
+    head = data.head(examples)
+    names, hp = _resolve(optimizers, hparams)
+    rows = [
+        summarize(simulate(head, batch_size=b, optimizers=names, hparams=hp, max_records=1))
+        for b in sizes
+    ]
+    per_opt_keys = [k for k in rows[0][names[0]] if k != "diverged_at"]
+    metrics = {
+        n: {k: np.array([row[n][k] for row in rows], dtype=float) for k in per_opt_keys}
+        for n in names
+    }
+    for n in names:
+        metrics[n]["diverged"] = np.array([row[n]["diverged_at"] is not None for row in rows])
+    top = [k for k, v in rows[0].items() if not isinstance(v, dict)]
+    groups = {k: np.array([row[k] for row in rows], dtype=float) for k in top}
+    return BatchSweep(np.array(sizes), examples, names, metrics, groups)
