@@ -131,7 +131,7 @@ def controls() -> None:
                 key="extra_lr",
                 **hidden,
             )
-        st.toggle("Batch-size sweep (chart ④)", key="chart_sweep")
+        st.toggle("Batch-size sweep (chart ④)", key="sweep")
 
 
 def problem(v: dict) -> tuple:
