@@ -1,4 +1,202 @@
+"""The formula, step by step: Adagrad's rule with the numbers of a real run under its terms."""
+
+import inspect
+
 import streamlit as st
 
-st.title("formula")
-st.info("This page is being built.")
+from adagrad_app import fig_formula, formula_tex, ui
+from adagrad_app.params import Param
+from adagrad_core import optimizers
+from adagrad_core.runner import run
+from adagrad_core.surfaces import SURFACES
+
+EPS_CHOICES = ("1e-10", "1e-8", "1e-6", "1e-4", "0.01", "0.1", "1")
+MAX_STEPS = 200
+NAMES = ("x", "y")
+PLAY_SECONDS = 0.8
+SCHEMA = [
+    Param("surface", "quadratic", "choice", options=tuple(SURFACES), label="Surface"),
+    Param("x0", -5.0, "float", -10.0, 10.0, label="Start x"),
+    Param("y0", -2.0, "float", -10.0, 10.0, label="Start y"),
+    Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
+    Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
+    Param("eps_at", "outside", "choice", options=formula_tex.PLACEMENTS, label="Where ε sits"),
+    Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator"),
+    Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
+    Param("t", 0, "int", 0, MAX_STEPS - 1, label="Step t"),
+    Param("play", False, "bool", label="Play"),
+    Param("compare", False, "bool", label="Compare with SGD, RMSprop, Adam"),
+]
+PLACEMENT_LABELS = {
+    "outside": "outside √ (torch)",
+    "inside": "inside √ (d2l, Keras 3, optax)",
+}
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def simulate(
+    surface: str, x0: float, y0: float, lr: float, eps: float, eps_at: str, acc0: float, steps: int
+):
+    """Adagrad's run from the core, and every term of its rule at every step."""
+    s = SURFACES[surface]
+    traj = run(
+        "adagrad",
+        s.grad,
+        [x0, y0],
+        steps,
+        loss_fn=s.value,
+        lr=lr,
+        eps=eps,
+        eps_placement=eps_at,
+        initial_accumulator_value=acc0,
+    )
+    terms = formula_tex.step_terms(
+        traj, eps=eps, eps_placement=eps_at, initial_accumulator_value=acc0
+    )
+    done = traj.steps if traj.diverged_at is None else traj.diverged_at - 1
+    return {k: v[:done] for k, v in terms.items()}, traj.params[: done + 1], traj.diverged_at
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def contour(surface: str, bounds: tuple):
+    return fig_formula.surface_grid(SURFACES[surface].value, bounds)
+
+
+def _new_surface():
+    start = SURFACES[st.session_state["surface"]].start
+    st.session_state["x0"], st.session_state["y0"] = float(start[0]), float(start[1])
+    st.session_state["t"] = 0
+
+
+def _play_pressed():
+    if st.session_state["play"] and st.session_state["t"] >= st.session_state["steps"] - 1:
+        st.session_state["t"] = 0  # play from the start again
+
+
+st.title("🔎 The formula, step by step")
+S = ui.Settings(SCHEMA, "formula")
+S.show_notes()
+
+if not S.locked:
+    with st.sidebar:
+        st.subheader("The run")
+        st.selectbox(
+            "Surface",
+            list(SURFACES),
+            key="surface",
+            on_change=_new_surface,
+            format_func=lambda k: SURFACES[k].label,
+        )
+        c1, c2 = st.columns(2)
+        c1.number_input("Start x", -10.0, 10.0, step=0.5, key="x0")
+        c2.number_input("Start y", -10.0, 10.0, step=0.5, key="y0")
+        st.number_input("Learning rate η", 0.001, 5.0, step=0.1, format="%.3f", key="lr")
+        st.select_slider("ε", EPS_CHOICES, key="eps")
+        st.number_input(
+            "Initial accumulator (G before step 0)",
+            0.0,
+            10.0,
+            step=0.1,
+            key="acc0",
+            help="0 in torch, 0.1 in Keras and optax.",
+        )
+        st.slider("Steps", 2, MAX_STEPS, key="steps")
+
+v = S.values()
+if v["t"] > v["steps"] - 1:
+    S.set(t=v["steps"] - 1)
+v = S.sync()
+surface = SURFACES[v["surface"]]
+eps = float(v["eps"])
+
+terms, path, diverged_at = simulate(
+    v["surface"], v["x0"], v["y0"], v["lr"], eps, v["eps_at"], v["acc0"], v["steps"]
+)
+done = len(terms["g"])
+if diverged_at is not None:
+    st.error(
+        f"🛑 Adagrad left the safe region (|θ| > 10⁶ or a non-finite value) at step "
+        f"{diverged_at - 1} and was stopped; only the {done} steps before it are shown."
+    )
+if done == 0:
+    st.stop()
+if v["t"] > done - 1:
+    S.set(t=done - 1)
+
+st.caption(f"**{surface.label}.** {surface.lesson}")
+
+st.subheader("The rule")
+if not S.locked:
+    c1, c2 = st.columns([3, 2])
+    c1.segmented_control(
+        "Where ε sits",
+        formula_tex.PLACEMENTS,
+        key="eps_at",
+        format_func=PLACEMENT_LABELS.get,
+        required=True,
+    )
+    c2.toggle("Show SGD, RMSprop and Adam beside it", key="compare")
+st.latex(formula_tex.rule_tex(v["eps_at"]))
+st.latex(formula_tex.legend_tex(eps, v["lr"]))
+st.caption(formula_tex.rule_caption(v["eps_at"]))
+
+if v["compare"]:
+    cols = [*st.columns(2), *st.columns(2)]
+    for col, (name, tex) in zip(cols, formula_tex.compare_tex(v["eps_at"]).items(), strict=True):
+        col.markdown(f"**{optimizers.OPTIMIZERS[name].label}**")
+        col.latex(tex)
+        col.caption(formula_tex.COMPARE_NOTES[name])
+    st.caption(
+        "Boxed: what the rule does differently from Adagrad (in Adagrad's own rule: the "
+        "one block SGD does not have)."
+    )
+
+st.subheader("One step, with its numbers")
+if not S.locked:
+    st.toggle("▶ Play", key="play", on_change=_play_pressed)
+
+
+@st.fragment(run_every=PLAY_SECONDS if v["play"] else None)
+def step_view():
+    last = done - 1
+    if st.session_state["play"]:
+        if st.session_state["t"] >= last:
+            st.session_state["play"] = False
+            st.rerun(scope="app")
+        else:
+            st.session_state["t"] += 1
+    if not S.locked:
+        st.slider("Step t", 0, max(last, 1), key="t", disabled=last == 0)
+    t = min(S.sync()["t"], last)
+    left, right = st.columns([5, 2])
+    for tex in formula_tex.values_tex(terms, t, NAMES, v["eps_at"]):
+        left.latex(tex)
+    left.caption(
+        "Under each term, its value at this step for x and for y. A shaded value changed since "
+        "step t−1 (▲ rose, ▼ fell); an unshaded one is the same as before."
+    )
+    bounds = fig_formula.view_bounds(surface.bounds, path)
+    x, y, z = contour(v["surface"], bounds)
+    right.plotly_chart(
+        fig_formula.path_figure(
+            x, y, z, path, t, minima=surface.minima, log_levels=surface.log_levels
+        ),
+        key="path",
+    )
+    st.markdown(formula_tex.reading(terms, t, NAMES))
+    st.caption(formula_tex.convention_note(terms, t, NAMES, eps, v["eps_at"]))
+    st.plotly_chart(fig_formula.term_series(terms, t, NAMES), key="series")
+
+
+step_view()
+
+st.subheader("The code that computed these numbers")
+st.caption(
+    f"`adagrad_core.optimizers.adagrad_update`, called once per step with lr={v['lr']:g}, "
+    f"eps={eps:g}, eps_placement={v['eps_at']!r} (so `denom` took the "
+    f"{'first' if v['eps_at'] == 'outside' else 'second'} branch); the runner then adds the "
+    "returned update to θ. `state.sum` is G, `eff_lr` is η/(√G+ε)."
+)
+st.code(inspect.getsource(optimizers.adagrad_update), language="python")
+
+S.share_box()

@@ -1,0 +1,185 @@
+"""Figures for the formula page: pure ``data -> go.Figure`` builders, no streamlit.
+
+* :func:`term_series`: one small panel per term of Adagrad's rule, its value over the run for
+  each coordinate, a cursor at the current step; colours from ``theme.TERM_COLORS``.
+* :func:`path_figure`: where the run is on its surface, with the current point marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import theme
+from .formula_tex import term_color
+
+# The panels, in the order of the rule: (term, title, log axis when all values are > 0).
+PANELS: tuple[tuple[str, str, bool], ...] = (
+    ("g", "gradient g", False),
+    ("G", "sum of squares G", True),
+    ("eff_lr", "effective rate η/(√G+ε)", True),
+    ("update", "step Δθ", False),
+    ("theta", "parameter θ", False),
+)
+DASHES = ("solid", "dot", "dash", "dashdot")
+CURSOR_COLOR = theme.TERM_COLORS["theta"]
+
+
+def term_series(
+    terms: Mapping[str, np.ndarray],
+    t: int,
+    names: Sequence[str],
+    panels: Sequence[tuple[str, str, bool]] = PANELS,
+) -> go.Figure:
+    """Small multiples: each term against the step, one line per coordinate, cursor at ``t``.
+
+    A panel is on a log axis when its term is positive throughout (G and the effective rate
+    usually are), so a coordinate whose values are 100x smaller is still readable.
+    """
+    n = len(panels)
+    fig = make_subplots(
+        rows=1, cols=n, subplot_titles=[title for _, title, _ in panels], horizontal_spacing=0.05
+    )
+    steps = np.arange(terms["g"].shape[0])
+    for col, (term, _title, want_log) in enumerate(panels, start=1):
+        values = np.asarray(terms[term], dtype=float)
+        color = term_color(term)
+        for i, name in enumerate(names):
+            fig.add_trace(
+                go.Scatter(
+                    x=steps,
+                    y=values[:, i],
+                    mode="lines",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    line={"color": color, "dash": DASHES[i % len(DASHES)], "width": 2},
+                    hovertemplate=f"{name}, step %{{x}}: %{{y:.4g}}<extra>{term}</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[t] * len(names),
+                y=values[t, : len(names)],
+                mode="markers",
+                marker={"color": color, "size": 9, "line": {"color": "white", "width": 1}},
+                showlegend=False,
+                hovertemplate=f"step {t}: %{{y:.4g}}<extra>{term}</extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.add_vline(x=t, line={"color": CURSOR_COLOR, "width": 1, "dash": "dot"}, row=1, col=col)
+        log = want_log and bool(np.all(values[:, : len(names)] > 0))
+        fig.update_yaxes(
+            type="log" if log else "linear", dtick="D2" if log else None, row=1, col=col
+        )
+        fig.update_xaxes(title_text="step t" if col == 1 else None, row=1, col=col)
+    fig.update_layout(**theme.BASE_LAYOUT)
+    fig.update_layout(
+        height=280,
+        margin={"l": 40, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": -0.18, "yanchor": "top"},
+    )
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def path_figure(
+    x: np.ndarray,
+    y: np.ndarray,
+    z: np.ndarray,
+    path: np.ndarray,
+    t: int,
+    *,
+    minima: Sequence[tuple[float, float]] = (),
+    log_levels: bool = False,
+) -> go.Figure:
+    """The surface's contour (grid ``x``, ``y``, values ``z``), the run's path and step ``t``.
+
+    ``path`` is ``(steps+1, 2)``; the point moved in step ``t`` is drawn from ``path[t]`` to
+    ``path[t+1]``.
+    """
+    zz = np.log10(z - z.min() + 1e-3) if log_levels else z
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=x,
+            y=y,
+            z=zz,
+            colorscale="Greys",
+            reversescale=True,
+            showscale=False,
+            ncontours=18,
+            contours={"coloring": "lines"},
+            hoverinfo="skip",
+            opacity=0.6,
+        )
+    )
+    if minima:
+        mx, my = zip(*minima, strict=True)
+        fig.add_trace(
+            go.Scatter(
+                x=mx,
+                y=my,
+                mode="markers",
+                name="minimum",
+                marker={"symbol": "star", "size": 11, "color": theme.TERM_COLORS["theta"]},
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=path[:, 0],
+            y=path[:, 1],
+            mode="lines+markers",
+            name="Adagrad",
+            line={"color": theme.OPT_COLORS["adagrad"], "width": 2},
+            marker={"size": 4},
+            hovertemplate="θ = (%{x:.3g}, %{y:.3g})<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=path[t : t + 2, 0],
+            y=path[t : t + 2, 1],
+            mode="lines+markers",
+            name=f"step {t}",
+            line={"color": theme.TERM_COLORS["update"], "width": 4},
+            marker={"size": [9, 13], "color": theme.TERM_COLORS["update"], "symbol": "circle"},
+            hovertemplate="θ = (%{x:.3g}, %{y:.3g})<extra></extra>",
+        )
+    )
+    fig.update_layout(**theme.BASE_LAYOUT)
+    (x0, x1), (y0, y1) = (float(x[0]), float(x[-1])), (float(y[0]), float(y[-1]))
+    fig.update_layout(
+        height=340,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+        xaxis={"range": [x0, x1], "title": "x"},
+        yaxis={"range": [y0, y1], "title": {"text": "y", "standoff": 2}},
+    )
+    return fig
+
+
+def view_bounds(bounds, path: np.ndarray, pad: float = 0.05):
+    """The surface's plotting bounds, widened to hold the whole path (plus a margin)."""
+    out = []
+    for k, (lo, hi) in enumerate(bounds):
+        lo, hi = min(lo, float(path[:, k].min())), max(hi, float(path[:, k].max()))
+        margin = pad * (hi - lo)
+        out.append((lo - margin, hi + margin))
+    return tuple(out)
+
+
+def surface_grid(value_fn, bounds, n: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(x, y, z)`` for a contour of ``value_fn`` over ``bounds = ((x0, x1), (y0, y1))``."""
+    (x0, x1), (y0, y1) = bounds
+    x, y = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    z = value_fn(np.stack(np.meshgrid(x, y), axis=-1))
+    return x, y, z
