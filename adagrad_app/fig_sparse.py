@@ -66,9 +66,24 @@ def _pct(x: float) -> str:
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
-    fig.update_layout(**BASE_LAYOUT, height=height, **extra)
-    fig.update_layout(margin={**BASE_LAYOUT["margin"], "t": 70})
+    """Base layout with the legend under the charts, clear of the subplot titles."""
+    fig.update_layout(**BASE_LAYOUT)
+    fig.update_layout(
+        height=height,
+        margin={**BASE_LAYOUT["margin"], "t": 40, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        **extra,
+    )
     return fig
+
+
+def _smooth(y: np.ndarray, points: int = 9) -> np.ndarray:
+    """Centred moving average over ``points`` record points (shorter at the ends)."""
+    if y.size < 3:
+        return y
+    k = min(points, y.size)
+    kernel = np.ones(k)
+    return np.convolve(y, kernel, "same") / np.convolve(np.ones_like(y), kernel, "same")
 
 
 def diverged_messages(run: SparseRun) -> list[str]:
@@ -92,7 +107,7 @@ def error_figure(run: SparseRun) -> go.Figure:
         column_widths=[0.6, 0.4],
         subplot_titles=(
             "Weight error |w − w*| (group mean)",
-            "Loss (on each batch before its step)",
+            "Loss per batch, before its step (smoothed)",
         ),
     )
     rare, freq = run.groups
@@ -120,7 +135,7 @@ def error_figure(run: SparseRun) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=x[1:][lok],
-                y=run.loss[name][lok],
+                y=_smooth(run.loss[name][lok]),
                 name=f"{_label(name)} loss",
                 mode="lines",
                 line={"color": OPT_COLORS[name], "width": 1.5},
@@ -133,7 +148,7 @@ def error_figure(run: SparseRun) -> go.Figure:
     fig.update_xaxes(title_text="examples seen")
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(type="log", row=1, col=2)
-    return _layout(fig, 400)
+    return _layout(fig, 440)
 
 
 def error_caption(run: SparseRun) -> str:
@@ -188,8 +203,8 @@ def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> go
             col=2,
         )
     fig.update_xaxes(title_text="examples seen")
-    fig.update_yaxes(type="log", row=1, col=2)
-    return _layout(fig, 400, legend_title_text="feature occurs with probability")
+    fig.update_yaxes(type="log")
+    return _layout(fig, 420, legend_title_text="feature occurs with probability")
 
 
 def accumulator_caption(run: SparseRun) -> str:
@@ -296,7 +311,7 @@ def frequency_figure(run: SparseRun) -> go.Figure:
     fig.update_yaxes(type="log")
     fig.update_xaxes(title_text="steps in which the feature's gradient was non-zero", row=1, col=1)
     fig.update_xaxes(title_text="occurrence probability p", row=1, col=2)
-    return _layout(fig, 420)
+    return _layout(fig, 460)
 
 
 def frequency_caption(run: SparseRun) -> str:
@@ -334,7 +349,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> go.Figure:
     fig = make_subplots(
         rows=2,
         cols=2,
-        vertical_spacing=0.16,
+        vertical_spacing=0.2,
         subplot_titles=(
             "How often: share of steps that adjust a weight",
             "How much: mean |step| per adjustment, rare weights",
@@ -390,7 +405,9 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> go.Figure:
     fig.update_yaxes(type="log", row=2, col=1)
     if current is not None:
         fig.add_vline(x=current, line={"color": "#999999", "dash": "dot"}, row="all", col="all")
-    return _layout(fig, 640)
+    fig = _layout(fig, 700)
+    fig.update_layout(legend={"y": -0.12})
+    return fig
 
 
 def sweep_messages(sweep: BatchSweep) -> list[str]:
