@@ -99,8 +99,8 @@ for name, Optimizer, hparams in RUNS:
 
 
 def _literal(v: float) -> str:
-    """Shortest exact Python literal for ``v``: ``1e+06`` rather than ``1000000.0``."""
-    short = f"{v:g}"
+    """Shortest exact Python literal for ``v``: ``1e6`` rather than ``1000000.0``."""
+    short = f"{v:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
     return short if float(short) == v else repr(v)
 
 
