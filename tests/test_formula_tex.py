@@ -1,0 +1,186 @@
+"""The formula page's TeX and prose builders, on real runs from the core."""
+
+import re
+
+import numpy as np
+import pytest
+
+from adagrad_app import formula_tex as ft
+from adagrad_app import theme
+from adagrad_core.runner import run
+from adagrad_core.surfaces import SURFACES
+
+NAMES = ("x", "y")
+
+
+def _terms(eps=1e-10, placement="outside", acc0=0.0, lr=1.0, steps=30, start=(-5.0, -2.0)):
+    s = SURFACES["quadratic"]
+    traj = run(
+        "adagrad",
+        s.grad,
+        list(start),
+        steps,
+        lr=lr,
+        eps=eps,
+        eps_placement=placement,
+        initial_accumulator_value=acc0,
+    )
+    return ft.step_terms(traj, eps=eps, eps_placement=placement, initial_accumulator_value=acc0)
+
+
+@pytest.fixture(scope="module")
+def terms():
+    return _terms()
+
+
+def test_step_terms_are_the_cores_numbers(terms):
+    # theta_new = theta + update, and update = -lr / denom * g: the terms recombine into the rule
+    np.testing.assert_allclose(terms["theta_new"], terms["theta"] + terms["update"])
+    np.testing.assert_allclose(terms["update"], -terms["lr"] / terms["denom"] * terms["g"])
+    np.testing.assert_allclose(terms["eff_lr"], terms["lr"] / terms["denom"])
+    np.testing.assert_allclose(terms["G"], terms["G_prev"] + terms["g2"])
+    assert terms["G_prev"][0].tolist() == [0.0, 0.0]
+    np.testing.assert_array_equal(terms["G_prev"][1:], terms["G"][:-1])
+    # first step from (-5, -2) on 0.1x^2 + 2y^2: g = (-1, -8), both move by lr
+    np.testing.assert_allclose(terms["g"][0], [-1.0, -8.0])
+    np.testing.assert_allclose(terms["update"][0], [1.0, 1.0])
+
+
+def test_step_terms_follow_eps_placement():
+    outside = _terms(eps=1.0, placement="outside")
+    inside = _terms(eps=1.0, placement="inside")
+    np.testing.assert_allclose(outside["denom"][0], np.abs(outside["g"][0]) + 1.0)
+    np.testing.assert_allclose(inside["denom"][0], np.sqrt(inside["g"][0] ** 2 + 1.0))
+    assert not np.allclose(outside["theta_new"], inside["theta_new"])
+    with pytest.raises(ValueError, match="eps_placement"):
+        ft.symbols("between")
+
+
+@pytest.mark.parametrize(
+    ("value", "tex"),
+    [
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1.0, "1"),
+        (0.125, "0.125"),
+        (-2.90912, "-2.909"),
+        (86.4512, "86.45"),
+        (1e-10, r"1\times10^{-10}"),
+        (-3.456e-5, r"-3.46\times10^{-5}"),
+        (2.5e7, r"2.5\times10^{7}"),
+        (float("nan"), r"\text{--}"),
+    ],
+)
+def test_fmt(value, tex):
+    assert ft.fmt(value) == tex
+
+
+def test_rule_has_every_term_colour():
+    tex = ft.rule_tex("outside")
+    for key in ("theta", "g", "G", "lr", "eps"):
+        assert theme.TERM_COLORS[key] in tex, key
+    assert r"\textcolor{" + theme.TERM_COLORS["G"] + "}{G_{t,i}}" in tex
+    assert "G_{t-1,i}" in tex and r"\theta_{t+1,i}" in tex
+
+
+def test_convention_switch_changes_the_denominator():
+    out, ins = ft.rule_tex("outside"), ft.rule_tex("inside")
+    assert out != ins
+    eps = r"\textcolor{" + theme.TERM_COLORS["eps"] + r"}{\epsilon}"
+    G = r"\textcolor{" + theme.TERM_COLORS["G"] + "}{G_{t,i}}"
+    assert rf"\sqrt{{{G}}} + {eps}" in out
+    assert rf"\sqrt{{{G} + {eps}}}" in ins
+    assert rf"\sqrt{{{G} + {eps}}}" not in out
+    for name in ("rmsprop", "adam", "adagrad"):
+        assert ft.compare_tex("outside")[name] != ft.compare_tex("inside")[name]
+
+
+def test_values_tex_shows_this_steps_values(terms):
+    tables = ft.values_tex(terms, 3, NAMES, "outside")
+    assert len(tables) == 3
+    text = "".join(tables)
+    for key in ("theta", "g", "G", "G_prev", "g2", "denom", "eff_lr", "update", "theta_new"):
+        for i in range(2):
+            assert ft.fmt(terms[key][3, i]) in text, (key, i)
+    assert r"\text{x:}" in text and r"\text{y:}" in text
+    for color in set(theme.TERM_COLORS.values()) - {theme.TERM_COLORS["eps"]}:
+        assert color in text
+    # another step shows other numbers
+    assert ft.values_tex(terms, 4, NAMES, "outside") != tables
+
+
+def test_changed_terms_are_highlighted_with_direction(terms):
+    # at t = 0 there is no previous step: nothing highlighted
+    assert r"\colorbox" not in "".join(ft.values_tex(terms, 0, NAMES, "outside"))
+    G_cell = ft.cell(terms, "G", 3, 0)
+    assert G_cell.startswith(r"\colorbox{" + ft.tint(theme.TERM_COLORS["G"]) + "}")
+    assert r"\blacktriangle" in G_cell  # G grows
+    assert ft.changed(terms, "G", 3, 1) == 1
+    eff = ft.cell(terms, "eff_lr", 3, 0)
+    assert r"\blacktriangledown" in eff  # the effective rate shrinks
+    assert ft.changed(terms, "eff_lr", 3, 0) == -1
+    # the learning rate is constant: never highlighted
+    lr = ft.cell(terms, "lr", 3, 0)
+    assert r"\colorbox" not in lr and ft.changed(terms, "lr", 3, 0) == 0
+
+
+def test_unchanged_when_the_shown_value_is_the_same():
+    # near convergence y's G stops growing at 4 significant figures
+    terms = _terms(steps=60)
+    t = 59
+    assert ft.fmt(terms["G"][t, 1]) == ft.fmt(terms["G"][t - 1, 1])
+    assert ft.changed(terms, "G", t, 1) == 0
+    assert r"\colorbox" not in ft.cell(terms, "G", t, 1)
+
+
+def test_tint_is_lighter_theme_colour():
+    assert ft.tint("#000000", 0.2) == "#CCCCCC"
+    assert ft.tint("#FFFFFF") == "#FFFFFF"
+    assert re.fullmatch(r"#[0-9A-F]{6}", ft.tint(theme.TERM_COLORS["G"]))
+
+
+def test_compare_boxes_what_differs():
+    tex = ft.compare_tex()
+    assert r"\fcolorbox" not in tex["sgd"]
+    assert tex["adagrad"].count(r"\fcolorbox") == 1  # SGD plus one block
+    assert theme.OPT_COLORS["rmsprop"] in tex["rmsprop"] and r"\alpha" in tex["rmsprop"]
+    assert theme.OPT_COLORS["adam"] in tex["adam"] and r"\hat m_t" in tex["adam"]
+    assert set(tex) == set(ft.COMPARE_NOTES)
+
+
+def test_reading_first_step(terms):
+    text = ft.reading(terms, 0, NAMES)
+    assert text.startswith("**Step 0.**")
+    assert "x's gradient (-1) is 8.0× smaller than y's (-8)" in text
+    assert "almost as far as y" in text
+    assert "moves by about η = 1" in text
+
+
+def test_reading_later_step_uses_the_numbers(terms):
+    t = 10
+    text = ft.reading(terms, t, NAMES)
+    assert f"Step {t}." in text
+    assert ft._n(terms["G"][t, 1]) in text and ft._n(terms["eff_lr"][t, 0]) in text
+    assert "neither rate can rise" in text
+    assert ft.reading(terms, 11, NAMES) != text
+
+
+def test_reading_zero_gradient():
+    terms = _terms(start=(0.0, 0.0), steps=3)
+    assert "Both gradients are zero" in ft.reading(terms, 1, NAMES)
+    terms = _terms(start=(0.0, -2.0), steps=3)
+    assert "x's gradient is zero, so x stays put" in ft.reading(terms, 1, NAMES)
+
+
+def test_convention_note_says_when_it_matters(terms):
+    small = ft.convention_note(terms, 3, NAMES, 1e-10, "outside")
+    assert "hardly matters" in small and "inside the root" in small
+    big = _terms(eps=1.0, placement="inside")
+    note = ft.convention_note(big, 3, NAMES, 1.0, "inside")
+    assert "the convention matters" in note and "outside the root" in note
+
+
+def test_legend_and_caption():
+    legend = ft.legend_tex(1e-10, 0.4)
+    assert r"\eta = 0.4" in legend and r"1\times10^{-10}" in legend
+    assert "torch" in ft.rule_caption("outside") and "optax" in ft.rule_caption("inside")

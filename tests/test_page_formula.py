@@ -1,0 +1,177 @@
+"""The formula page under AppTest: defaults, each switch, the step control, bad links, lock."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from adagrad_app import formula_tex as ft
+from adagrad_app import theme
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGE = "pages/formula.py"
+
+
+def _open(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    at.run()
+    assert not at.exception
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _tex(at) -> str:
+    return "\n".join(x.value for x in at.latex)
+
+
+def _values(at) -> str:
+    """The three tables of this step's numbers (they hold the \\text{x:} row labels)."""
+    return "\n".join(x.value for x in at.latex if r"\text{x:}" in x.value)
+
+
+def _warnings(at) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+def _reading(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+@pytest.fixture(scope="module")
+def default():
+    return _open()
+
+
+def test_default_view(default):
+    at = default
+    assert at.title[0].value.startswith("🔎")
+    tex = _tex(at)
+    for key in ("theta", "g", "G", "lr", "eps", "eff_lr", "update"):
+        assert theme.TERM_COLORS[key] in tex, key
+    assert ft.rule_tex("outside") in tex
+    assert at.slider(key="t").value == 0
+    assert at.slider(key="t").max == 29  # 30 steps
+    assert len(_values(at).split(r"\begin{array}")) == 4  # three tables
+    # step 0 from (-5, -2) on the quadratic with lr = 1: both coordinates move by 1
+    assert "x's gradient (-1) is 8.0× smaller than y's (-8)" in _reading(at)
+    assert len(at.get("plotly_chart")) == 2
+    assert "def adagrad_update" in at.code[0].value
+    assert "eps_placement" in at.code[0].value
+    assert not at.warning and not at.error
+    assert dict(at.query_params) == {}
+
+
+def test_step_slider_changes_values_and_url():
+    at = _open()
+    before, reading0 = _values(at), _reading(at)
+    at.slider(key="t").set_value(1).run()
+    assert not at.exception
+    assert _values(at) != before
+    assert _reading(at).startswith("**Step 1.**") and _reading(at) != reading0
+    assert at.query_params["t"] == ["1"] or at.query_params["t"] == "1"
+    assert r"\colorbox" in _values(at)  # things changed since step 0
+    at.slider(key="t").set_value(29).run()
+    assert not at.exception
+    assert _reading(at).startswith("**Step 29.**")
+
+
+@pytest.mark.parametrize("t", [0, 1, 29])
+def test_step_from_url(t):
+    at = _open(t=t)
+    assert at.slider(key="t").value == t
+    assert _reading(at).startswith(f"**Step {t}.**")
+    assert (r"\colorbox" in _values(at)) == (t > 0)
+
+
+def test_eps_switch_changes_formula_and_numbers():
+    at = _open(eps="1")
+    outside_tex, outside_values = _tex(at), _values(at)
+    assert ft.rule_tex("outside") in outside_tex
+    at.get("segmented_control")[0].set_value("inside").run()
+    assert not at.exception
+    assert ft.rule_tex("inside") in _tex(at)
+    assert ft.rule_tex("outside") not in _tex(at)
+    assert _values(at) != outside_values  # with eps = 1 the numbers differ visibly
+    assert at.query_params["eps_at"] in ("inside", ["inside"])
+    assert "'inside'" in next(c.value for c in at.caption if "adagrad_update" in c.value)
+
+
+def test_compare_switch():
+    at = _open()
+    n = len(at.latex)
+    at.toggle(key="compare").set_value(True).run()
+    assert not at.exception
+    assert len(at.latex) == n + 4
+    rules = ft.compare_tex("outside")
+    assert all(tex in _tex(at) for tex in rules.values())
+    labels = [m.value for m in at.markdown]
+    assert {"**SGD**", "**Adagrad**", "**RMSprop**", "**Adam**"} <= set(labels)
+
+
+def test_surface_change_resets_start():
+    at = _open(t=5)
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    assert not at.exception
+    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-1.5, 2.5)
+    assert at.slider(key="t").value == 0
+    assert "Rosenbrock" in at.caption[0].value
+
+
+def test_fewer_steps_clamps_the_step():
+    at = _open(t=29)
+    at.slider(key="steps").set_value(10).run()
+    assert not at.exception
+    assert at.slider(key="t").value == 9
+    assert _reading(at).startswith("**Step 9.**")
+
+
+def test_play_from_the_end_restarts():
+    at = _open(t=29)
+    at.toggle(key="play").set_value(True).run()
+    assert not at.exception
+    assert at.slider(key="t").value <= 1  # restarted (and possibly advanced one step)
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"t": "abc"}, "is not a number"),
+        ({"t": "2.5"}, "not a whole number"),
+        ({"t": "-3"}, "below 0"),
+        ({"lr": "-1"}, "below 0.001"),
+        ({"lr": "nan"}, "not finite"),
+        ({"surface": "moon"}, "unknown choice"),
+        ({"eps": "0.5"}, "unknown choice"),
+        ({"eps_at": "middle"}, "unknown choice"),
+        ({"steps": "100000"}, "above 200"),
+        ({"x0": "1e9"}, "above 10"),
+        ({"compare": "maybe"}, "not on/off"),
+        ({"bogus": "1"}, "unknown setting"),
+    ],
+)
+def test_bad_url_values_give_notes(query, note):
+    at = _open(**query)
+    assert note in _warnings(at)
+    assert _reading(at).startswith("**Step ")
+
+
+def test_step_beyond_the_run_is_clamped():
+    at = _open(t=150, steps=20)
+    assert not at.exception
+    assert at.slider(key="t").value == 19
+    assert _reading(at).startswith("**Step 19.**")
+
+
+def test_locked_view_has_no_widgets():
+    at = _open(lock=1, t=3, compare=1, eps_at="inside")
+    for kind in ("slider", "toggle", "selectbox", "number_input", "select_slider"):
+        assert len(at.get(kind)) == 0, kind
+    assert len(at.get("segmented_control")) == 0
+    assert ft.rule_tex("inside") in _tex(at)
+    assert _reading(at).startswith("**Step 3.**")
+    assert len(at.get("plotly_chart")) == 2
+    assert at.query_params["lock"] in ("1", ["1"])
