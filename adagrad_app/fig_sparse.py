@@ -388,17 +388,17 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> go.Figure:
     key = "rare" if has_rare else "frequent"
     for name in sweep.optimizers:
         m = sweep.metrics[name]
-        ok = ~m["diverged"].astype(bool)
+        alive = ~m["diverged"].astype(bool)
         style = {"mode": "lines+markers", "line": {"color": OPT_COLORS[name], "width": 2.5}}
-        fig.add_trace(
-            go.Scatter(x=B[ok], y=m[f"{key}_step"][ok], name=_label(name), **style), row=1, col=2
-        )
-        fig.add_trace(
-            go.Scatter(x=B[ok], y=m["eff_lr_ratio"][ok], showlegend=False, **style), row=2, col=1
-        )
-        fig.add_trace(
-            go.Scatter(x=B[ok], y=m[f"{key}_error"][ok], showlegend=False, **style), row=2, col=2
-        )
+        for i, (metric, row, col) in enumerate(
+            ((f"{key}_step", 1, 2), ("eff_lr_ratio", 2, 1), (f"{key}_error", 2, 2))
+        ):
+            ok = alive & np.isfinite(m[metric])  # no ratio without a rare group
+            fig.add_trace(
+                go.Scatter(x=B[ok], y=m[metric][ok], name=_label(name), showlegend=i == 0, **style),
+                row=row,
+                col=col,
+            )
     fig.update_xaxes(type="log", tickvals=B.tolist(), title_text="batch size B")
     fig.update_yaxes(range=[0, 1.05], row=1, col=1)
     fig.update_yaxes(type="log", row=1, col=2)
