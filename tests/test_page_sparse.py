@@ -1,0 +1,124 @@
+"""The sparse-features page under AppTest: default view, controls, URL parameters, locked view."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGE = "pages/sparse_features.py"
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    at.switch_page(PAGE)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def warnings(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+def test_default_view_has_four_charts_and_three_answers():
+    at = open_page()
+    assert len(at.get("plotly_chart")) == 4
+    answers = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert len(answers) == 3 and "①" in answers[0] and "④" in answers[2]
+    assert not at.error
+    assert dict(at.query_params) == {}  # defaults leave the URL clean
+
+
+def test_moving_a_control_changes_the_text_and_the_url():
+    at = open_page()
+    before = [c.value for c in at.caption]
+    at.select_slider(key="batch").set_value(64).run()
+    assert not at.exception
+    assert at.query_params["batch"] == "64"
+    after = [c.value for c in at.caption]
+    assert after != before
+    assert any("B = 64" in m.value for m in at.markdown)
+
+
+def test_url_restores_the_settings():
+    at = open_page({"preset": "two_groups", "p_rare": "0.02", "batch": "32", "seed": "7"})
+    assert at.selectbox(key="preset").value == "two_groups"
+    assert at.slider(key="p_rare").value == pytest.approx(0.02)
+    assert at.select_slider(key="batch").value == 32
+    assert at.number_input(key="seed").value == 7
+    assert "were adjusted" not in warnings(at)
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"features": "0"}, "below 20"),
+        ({"features": "100000"}, "above 1000"),
+        ({"batch": "0"}, "below 1"),
+        ({"batch": "5"}, "not on the slider"),
+        ({"batch": "1e9"}, "above 256"),
+        ({"preset": "custom", "p1": "0"}, "below 0.001"),
+        ({"preset": "custom", "p2": "1.5"}, "above 1"),
+        ({"examples": "abc"}, "not a number"),
+        ({"examples": "999999"}, "above"),
+        ({"preset": "bogus"}, "unknown choice"),
+        ({"extra": "lbfgs"}, "nothing usable"),
+        ({"flip": "0.9", "model": "logistic"}, "above 0.5"),
+        ({"sgd_lr": "nan"}, "not finite"),
+    ],
+)
+def test_bad_links_get_a_note_never_an_exception(query, note):
+    at = open_page(query)
+    assert note in warnings(at)
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_extreme_settings_are_explained():
+    # Every feature always on: no rare group; SGD with a huge rate diverges and is named.
+    query = {"preset": "custom", **{f"p{i}": "1" for i in range(1, 6)}, "sgd_lr": "2"}
+    at = open_page(query)
+    assert any("no rare group" in c.value for c in at.caption)
+    assert any("SGD diverged" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"model": "logistic"},
+        {"preset": "two_groups", "batch": "1"},
+        {"extra": "rmsprop,adam"},
+        {"examples": "512", "batch": "256"},
+        {"preset": "zipf", "features": "20", "zipf_s": "2"},
+    ],
+)
+def test_other_settings_run(query):
+    at = open_page(query)
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_sweep_can_be_switched_off():
+    at = open_page()
+    at.toggle(key="sweep").set_value(False).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3
+    assert at.query_params["sweep"] == "0"
+
+
+def test_preset_controls_follow_the_preset():
+    at = open_page()
+    at.selectbox(key="preset").set_value("custom").run()
+    assert not at.exception
+    keys = {s.key for s in at.slider}
+    assert {"p1", "p5"} <= keys and "features" not in keys
+
+
+def test_locked_view_has_charts_and_text_but_no_controls():
+    at = open_page({"lock": "1", "batch": "16"})
+    assert not at.slider and not at.select_slider and not at.selectbox and not at.toggle
+    assert len(at.get("plotly_chart")) == 4
+    assert any("B = 16" in m.value for m in at.markdown)
