@@ -8,9 +8,13 @@ effective learning rate, accumulator) and the rotation lesson draw the same runs
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -23,6 +27,9 @@ MAX_FRAMES = 150  # animation frames, whatever the number of steps
 MAX_LINE_POINTS = 400  # points per drawn line; runs are computed in full, drawn decimated
 TRAIL = 8  # positions in each moving trail, the head included
 GRID = 90  # contour resolution per axis
+RASTER = 360  # pixels per axis of the animated chart's background (its contour bands)
+LEVELS = 24  # contour bands
+SHADES = (0.04, 0.55)  # the part of plotly's "Greys" scale the bands use: light, so paths show
 CLICK_GRID = 36  # invisible click targets per axis (a click on the chart sets the start)
 FRAME_MS = {"▶ Play": 80, "▶▶ Fast": 25}
 SYMBOLS = {
@@ -62,6 +69,57 @@ def surface_grid(surface: Surface, n: int = GRID) -> tuple[np.ndarray, np.ndarra
     return xs, ys, z
 
 
+def _png(rgb: np.ndarray) -> str:
+    """A data: URI of an RGB uint8 image (h, w, 3): a minimal PNG, no image library needed."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def contour_bands(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> np.ndarray:
+    """Band index (0 = lowest) of each pixel, rows from the top of the plot down."""
+    _, _, z = surface_grid(surface, n)
+    lo, hi = float(z.min()), float(z.max())
+    bands = np.floor((z - lo) / ((hi - lo) or 1.0) * levels).clip(0, levels - 1).astype(int)
+    return bands[::-1]
+
+
+def contour_image(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> dict:
+    """The filled contour as a layout image (plotly drops contour traces when it animates)."""
+    bands = contour_bands(surface, n, levels)
+    shades = plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, levels)))
+    palette = np.array([plotly.colors.unlabel_rgb(c) for c in shades], dtype=float)
+    rgb = palette[bands]
+    edge = np.zeros(bands.shape, dtype=bool)  # a darker pixel where the band changes: the line
+    edge[:, 1:] |= bands[:, 1:] != bands[:, :-1]
+    edge[1:, :] |= bands[1:, :] != bands[:-1, :]
+    rgb[edge] *= 0.8
+    (x0, x1), (y0, y1) = surface.bounds
+    return {
+        "source": _png(rgb.round().astype(np.uint8)),
+        "xref": "x",
+        "yref": "y",
+        "x": x0,
+        "y": y1,
+        "sizex": x1 - x0,
+        "sizey": y1 - y0,
+        "sizing": "stretch",
+        "layer": "below",
+        "name": "contour",
+    }
+
+
+def _greys(n: int = 9) -> list[str]:
+    """The light part of plotly's "Greys" scale (low values lightest), as in the raster."""
+    return plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, n)))
+
+
 def _contour(surface: Surface, n: int = GRID, showscale: bool = True) -> go.Contour:
     xs, ys, z = surface_grid(surface, n)
     title = "log₁₀(f − f*)" if surface.log_levels else "f"
@@ -69,9 +127,8 @@ def _contour(surface: Surface, n: int = GRID, showscale: bool = True) -> go.Cont
         x=np.round(xs, 4),
         y=np.round(ys, 4),
         z=np.round(z, 3).astype(np.float32),
-        colorscale="Greys",
-        reversescale=True,
-        ncontours=24,
+        colorscale=_greys(),
+        ncontours=LEVELS,
         contours={"coloring": "fill", "showlines": True},
         line={"width": 0.5, "color": "rgba(0,0,0,0.25)"},
         opacity=0.55,
@@ -115,8 +172,9 @@ def _start(x0: Sequence[float], **kw) -> go.Scatter:
 
 def _axes_ranges(surface: Surface) -> tuple[dict, dict]:
     (x0, x1), (y0, y1) = surface.bounds
-    xa = {"range": [x0, x1], "title": {"text": "x"}, "zeroline": False, "constrain": "domain"}
-    ya = {"range": [y0, y1], "title": {"text": "y"}, "zeroline": False}
+    xa = {"range": [x0, x1], "title": {"text": "x"}, "zeroline": False, "showgrid": False}
+    ya = {"range": [y0, y1], "title": {"text": "y"}, "zeroline": False, "showgrid": False}
+    xa["constrain"] = "domain"
     if (x1 - x0) <= 2 * (y1 - y0) and (y1 - y0) <= 2 * (x1 - x0):
         ya = {**ya, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"}
     return xa, ya
@@ -141,21 +199,33 @@ def trajectories_figure(
     """Contour, minima, start, each racer's faint path, and frames that move only the heads."""
     steps = next(iter(runs.values())).updates.shape[0] if runs else 0
     shown = frame_steps(steps)
-    data: list = [_contour(surface), _minima(surface), _start(x0)]
-    # Invisible click targets: a click anywhere on the chart reports a point (new start).
+    # The contour is a background image, not a trace: plotly drops contour traces on playback.
+    # Invisible markers on a grid give the hover value of f, the colour bar, and click targets
+    # (a click anywhere on the chart reports a point: the new start).
     (a, b), (c, d) = surface.bounds
     gx, gy = np.meshgrid(np.linspace(a, b, CLICK_GRID), np.linspace(c, d, CLICK_GRID))
-    data.append(
-        go.Scatter(
-            x=np.round(gx.ravel(), 3),
-            y=np.round(gy.ravel(), 3),
-            mode="markers",
-            marker={"size": 14, "opacity": 0, "color": "black"},
-            hovertemplate="click to start at (%{x:.2f}, %{y:.2f})<extra></extra>",
-            showlegend=False,
-            name="click",
-        )
+    gz = surface.value(np.stack([gx, gy], axis=-1)).ravel()
+    title = "log₁₀(f − f*)" if surface.log_levels else "f"
+    shade = np.log10(np.maximum(gz - surface.f_min, GAP_FLOOR) + 1e-3) if surface.log_levels else gz
+    click = go.Scatter(
+        x=np.round(gx.ravel(), 3),
+        y=np.round(gy.ravel(), 3),
+        customdata=np.round(gz, 4),
+        mode="markers",
+        marker={
+            "size": 14,
+            "opacity": 0,
+            "color": np.round(shade, 3),
+            "colorscale": _greys(),
+            "showscale": True,
+            "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.8},
+        },
+        hovertemplate="(%{x:.2f}, %{y:.2f}) f = %{customdata:.4g}<br>click to start here"
+        "<extra></extra>",
+        showlegend=False,
+        name="click",
     )
+    data: list = [click, _minima(surface), _start(x0)]
     moving: list[int] = []
     for key, run in runs.items():
         color = theme.color(key)
@@ -166,8 +236,8 @@ def trajectories_figure(
                 x=np.round(path[:, 0], 4),
                 y=np.round(path[:, 1], 4),
                 mode="lines",
-                line={"color": color, "width": 1.5},
-                opacity=0.45,
+                line={"color": color, "width": 2},
+                opacity=0.5,
                 legendgroup=key,
                 showlegend=False,
                 name=f"{run.label} path",
@@ -234,6 +304,7 @@ def trajectories_figure(
         "margin": {"l": 50, "r": 20, "t": 40, "b": 120},
         "legend": {**theme.BASE_LAYOUT["legend"], "itemclick": "toggle"},
         "updatemenus": [_play_buttons()],
+        "images": [contour_image(surface)],
         "sliders": [_slider(shown)],
     }
     return go.Figure(data=data, layout=layout, frames=frames)
@@ -301,7 +372,8 @@ def _line_layout(title: str, ytitle: str, height: int) -> dict:
         "xaxis": {"title": {"text": "step"}},
         "yaxis": {"title": {"text": ytitle}, "type": "log", "exponentformat": "power"},
         "hovermode": "x unified",
-        "margin": {"l": 60, "r": 10, "t": 70, "b": 45},
+        "showlegend": False,  # same colours as the main chart; hover names each line
+        "margin": {"l": 60, "r": 10, "t": 40, "b": 45},
     }
 
 
@@ -432,7 +504,10 @@ def rotation_figure(
         fig.update_xaxes(xa, row=1, col=col)
         fig.update_yaxes({**ya, "scaleanchor": anchor, "scaleratio": 1}, row=1, col=col)
     fig.update_layout(**theme.BASE_LAYOUT, height=height)
-    fig.update_layout(margin={"l": 50, "r": 20, "t": 70, "b": 45})
+    fig.update_layout(
+        margin={"l": 50, "r": 20, "t": 60, "b": 80},
+        legend={"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
+    )
     return fig
 
 
@@ -447,9 +522,8 @@ def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int =
             x=np.round(xs, 4),
             y=np.round(ys, 4),
             z=np.round(z, 3),
-            colorscale="Greys",
-            reversescale=True,
-            opacity=0.8,
+            colorscale=_greys(),
+            opacity=0.9,
             showscale=False,
             name="surface",
         )

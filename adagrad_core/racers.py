@@ -27,6 +27,7 @@ from .surfaces import SURFACES, Surface
 
 DIVERGE_FACTOR = 10.0
 """A run is stopped once a coordinate exceeds this many times the plot's largest extent."""
+_FAR = 1e100  # the runner's own bound here: only non-finite values stop it
 GAP_FLOOR = 1e-16
 """Smallest value of ``f - f_min`` kept, so a log-scale chart never gets 0."""
 
@@ -318,21 +319,39 @@ def race(
             raise ValueError(f"Unknown racer {key!r}; allowed: {', '.join(RACERS)}")
         r = RACERS[key]
         hp = r.hparams(lrs.get(key, r.lr(s.name)), knobs)
-        t = run(r.optimizer, s.grad, x0, steps, loss_fn=s.value, bound=bound, **hp)
-        gap = np.maximum(t.loss - s.f_min, GAP_FLOOR)
-        at = t.diverged_at
+        # The runner only stops at non-finite values here, so the first point past ``bound``
+        # is kept: it says in which direction the run left the plot.
+        t = run(r.optimizer, s.grad, x0, steps, loss_fn=s.value, bound=_FAR, **hp)
+        params, updates, eff_lr = t.params.copy(), t.updates.copy(), t.eff_lr.copy()
+        acc = accumulator_of(r, t.state)
+        with np.errstate(all="ignore"):
+            gap = np.maximum(t.loss - s.f_min, GAP_FLOOR)
+        far = np.flatnonzero(np.abs(params).max(-1) > bound)
+        stops = [int(i) for i in far[:1]] + ([t.diverged_at] if t.diverged_at else [])
+        at = min(stops) if stops else None
+        exit_at = None
+        if at is not None:
+            exit_at = exit_point(params[: at + 1] if at in far[:1] else params[:at], s.bounds)
+            # Stop as the runner does: from step ``at`` on, values repeat the last good ones.
+            params[at:] = params[at - 1]
+            gap[at:] = gap[at - 1]
+            updates[at - 1 :] = 0.0
+            keep = max(at - 2, 0)
+            eff_lr[at - 1 :] = eff_lr[keep]
+            if acc is not None:
+                acc[at - 1 :] = acc[keep]
         out[key] = Run(
             key=key,
             label=r.label,
             hparams=t.hparams,
-            params=t.params,
+            params=params,
             gap=gap,
-            updates=t.updates,
-            eff_lr=t.eff_lr,
-            accumulator=accumulator_of(r, t.state),
+            updates=updates,
+            eff_lr=eff_lr,
+            accumulator=acc,
             accumulator_label=r.accumulator[1] if r.accumulator else "",
             diverged_at=at,
-            exit_point=None if at is None else exit_point(t.params[:at], s.bounds),
+            exit_point=exit_at,
         )
     return out
 

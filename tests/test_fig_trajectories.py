@@ -1,0 +1,205 @@
+"""Figure builders and computed captions of the trajectories page, on go.Figure (no streamlit)."""
+
+import base64
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from adagrad_app import fig_trajectories as F
+from adagrad_app import theme
+from adagrad_core import SURFACES
+from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, race
+
+
+def _race(surface="quadratic", keys=DEFAULT_RACERS, lrs=None, steps=100, x0=None):
+    s = SURFACES[surface]
+    return s, race(surface, keys, lrs or {}, KNOBS, x0 or s.start, steps)
+
+
+def _moving(fig):
+    return [i for i, t in enumerate(fig.data) if t.mode == "lines+markers"]
+
+
+def _finite(fig):
+    for trace in fig.data:
+        for attr in ("x", "y", "z"):
+            values = getattr(trace, attr, None)
+            if values is not None:
+                assert np.isfinite(np.asarray(values, dtype=float)).all(), (trace.name, attr)
+
+
+def test_main_figure_frames_move_only_the_racers():
+    s, runs = _race()
+    fig = F.trajectories_figure(s, runs, s.start)
+    moving = _moving(fig)
+    assert len(moving) == len(DEFAULT_RACERS)
+    assert len(fig.frames) == 101  # one per step, step 0 included
+    for frame in fig.frames:
+        assert list(frame.traces) == moving
+        assert len(frame.data) == len(moving)
+        assert all(d.type == "scatter" and len(d.x) == F.TRAIL for d in frame.data)
+        assert frame.layout.images is None or len(frame.layout.images) == 0
+    # the head of each trail in the last frame is the racer's final position
+    last = fig.frames[-1]
+    for d, run in zip(last.data, runs.values(), strict=True):
+        np.testing.assert_allclose([d.x[-1], d.y[-1]], run.params[-1], atol=1e-4)
+    first = fig.frames[0]
+    for d in first.data:
+        np.testing.assert_allclose([d.x[-1], d.y[-1]], s.start, atol=1e-4)
+
+
+def test_main_figure_colours_symbols_and_static_parts():
+    s, runs = _race()
+    fig = F.trajectories_figure(s, runs, s.start)
+    moving = [fig.data[i] for i in _moving(fig)]
+    for trace, key in zip(moving, runs, strict=True):
+        assert trace.line.color == theme.OPT_COLORS[key]
+        assert trace.marker.color == theme.OPT_COLORS[key]
+        assert trace.name == RACERS[key].label
+        assert list(trace.marker.size)[-1] > 0 and set(trace.marker.size[:-1]) == {0}
+    names = [t.name for t in fig.data]
+    assert "minimum" in names and "start" in names
+    paths = [t for t in fig.data if t.name and t.name.endswith(" path")]
+    assert len(paths) == len(runs) and all(t.opacity < 1 for t in paths)
+    # the contour is a background image: plotly removes contour traces when it animates
+    assert not [t for t in fig.data if t.type in ("contour", "heatmap")]
+    (image,) = fig.layout.images
+    assert image.source.startswith("data:image/png;base64,")
+    assert base64.b64decode(image.source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (image.x, image.y) == (s.bounds[0][0], s.bounds[1][1])
+    assert list(fig.layout.xaxis.range) == list(s.bounds[0])
+    _finite(fig)
+
+
+def test_play_pause_and_slider_are_client_side():
+    s, runs = _race()
+    fig = F.trajectories_figure(s, runs, s.start)
+    buttons = fig.layout.updatemenus[0].buttons
+    labels = [b.label for b in buttons]
+    assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
+    assert all(b.method == "animate" for b in buttons)
+    assert all(b.args[1]["frame"]["redraw"] is False for b in buttons)
+    speeds = {b.args[1]["frame"]["duration"] for b in buttons if b.args[0] is None}
+    assert len(speeds) >= 2  # more than one playback speed
+    slider = fig.layout.sliders[0]
+    assert [st.args[0][0] for st in slider.steps] == [f.name for f in fig.frames]
+
+
+def test_long_runs_are_decimated_for_drawing_only():
+    s, runs = _race(steps=1000)
+    fig = F.trajectories_figure(s, runs, s.start)
+    assert len(fig.frames) <= F.MAX_FRAMES
+    assert fig.frames[-1].name == "1000"
+    for t in fig.data:
+        assert len(t.x) <= max(F.MAX_LINE_POINTS, F.CLICK_GRID**2)
+    assert runs["sgd"].params.shape == (1001, 2)  # computed in full
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_every_surface_draws(surface):
+    s, runs = _race(surface, keys=list(RACERS), steps=30)
+    for fig in (
+        F.trajectories_figure(s, runs, s.start),
+        F.loss_figure(runs),
+        F.eff_lr_figure(runs),
+        F.accumulator_figure(runs),
+        F.surface3d_figure(s, runs),
+    ):
+        _finite(fig)
+
+
+def test_log_levels_spread_the_bands():
+    # Rosenbrock spans ~4 orders of magnitude: on a linear scale nearly all pixels would fall
+    # into the lowest band; on a log scale the bands are used evenly.
+    bands = F.contour_bands(SURFACES["rosenbrock"], n=120)
+    counts = np.bincount(bands.ravel(), minlength=F.LEVELS)
+    assert counts.max() < 0.3 * bands.size
+    assert (counts > 0).sum() == F.LEVELS
+
+
+def test_divergence_is_marked_where_it_left_the_plot():
+    s, runs = _race("rosenbrock", keys=("sgd", "adam"), lrs={"sgd": 1.0})
+    fig = F.trajectories_figure(s, runs, s.start)
+    marks = [t for t in fig.data if t.name == "SGD diverged"]
+    assert len(marks) == 1
+    assert (marks[0].x[0], marks[0].y[0]) == runs["sgd"].exit_point
+    assert "SGD diverged (step" in marks[0].text[0]
+    assert marks[0].marker.color == theme.OPT_COLORS["sgd"]
+    _finite(fig)
+    loss = F.loss_figure(runs)
+    sgd_loss = [t for t in loss.data if t.name == "SGD"][0]
+    assert len(sgd_loss.x) == runs["sgd"].diverged_at  # drawn up to where it stopped
+    (message,) = F.divergence_messages(runs)
+    assert message.startswith("SGD diverged") and f"step {runs['sgd'].diverged_at}" in message
+
+
+def test_linked_charts():
+    _, runs = _race()
+    loss = F.loss_figure(runs)
+    assert loss.layout.yaxis.type == "log" and len(loss.data) == len(runs)
+    eff = F.eff_lr_figure(runs)
+    assert eff.layout.yaxis.type == "log"
+    envelope = [t for t in eff.data if t.legendgroup == "envelope"]
+    assert len(envelope) == 2  # Adagrad's x and y, each (step-1 value) / sqrt(t)
+    t = np.asarray(envelope[0].x)
+    np.testing.assert_allclose(envelope[0].y, runs["adagrad"].eff_lr[0, 0] / np.sqrt(t))
+    sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
+    np.testing.assert_allclose(sgd_x.y, runs["sgd"].hparams["lr"])
+    acc = F.accumulator_figure(runs)
+    names = {t.name for t in acc.data}
+    assert "Adagrad G x" in names and not any(n.startswith("SGD") for n in names)
+    g = [t for t in acc.data if t.name == "Adagrad G y"][0]
+    assert (np.diff(g.y) >= 0).all()  # Adagrad's sum never decreases
+
+
+def test_captions_are_computed_from_the_runs():
+    _, runs = _race()
+    text = F.race_caption(runs)
+    best = min(runs.values(), key=lambda r: r.gap[-1])
+    assert f"**{best.label}** is closest" in text
+    ratio = F.step_ratio_caption(runs)
+    us, ua = np.abs(runs["sgd"].updates[0]), np.abs(runs["adagrad"].updates[0])
+    assert f"**{us[1] / us[0]:.3g}×**" in ratio and f"**{ua[1] / ua[0]:.3g}×**" in ratio
+    assert "Adagrad's is **1×**" in ratio  # first Adagrad step: lr * sign(g)
+    assert F.step_ratio_caption({k: runs[k] for k in ("sgd", "adam")}) is None
+    assert "÷" in F.eff_lr_caption(runs)
+    g = runs["adagrad"].accumulator[-1]
+    assert F._fmt(g[1]) in F.accumulator_caption(runs)
+
+
+def test_all_diverged_caption():
+    _, runs = _race("rosenbrock", keys=("sgd",), lrs={"sgd": 10.0})
+    assert "Every optimizer diverged" in F.race_caption(runs)
+
+
+def test_rotation_lesson():
+    panels = []
+    for name in ("quadratic", "rotated"):
+        s = SURFACES[name]
+        panels.append((s, race(name, ("adagrad", "adagrad_full"), {}, KNOBS, s.start, 100)))
+    fig = F.rotation_figure(panels)
+    assert len([t for t in fig.data if t.type == "contour"]) == 2
+    (aligned, rotated) = (panels[0][1], panels[1][1])
+    # full-matrix Adagrad does not care about rotation; diagonal Adagrad does
+    n_full = F.steps_to(aligned["adagrad_full"], 1e-3), F.steps_to(rotated["adagrad_full"], 1e-3)
+    assert n_full[0] == n_full[1]
+    assert F.steps_to(rotated["adagrad"], 1e-3) > F.steps_to(aligned["adagrad"], 1e-3)
+    text = F.rotation_caption(aligned, rotated)
+    assert f"Full-matrix Adagrad: {n_full[0]} steps aligned, {n_full[1]} steps rotated" in text
+
+
+def test_default_view_json_is_small():
+    s, runs = _race()
+    figs = [
+        F.trajectories_figure(s, runs, s.start),
+        F.loss_figure(runs),
+        F.eff_lr_figure(runs),
+        F.accumulator_figure(runs),
+    ]
+    size = sum(len(pio.to_json(f, validate=False)) for f in figs)
+    assert size < 600_000, size
+    main = json.loads(pio.to_json(figs[0], validate=False))
+    frames_size = len(json.dumps(main["frames"]))
+    assert frames_size < 150_000, frames_size
