@@ -1,0 +1,151 @@
+"""The trajectories page through app.py with AppTest: defaults, surfaces, optimizers, URLs."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from adagrad_core import SURFACES
+from adagrad_core.racers import DEFAULT_RACERS, RACERS
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/trajectories.py"
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning]
+    return "\n".join(parts)
+
+
+def number(at, label):
+    return next(n for n in at.number_input if n.label == label).value
+
+
+def test_default_view():
+    at = open_page()
+    assert len(at.get("plotly_chart")) == 5  # race, loss, eff. lr, accumulator, rotation
+    assert not at.error and not at.warning
+    assert at.sidebar.multiselect[0].value == list(DEFAULT_RACERS)
+    assert dict(at.query_params) == {}  # defaults stay out of the URL
+    body = texts(at)
+    assert "is closest to the minimum" in body
+    assert "Step 1: SGD's step is" in body
+    assert "Steps to reach f − f* < 0.001" in body
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_every_surface(surface):
+    at = open_page(surface=surface)
+    s = SURFACES[surface]
+    assert at.sidebar.selectbox[0].value == surface
+    # a link naming only the surface gets that surface's start and learning rates
+    assert number(at, "Start x") == pytest.approx(s.start[0])
+    assert number(at, "Start y") == pytest.approx(s.start[1])
+    lr = next(sl for sl in at.sidebar.select_slider if sl.label == "Adagrad").value
+    assert lr == RACERS["adagrad"].lr(surface)
+    assert not at.error and s.label in texts(at)
+
+
+@pytest.mark.parametrize("key", RACERS)
+def test_every_optimizer_alone(key):
+    at = open_page(opts=key)
+    assert at.sidebar.multiselect[0].value == [key]
+    assert len(at.get("plotly_chart")) == 5
+    assert not at.error
+
+
+def test_all_optimizers_together():
+    at = open_page(opts=",".join(RACERS), steps="300")
+    assert len(at.sidebar.multiselect[0].value) == len(RACERS)
+    labels = {sl.label for sl in at.sidebar.select_slider}
+    assert {r.label for r in RACERS.values()} <= labels  # one lr per racer
+
+
+def test_divergent_settings_name_the_optimizer():
+    at = open_page(surface="rosenbrock", opts="sgd,adam", lr_sgd="1")
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("SGD diverged")
+    assert "step" in errors[0]
+    assert "Adam" not in errors[0]
+
+
+def test_out_of_range_url_values_are_clamped_with_a_note():
+    at = open_page(steps="99999", lr_sgd="1e9", x0="abc", surface="nope", bogus="1")
+    notes = "\n".join(w.value for w in at.warning)
+    assert "above 1000" in notes and "unknown choice" in notes and "not a number" in notes
+    assert "bogus" in notes
+    assert at.sidebar.slider[0].value == 1000
+    assert next(sl for sl in at.sidebar.select_slider if sl.label == "SGD").value == 100.0
+
+
+def test_values_between_slider_points_and_outside_the_plot_are_adjusted():
+    at = open_page(lr_adagrad="0.4", x0="9", eps="3e-9")
+    notes = "\n".join(w.value for w in at.warning)
+    assert "lr_adagrad: 0.4 is not on the slider, using 0.5" in notes
+    assert "eps: 3e-09 is not on the slider" in notes
+    assert "x0: 9 is outside this surface's plot, using 6" in notes
+    assert number(at, "Start x") == 6.0
+
+
+def test_a_control_writes_the_url_and_a_new_session_restores_it():
+    at = open_page()
+    at.sidebar.slider[0].set_value(250)
+    at.sidebar.select_slider[0].set_value(0.1)  # SGD's learning rate
+    at.run()
+    assert not at.exception
+    query = dict(at.query_params)
+    assert query["steps"] == "250" and query["lr_sgd"] == "0.1"
+
+    again = open_page(**query)
+    assert again.sidebar.slider[0].value == 250
+    assert again.sidebar.select_slider[0].value == 0.1
+    assert texts(again) == texts(at)
+
+
+def test_changing_the_surface_resets_start_and_learning_rates():
+    at = open_page()
+    at.sidebar.selectbox[0].set_value("plateau")
+    at.run()
+    assert not at.exception
+    s = SURFACES["plateau"]
+    assert number(at, "Start x") == pytest.approx(s.start[0])
+    sgd = next(sl for sl in at.sidebar.select_slider if sl.label == "SGD").value
+    assert sgd == RACERS["sgd"].lr("plateau")
+    assert at.query_params["surface"] in ("plateau", ["plateau"])
+
+
+def test_nesterov_without_momentum_is_a_message_not_an_exception():
+    at = open_page(opts="nesterov", momentum="0")
+    assert any("nesterov" in e.value.lower() for e in at.error)
+
+
+def test_no_optimizer_selected():
+    at = open_page()
+    at.sidebar.multiselect[0].set_value([])
+    at.run()
+    assert not at.exception
+    assert any("at least one optimizer" in i.value for i in at.info)
+
+
+def test_3d_view_is_off_by_default_and_on_by_link():
+    assert len(open_page().get("plotly_chart")) == 5
+    assert len(open_page(view3d="1").get("plotly_chart")) == 6
+
+
+def test_locked_view_has_no_widgets():
+    at = open_page(lock="1", surface="saddle")
+    assert not at.sidebar.slider and not at.sidebar.selectbox and not at.sidebar.select_slider
+    assert not at.number_input and not at.toggle
+    assert len(at.get("plotly_chart")) == 5
+    assert "Saddle" in texts(at)
