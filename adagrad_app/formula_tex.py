@@ -386,7 +386,9 @@ def legend_tex(eps: float, lr: float) -> str:
         ("eff_lr", r"\tfrac{\eta}{\sqrt{G}+\epsilon}\ \text{effective rate}"),
         ("update", r"\Delta\theta\ \text{step}"),
     ]
-    return r"\quad ".join(_c(k, tex) for k, tex in items)
+    parts = [_c(k, tex) for k, tex in items]
+    lines = r"\quad ".join(parts[:4]) + r" \\ " + r"\quad ".join(parts[4:])
+    return r"\begin{gathered}" + lines + r"\end{gathered}"
 
 
 def rule_caption(eps_placement: str) -> str:

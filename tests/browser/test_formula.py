@@ -1,0 +1,110 @@
+"""The formula page in Chromium: KaTeX renders in the term colours, the step control moves it."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from adagrad_app import formula_tex as ft
+from adagrad_app import theme
+from tests.browser.harness import ARTIFACTS, assert_healthy, open_app
+
+
+def _rgb(hex_color: str) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def _colors(page: Page, prop: str) -> set[str]:
+    """Every computed `prop` (color, background-color) inside the rendered formulas."""
+    return set(
+        page.evaluate(
+            """(prop) => [...document.querySelectorAll('.katex *')]
+                   .map((el) => getComputedStyle(el)[prop])""",
+            prop,
+        )
+    )
+
+
+def _step_slider(page: Page):
+    return page.locator('[data-testid="stSlider"]').filter(has_text="Step t").get_by_role("slider")
+
+
+def _tables(page: Page) -> str:
+    """The text of the formulas that hold this step's numbers (their rows start 'x:')."""
+    texts = page.locator(".katex").all_inner_texts()
+    return "\n".join(t for t in texts if "x:" in t)
+
+
+def _reading(page: Page):
+    return page.locator('[data-testid="stMarkdownContainer"]').filter(
+        has_text=re.compile(r"^Step \d+\.")
+    )
+
+
+def test_formula_renders_in_term_colours(page: Page, app_url: str):
+    open_app(page, f"{app_url}/formula?t=2")
+    assert_healthy(page)
+    assert page.locator(".katex").count() >= 5
+    expect(page.locator(".katex-error")).to_have_count(0)
+    colors = _colors(page, "color")
+    for key in ("theta", "g", "G", "lr", "eps", "eff_lr", "update"):
+        assert _rgb(theme.TERM_COLORS[key]) in colors, key
+    # values that changed since step 1 sit on a tint of their term's colour
+    backgrounds = _colors(page, "backgroundColor")
+    assert _rgb(ft.tint(theme.TERM_COLORS["G"])) in backgrounds
+    expect(_reading(page)).to_contain_text("Step 2.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "formula-step2.png", full_page=True)
+
+
+def test_step_slider_changes_values_and_url(page: Page, app_url: str):
+    open_app(page, f"{app_url}/formula")
+    before = _tables(page)
+    assert "x:" in before
+    expect(_reading(page)).to_contain_text("Step 0.")
+    slider = _step_slider(page)
+    slider.focus()
+    slider.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"[?&]t=1(&|$)"))
+    expect(_reading(page)).to_contain_text("Step 1.")
+    after = _tables(page)
+    assert after != before
+    assert "▲" not in before  # glyphs aside: KaTeX draws the arrows as text
+    assert_healthy(page)
+
+
+def test_eps_switch_changes_rendered_denominator(page: Page, app_url: str):
+    open_app(page, f"{app_url}/formula?eps=1&t=1")
+    before = _tables(page)
+    page.get_by_role("radio", name=re.compile("inside")).click()
+    expect(page).to_have_url(re.compile(r"eps_at=inside"))
+    expect(
+        page.locator('[data-testid="stCaptionContainer"]').filter(
+            has_text="inside the root, as in d2l"
+        )
+    ).to_have_count(1)
+    page.wait_for_function(
+        "(old) => [...document.querySelectorAll('.katex')].map((k) => k.innerText)"
+        ".filter((t) => t.includes('x:')).join('\\n') !== old",
+        arg=before,
+    )
+    assert_healthy(page)
+
+
+def test_play_walks_to_the_end_and_stops(page: Page, app_url: str):
+    open_app(page, f"{app_url}/formula?steps=4")
+    toggle = page.get_by_role("switch", name=re.compile("Play"))
+    toggle.click(force=True)
+    expect(_reading(page)).to_contain_text("Step 3.", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    expect(toggle).not_to_be_checked(timeout=30_000)
+    expect(page).not_to_have_url(re.compile(r"play=1"))
+    assert_healthy(page)
+
+
+def test_locked_view_has_formula_and_no_controls(page: Page, app_url: str):
+    open_app(page, f"{app_url}/formula?lock=1&t=3")
+    assert page.locator(".katex").count() >= 5
+    expect(page.get_by_role("slider")).to_have_count(0)
+    expect(_reading(page)).to_contain_text("Step 3.")
+    assert_healthy(page)
