@@ -1,0 +1,101 @@
+"""The trajectories page in a real browser: frames, playback, URL round trip, click to start."""
+
+from playwright.sync_api import Page
+
+from tests.browser.harness import ARTIFACTS, WAIT_MS, assert_healthy, open_app
+
+# The race chart is the first plotly chart on the page.
+FRAMES_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    return gd && gd._transitionData && gd._transitionData._frames
+        ? gd._transitionData._frames.length : 0;
+}"""
+
+
+def wait_for_frames(page: Page, n: int) -> None:
+    page.wait_for_function(f"() => ({FRAMES_JS})() === {n}", timeout=WAIT_MS)
+
+
+def steps_slider(page: Page):
+    return page.locator('[data-testid="stSidebar"]').get_by_role("slider", name="Steps")
+
+
+def test_chart_renders_with_frames_and_plays(page, app_url):
+    open_app(page, f"{app_url}/trajectories")
+    wait_for_frames(page, 101)  # 100 steps and the start
+    info = page.evaluate(
+        """() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const frame = gd._transitionData._frames[0];
+        return {
+            traces: frame.traces.length,
+            images: gd._fullLayout.images.length,
+            hasContourTrace: gd._fullData.some((t) => t.type === 'contour'),
+            steps: gd._fullLayout.sliders[0].steps.length,
+        };
+    }"""
+    )
+    assert info == {"traces": 5, "images": 1, "hasContourTrace": False, "steps": 101}
+
+    page.locator(".updatemenu-button").first.click()  # ▶ Play: runs in the browser
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active > 10",
+        timeout=WAIT_MS,
+    )
+    # the contour background survives playback
+    assert page.locator(".js-plotly-plot").first.locator(".imagelayer image").count() == 1
+    page.locator(".updatemenu-button").nth(2).click()  # ❚❚ Pause
+    # plotly.js rejects the interrupted animation's promise with `undefined` on purpose
+    # (plotly/plotly.js#2438); the updatemenu does not catch it, so the page logs exactly this.
+    page.js_errors[:] = [e for e in page.js_errors if e != "page error: undefined"]
+    assert_healthy(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "trajectories-playing.png")
+
+
+def test_a_control_changes_chart_and_url_and_the_url_restores_it(page, app_url):
+    open_app(page, f"{app_url}/trajectories")
+    wait_for_frames(page, 101)
+    slider = steps_slider(page)
+    assert slider.get_attribute("aria-valuetext") == "100"
+    slider.focus()
+    slider.press("ArrowRight")  # steps: 100 -> 110
+    page.wait_for_url("**steps=110**", timeout=WAIT_MS)
+    wait_for_frames(page, 111)
+    assert_healthy(page)
+
+    other = page.context.new_page()
+    other.js_errors = []
+    open_app(other, page.url)
+    wait_for_frames(other, 111)
+    assert steps_slider(other).get_attribute("aria-valuetext") == "110"
+    assert "steps=110" in other.url
+    assert_healthy(other)
+
+
+def test_click_on_the_chart_sets_the_start(page, app_url):
+    open_app(page, f"{app_url}/trajectories")
+    wait_for_frames(page, 101)
+    plot = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+    box = plot.bounding_box()
+    # the right half, slightly above the middle: x > 0 and y > 0 on the quadratic
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.3 * box["height"])
+    page.wait_for_url("**x0=**", timeout=WAIT_MS)
+    start = page.evaluate(
+        """() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const s = gd._fullData.find((t) => t.name === 'start');
+        return [s.x[0], s.y[0]];
+    }"""
+    )
+    page.wait_for_function(
+        """() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const s = gd._fullData.find((t) => t.name === 'start');
+        return s.x[0] > 0 && s.y[0] > 0;
+    }""",
+        timeout=WAIT_MS,
+    )
+    assert start is not None
+    assert_healthy(page)
+    page.screenshot(path=ARTIFACTS / "trajectories-clicked.png")
