@@ -79,6 +79,14 @@ def term_series(
         fig.update_yaxes(
             type="log" if log else "linear", dtick="D2" if log else None, row=1, col=col
         )
+        if term == "eff_lr" and log:
+            # While G = 0 the rate is eta/eps (1e10 with torch's eps) and multiplies g = 0: keep
+            # it off the top of the axis so the rates that act stay readable (hover shows it).
+            acting = values[:, : len(names)][terms["G"][:, : len(names)] > 0]
+            if 0 < acting.size < values[:, : len(names)].size:
+                lo, hi = np.log10(acting.min()), np.log10(acting.max())
+                pad = max(0.1 * (hi - lo), 0.05)
+                fig.update_yaxes(range=[lo - pad, hi + pad], dtick=None, row=1, col=col)
         fig.update_xaxes(title_text="step t" if col == 1 else None, row=1, col=col)
     fig.update_layout(**theme.BASE_LAYOUT)
     fig.update_layout(
@@ -91,36 +99,39 @@ def term_series(
 
 
 def path_figure(
-    x: np.ndarray,
-    y: np.ndarray,
-    z: np.ndarray,
+    x: np.ndarray | None,
+    y: np.ndarray | None,
+    z: np.ndarray | None,
     path: np.ndarray,
     t: int,
     *,
     minima: Sequence[tuple[float, float]] = (),
     log_levels: bool = False,
+    axis_titles: tuple[str, str] = ("x", "y"),
+    minimum_name: str = "minimum",
 ) -> go.Figure:
     """The surface's contour (grid ``x``, ``y``, values ``z``), the run's path and step ``t``.
 
     ``path`` is ``(steps+1, 2)``; the point moved in step ``t`` is drawn from ``path[t]`` to
-    ``path[t+1]``.
+    ``path[t+1]``. Without a grid (``z`` is None) there is no contour and the axes fit the path.
     """
-    zz = np.log10(z - z.min() + 1e-3) if log_levels else z
     fig = go.Figure()
-    fig.add_trace(
-        go.Contour(
-            x=x,
-            y=y,
-            z=zz,
-            colorscale="Greys",
-            reversescale=True,
-            showscale=False,
-            ncontours=18,
-            contours={"coloring": "lines"},
-            hoverinfo="skip",
-            opacity=0.6,
+    if z is not None:
+        zz = np.log10(z - z.min() + 1e-3) if log_levels else z
+        fig.add_trace(
+            go.Contour(
+                x=x,
+                y=y,
+                z=zz,
+                colorscale="Greys",
+                reversescale=True,
+                showscale=False,
+                ncontours=18,
+                contours={"coloring": "lines"},
+                hoverinfo="skip",
+                opacity=0.6,
+            )
         )
-    )
     if minima:
         mx, my = zip(*minima, strict=True)
         fig.add_trace(
@@ -128,7 +139,7 @@ def path_figure(
                 x=mx,
                 y=my,
                 mode="markers",
-                name="minimum",
+                name=minimum_name,
                 marker={"symbol": "star", "size": 11, "color": theme.TERM_COLORS["theta"]},
                 hoverinfo="skip",
             )
@@ -156,14 +167,16 @@ def path_figure(
         )
     )
     fig.update_layout(**theme.BASE_LAYOUT)
-    (x0, x1), (y0, y1) = (float(x[0]), float(x[-1])), (float(y[0]), float(y[-1]))
     fig.update_layout(
         height=340,
         margin={"l": 40, "r": 10, "t": 10, "b": 40},
         legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
-        xaxis={"range": [x0, x1], "title": "x"},
-        yaxis={"range": [y0, y1], "title": {"text": "y", "standoff": 2}},
+        xaxis={"title": axis_titles[0]},
+        yaxis={"title": {"text": axis_titles[1], "standoff": 2}},
     )
+    if z is not None:
+        fig.update_xaxes(range=[float(x[0]), float(x[-1])])
+        fig.update_yaxes(range=[float(y[0]), float(y[-1])])
     return fig
 
 

@@ -89,6 +89,35 @@ def step_terms(traj, *, eps: float, eps_placement: str, initial_accumulator_valu
     }
 
 
+SPARSE_PROBS = (0.5, 0.05)
+"""The sparse run's two binary features: on in half of the examples, and in one in twenty."""
+SPARSE_NAMES = ("frequent", "rare")
+
+
+def sparse_trajectory(steps: int, *, seed: int = 0, **hparams):
+    """Adagrad on a stream of two-feature examples, one example per step (squared loss).
+
+    The examples come from :func:`adagrad_core.sparse.make_data` (linear model, label noise
+    0.1); step ``t`` sees example ``t``, whose gradient ``(x . w - y) x`` is exactly zero for a
+    feature that is off. Returns the core's :class:`~adagrad_core.runner.Trajectory` (from
+    ``w = 0``) and the true weights.
+    """
+    from adagrad_core import sparse
+    from adagrad_core.runner import run
+
+    probs = sparse.feature_probs("custom", probs=list(SPARSE_PROBS))
+    data = sparse.make_data(probs, n_examples=max(steps, 1), model="linear", noise=0.1, seed=seed)
+    X, y = data.X.astype(float), data.y
+    examples = iter(range(data.n_examples))
+
+    def grad(w: np.ndarray) -> np.ndarray:
+        k = next(examples)  # the runner asks for exactly one gradient per step, in order
+        return (X[k] @ w - y[k]) * X[k]
+
+    traj = run("adagrad", grad, np.zeros(len(probs)), steps, **hparams)
+    return traj, data.w_true
+
+
 def fmt(v: float, digits: int = 4) -> str:
     """A number as TeX: ``digits`` significant figures, ``a\\times10^{k}`` when tiny or huge."""
     v = float(v)
@@ -319,27 +348,53 @@ def reading(terms: Mapping[str, np.ndarray], t: int, names: Sequence[str]) -> st
                     f"{'larger' if eff[a] > eff[b] else 'smaller'})."
                 )
             else:
-                parts.append(
-                    f"The gradients are of similar size ({na}: {_n(g[a])}, {nb}: {_n(g[b])}), "
-                    f"and so are the steps ({_n(ua)} and {_n(ub)}); the effective rates are "
-                    f"{_n(eff[a])} and {_n(eff[b])}."
-                )
+                fast, slow = (a, b) if ua >= ub else (b, a)
+                if ub and ua and max(ua, ub) / min(ua, ub) > 1.25:
+                    parts.append(
+                        f"The gradients are of similar size ({na}: {_n(g[a])}, {nb}: "
+                        f"{_n(g[b])}), yet {names[fast]} moved {_n(upd[fast])} and "
+                        f"{names[slow]} only {_n(upd[slow])}: {names[fast]}'s effective rate is "
+                        f"{_n(eff[fast])} against {_n(eff[slow])}, because its sum of squared "
+                        f"gradients G is smaller ({_n(G[fast])} against {_n(G[slow])})."
+                    )
+                else:
+                    parts.append(
+                        f"The gradients are of similar size ({na}: {_n(g[a])}, {nb}: "
+                        f"{_n(g[b])}), and so are the steps ({_n(ua)} and {_n(ub)}); the "
+                        f"effective rates are {_n(eff[a])} and {_n(eff[b])}."
+                    )
     else:
         parts.append(f"{names[0]} moved {_n(upd[0])} with effective rate {_n(eff[0])}.")
+    seen = (terms["g"][: t + 1] != 0).sum(axis=0)
+    if t > 0 and len(set(seen.tolist())) > 1:
+        counts = ", ".join(f"{names[i]}'s in {seen[i]}" for i in range(len(names)))
+        parts.append(
+            f"Of the {t + 1} steps so far, {counts}, had a non-zero gradient: G only grows in "
+            "those steps, so a coordinate that is rarely adjusted keeps a small G and a large rate."
+        )
     if t == 0 and np.all(terms["G_prev"][0] == 0):
         parts.append(
             f"On the first step G = g², so the rate is η/|g| and every coordinate with a "
             f"non-zero gradient moves by about η = {_n(lr)}, whatever the size of its gradient."
         )
     elif t > 0:
-        G0 = terms["G"][0]
-        grown = [
-            f"{names[i]}'s G has grown from {_n(G0[i])} to {_n(G[i])} and its rate fell "
-            f"from {_n(terms['eff_lr'][0, i])} to {_n(eff[i])}"
-            for i in range(min(len(names), 2))
-        ]
+        G0, eff0 = terms["G"][0], terms["eff_lr"][0]
+        grown = []
+        for i in range(min(len(names), 2)):
+            if G[i] == G0[i]:
+                grown.append(f"{names[i]}'s G has not moved ({_n(G[i])}), nor has its rate")
+            else:
+                grown.append(
+                    f"{names[i]}'s G has grown from {_n(G0[i])} to {_n(G[i])} and its rate "
+                    f"fell from {_n(eff0[i])} to {_n(eff[i])}"
+                )
         parts.append(
-            "Since step 0, " + "; ".join(grown) + ". G never shrinks, so neither rate can rise."
+            "Since step 0, " + "; ".join(grown) + ". G never shrinks, so no rate can rise."
+        )
+    if np.any(G == 0):
+        parts.append(
+            "With G = 0 the rate is η/ε (η/√ε with ε inside), enormous, but it multiplies a "
+            "gradient of 0: a coordinate is not moved until it first has a gradient."
         )
     return " ".join(parts)
 
@@ -395,9 +450,23 @@ def rule_caption(eps_placement: str) -> str:
     if eps_placement == "outside":
         return (
             "ε outside the root, as in torch.optim.Adagrad and the paper (Duchi, Hazan & Singer, "
-            "2011). i is the coordinate (x or y), t the step."
+            "2011). i is the coordinate, t the step."
         )
     return (
         "ε inside the root, as in d2l.ai, Keras 3 and optax: with G = 0 the rate is η/√ε rather "
-        "than η/ε. i is the coordinate (x or y), t the step."
+        "than η/ε. i is the coordinate, t the step."
+    )
+
+
+def sparse_caption(terms: Mapping[str, np.ndarray], w_true: Sequence[float]) -> str:
+    """What the sparse run is, with its own counts (markdown)."""
+    seen = (terms["g"] != 0).sum(axis=0)
+    n = terms["g"].shape[0]
+    pf, pr = (f"{p:.0%}" for p in SPARSE_PROBS)
+    return (
+        f"**Two sparse features.** Each step sees one example with two binary features: "
+        f"*frequent* is on in {pf} of examples, *rare* in {pr}; squared loss, true weights "
+        f"({w_true[0]:.3g}, {w_true[1]:.3g}). A feature that is off has a gradient of exactly 0, "
+        f"so its G does not move: in these {n} steps the frequent weight was adjusted "
+        f"{seen[0]} times, the rare one {seen[1]} times."
     )

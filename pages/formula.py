@@ -12,9 +12,12 @@ from adagrad_core.surfaces import SURFACES
 
 EPS_CHOICES = ("1e-10", "1e-8", "1e-6", "1e-4", "0.01", "0.1", "1")
 MAX_STEPS = 200
-NAMES = ("x", "y")
+SPARSE_SEED = 122  # a stream whose rare feature first appears at step 7, after the frequent one
+RUN_ON = {"surface": "a 2-D surface", "sparse": "two sparse features"}
 PLAY_SECONDS = 0.8
 SCHEMA = [
+    Param("run_on", "surface", "choice", options=tuple(RUN_ON), label="Run on"),
+    Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed"),
     Param("surface", "quadratic", "choice", options=tuple(SURFACES), label="Surface"),
     Param("x0", -5.0, "float", -10.0, 10.0, label="Start x"),
     Param("y0", -2.0, "float", -10.0, 10.0, label="Start y"),
@@ -57,6 +60,20 @@ def simulate(
     return {k: v[:done] for k, v in terms.items()}, traj.params[: done + 1], traj.diverged_at
 
 
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def simulate_sparse(seed: int, lr: float, eps: float, eps_at: str, acc0: float, steps: int):
+    """Adagrad on the two-feature example stream, and every term of its rule at every step."""
+    traj, w_true = formula_tex.sparse_trajectory(
+        steps, seed=seed, lr=lr, eps=eps, eps_placement=eps_at, initial_accumulator_value=acc0
+    )
+    terms = formula_tex.step_terms(
+        traj, eps=eps, eps_placement=eps_at, initial_accumulator_value=acc0
+    )
+    done = traj.steps if traj.diverged_at is None else traj.diverged_at - 1
+    terms = {k: v[:done] for k, v in terms.items()}
+    return terms, traj.params[: done + 1], traj.diverged_at, tuple(w_true.tolist())
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def contour(surface: str, bounds: tuple):
     return fig_formula.surface_grid(SURFACES[surface].value, bounds)
@@ -80,16 +97,20 @@ S.show_notes()
 if not S.locked:
     with st.sidebar:
         st.subheader("The run")
-        st.selectbox(
-            "Surface",
-            list(SURFACES),
-            key="surface",
-            on_change=_new_surface,
-            format_func=lambda k: SURFACES[k].label,
-        )
-        c1, c2 = st.columns(2)
-        c1.number_input("Start x", -10.0, 10.0, step=0.5, key="x0")
-        c2.number_input("Start y", -10.0, 10.0, step=0.5, key="y0")
+        st.radio("Run on", list(RUN_ON), key="run_on", format_func=RUN_ON.get, horizontal=True)
+        if st.session_state["run_on"] == "surface":
+            st.selectbox(
+                "Surface",
+                list(SURFACES),
+                key="surface",
+                on_change=_new_surface,
+                format_func=lambda k: SURFACES[k].label,
+            )
+            c1, c2 = st.columns(2)
+            c1.number_input("Start x", -10.0, 10.0, step=0.5, key="x0")
+            c2.number_input("Start y", -10.0, 10.0, step=0.5, key="y0")
+        else:
+            st.number_input("Seed of the example stream", 0, 9999, key="seed")
         st.number_input("Learning rate η", 0.001, 5.0, step=0.1, format="%.3f", key="lr")
         st.select_slider("ε", EPS_CHOICES, key="eps")
         st.number_input(
@@ -108,10 +129,14 @@ if v["t"] > v["steps"] - 1:
 v = S.sync()
 surface = SURFACES[v["surface"]]
 eps = float(v["eps"])
-
-terms, path, diverged_at = simulate(
-    v["surface"], v["x0"], v["y0"], v["lr"], eps, v["eps_at"], v["acc0"], v["steps"]
-)
+sparse = v["run_on"] == "sparse"
+hp = (v["lr"], eps, v["eps_at"], v["acc0"], v["steps"])
+if sparse:
+    NAMES = formula_tex.SPARSE_NAMES
+    terms, path, diverged_at, w_true = simulate_sparse(v["seed"], *hp)
+else:
+    NAMES = ("x", "y")
+    terms, path, diverged_at = simulate(v["surface"], v["x0"], v["y0"], *hp)
 done = len(terms["g"])
 if diverged_at is not None:
     st.error(
@@ -123,7 +148,10 @@ if done == 0:
 if v["t"] > done - 1:
     S.set(t=done - 1)
 
-st.caption(f"**{surface.label}.** {surface.lesson}")
+if sparse:
+    st.caption(formula_tex.sparse_caption(terms, w_true))
+else:
+    st.caption(f"**{surface.label}.** {surface.lesson}")
 
 st.subheader("The rule")
 if not S.locked:
@@ -172,17 +200,27 @@ def step_view():
     for tex in formula_tex.values_tex(terms, t, NAMES, v["eps_at"]):
         left.latex(tex)
     left.caption(
-        "Under each term, its value at this step for x and for y. A shaded value changed since "
+        "Under each term, its value at this step for each coordinate. A shaded value changed since "
         "step t−1 (▲ rose, ▼ fell); an unshaded one is the same as before."
     )
-    bounds = fig_formula.view_bounds(surface.bounds, path)
-    x, y, z = contour(v["surface"], bounds)
-    right.plotly_chart(
-        fig_formula.path_figure(
+    if sparse:
+        fig = fig_formula.path_figure(
+            None,
+            None,
+            None,
+            path,
+            t,
+            minima=[w_true],
+            axis_titles=("w frequent", "w rare"),
+            minimum_name="true weights",
+        )
+    else:
+        bounds = fig_formula.view_bounds(surface.bounds, path)
+        x, y, z = contour(v["surface"], bounds)
+        fig = fig_formula.path_figure(
             x, y, z, path, t, minima=surface.minima, log_levels=surface.log_levels
-        ),
-        key="path",
-    )
+        )
+    right.plotly_chart(fig, key="path")
     st.markdown(formula_tex.reading(terms, t, NAMES))
     st.caption(formula_tex.convention_note(terms, t, NAMES, eps, v["eps_at"]))
     st.plotly_chart(fig_formula.term_series(terms, t, NAMES), key="series")

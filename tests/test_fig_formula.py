@@ -100,3 +100,15 @@ def test_path_figure_log_levels_finite():
     x, y, z = ff.surface_grid(s.value, s.bounds, n=30)
     fig = ff.path_figure(x, y, z, np.array([[-1.5, 2.5], [-1.4, 2.4]]), 0, log_levels=True)
     assert np.isfinite(np.asarray(fig.data[0].z)).all()
+
+
+def test_unused_rate_is_kept_off_the_axis():
+    # The rare feature has G = 0 (rate eta/eps = 1e10) until it first appears: the axis of the
+    # effective rate fits the rates that acted, so the frequent feature's stays readable.
+    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
+    terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
+    assert terms["eff_lr"].max() > 1e9
+    fig = ff.term_series(terms, 7, ft.SPARSE_NAMES)
+    lo, hi = fig.layout.yaxis3.range
+    acting = terms["eff_lr"][terms["G"] > 0]
+    assert 10**lo < acting.min() and acting.max() < 10**hi < 100

@@ -161,7 +161,7 @@ def test_reading_later_step_uses_the_numbers(terms):
     text = ft.reading(terms, t, NAMES)
     assert f"Step {t}." in text
     assert ft._n(terms["G"][t, 1]) in text and ft._n(terms["eff_lr"][t, 0]) in text
-    assert "neither rate can rise" in text
+    assert "no rate can rise" in text
     assert ft.reading(terms, 11, NAMES) != text
 
 
@@ -184,3 +184,22 @@ def test_legend_and_caption():
     legend = ft.legend_tex(1e-10, 0.4)
     assert r"\eta = 0.4" in legend and r"1\times10^{-10}" in legend
     assert "torch" in ft.rule_caption("outside") and "optax" in ft.rule_caption("inside")
+
+
+def test_sparse_trajectory_zero_gradient_when_feature_off():
+    traj, w_true = ft.sparse_trajectory(30, seed=122, lr=1.0)
+    terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
+    off = terms["g"] == 0
+    assert off[:, 1].sum() > 20  # the rare feature is off in most steps
+    # where the gradient is zero, G does not move and neither does the parameter
+    np.testing.assert_array_equal(terms["G"][off], terms["G_prev"][off])
+    np.testing.assert_array_equal(terms["theta_new"][off], terms["theta"][off])
+    # its first non-zero gradient moves it by lr (G = g^2 then)
+    first = int(np.argmax(~off[:, 1]))
+    assert abs(terms["update"][first, 1]) == pytest.approx(1.0)
+    assert w_true.shape == (2,)
+    text = ft.reading(terms, first, ft.SPARSE_NAMES)
+    assert "rare's in 1" in text and "yet rare moved 1" in text
+    assert "G = 0 the rate is η/ε" in ft.reading(terms, 0, ft.SPARSE_NAMES)
+    caption = ft.sparse_caption(terms, w_true)
+    assert f"rare one {(~off[:, 1]).sum()} times" in caption

@@ -29,8 +29,8 @@ def _tex(at) -> str:
 
 
 def _values(at) -> str:
-    """The three tables of this step's numbers (they hold the \\text{x:} row labels)."""
-    return "\n".join(x.value for x in at.latex if r"\text{x:}" in x.value)
+    """The three tables of this step's numbers (the only arrays on the page)."""
+    return "\n".join(x.value for x in at.latex if r"\begin{array}" in x.value)
 
 
 def _warnings(at) -> str:
@@ -175,3 +175,18 @@ def test_locked_view_has_no_widgets():
     assert _reading(at).startswith("**Step 3.**")
     assert len(at.get("plotly_chart")) == 2
     assert at.query_params["lock"] in ("1", ["1"])
+
+
+def test_sparse_run():
+    at = _open()
+    at.radio(key="run_on").set_value("sparse").run()
+    assert not at.exception
+    assert len(at.get("selectbox")) == 0  # no surface in this mode
+    assert at.number_input(key="seed").value == 122
+    assert r"\text{frequent:}" in _values(at) and r"\text{rare:}" in _values(at)
+    assert at.caption[0].value.startswith("**Two sparse features.**")
+    at.slider(key="t").set_value(7).run()
+    assert "yet rare moved 1" in _reading(at)
+    assert at.query_params["run_on"] in ("sparse", ["sparse"])
+    at.number_input(key="seed").set_value(5).run()
+    assert not at.exception
