@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from . import theme
 from .formula_tex import term_color
@@ -37,65 +36,102 @@ def term_series(
     """Small multiples: each term against the step, one line per coordinate, cursor at ``t``.
 
     A panel is on a log axis when its term is positive throughout (G and the effective rate
-    usually are), so a coordinate whose values are 100x smaller is still readable.
+    usually are), so a coordinate whose values are 100x smaller is still readable. Built as a
+    plain dict (make_subplots and add_vline cost ~350 ms; this rebuilds on every step).
     """
-    n = len(panels)
-    fig = make_subplots(
-        rows=1, cols=n, subplot_titles=[title for _, title, _ in panels], horizontal_spacing=0.05
-    )
+    n, d = len(panels), len(names)
+    gap = 0.05
+    width = (1 - gap * (n - 1)) / n
     steps = np.arange(terms["g"].shape[0])
-    for col, (term, _title, want_log) in enumerate(panels, start=1):
-        values = np.asarray(terms[term], dtype=float)
+    data, shapes, annotations = [], [], []
+    layout: dict = {}
+    for k, (term, title, want_log) in enumerate(panels):
+        suffix = "" if k == 0 else str(k + 1)
+        xa, ya = f"x{suffix}", f"y{suffix}"
+        values = np.asarray(terms[term], dtype=float)[:, :d]
         color = term_color(term)
         for i, name in enumerate(names):
-            fig.add_trace(
-                go.Scatter(
-                    x=steps,
-                    y=values[:, i],
-                    mode="lines",
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
-                    line={"color": color, "dash": DASHES[i % len(DASHES)], "width": 2},
-                    hovertemplate=f"{name}, step %{{x}}: %{{y:.4g}}<extra>{term}</extra>",
-                ),
-                row=1,
-                col=col,
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": steps,
+                    "y": values[:, i],
+                    "xaxis": xa,
+                    "yaxis": ya,
+                    "mode": "lines",
+                    "name": name,
+                    "legendgroup": name,
+                    "showlegend": k == 0,
+                    "line": {"color": color, "dash": DASHES[i % len(DASHES)], "width": 2},
+                    "hovertemplate": f"{name}, step %{{x}}: %{{y:.4g}}<extra>{term}</extra>",
+                }
             )
-        fig.add_trace(
-            go.Scatter(
-                x=[t] * len(names),
-                y=values[t, : len(names)],
-                mode="markers",
-                marker={"color": color, "size": 9, "line": {"color": "white", "width": 1}},
-                showlegend=False,
-                hovertemplate=f"step {t}: %{{y:.4g}}<extra>{term}</extra>",
-            ),
-            row=1,
-            col=col,
+        data.append(
+            {
+                "type": "scatter",
+                "x": [t] * d,
+                "y": values[t],
+                "xaxis": xa,
+                "yaxis": ya,
+                "mode": "markers",
+                "marker": {"color": color, "size": 9, "line": {"color": "white", "width": 1}},
+                "showlegend": False,
+                "hovertemplate": f"step {t}: %{{y:.4g}}<extra>{term}</extra>",
+            }
         )
-        fig.add_vline(x=t, line={"color": CURSOR_COLOR, "width": 1, "dash": "dot"}, row=1, col=col)
-        log = want_log and bool(np.all(values[:, : len(names)] > 0))
-        fig.update_yaxes(
-            type="log" if log else "linear", dtick="D2" if log else None, row=1, col=col
+        shapes.append(
+            {
+                "type": "line",
+                "xref": xa,
+                "yref": f"{ya} domain",
+                "x0": t,
+                "x1": t,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": CURSOR_COLOR, "width": 1, "dash": "dot"},
+            }
         )
+        left = k * (width + gap)
+        annotations.append(
+            {
+                "text": title,
+                "x": left + width / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+        log = want_log and bool(np.all(values > 0))
+        yaxis: dict = {"anchor": xa, "type": "log" if log else "linear"}
+        if log:
+            yaxis["dtick"] = "D2"
         if term == "eff_lr" and log:
             # While G = 0 the rate is eta/eps (1e10 with torch's eps) and multiplies g = 0: keep
             # it off the top of the axis so the rates that act stay readable (hover shows it).
-            acting = values[:, : len(names)][terms["G"][:, : len(names)] > 0]
-            if 0 < acting.size < values[:, : len(names)].size:
+            acting = values[terms["G"][:, :d] > 0]
+            if 0 < acting.size < values.size:
                 lo, hi = np.log10(acting.min()), np.log10(acting.max())
                 pad = max(0.1 * (hi - lo), 0.05)
-                fig.update_yaxes(range=[lo - pad, hi + pad], dtick=None, row=1, col=col)
-        fig.update_xaxes(title_text="step t" if col == 1 else None, row=1, col=col)
-    fig.update_layout(**theme.BASE_LAYOUT)
-    fig.update_layout(
+                yaxis["range"] = [lo - pad, hi + pad]
+                yaxis.pop("dtick")
+        xaxis: dict = {"anchor": ya, "domain": [left, left + width]}
+        if k == 0:
+            xaxis["title"] = {"text": "step t"}
+        layout[f"xaxis{suffix}"] = xaxis
+        layout[f"yaxis{suffix}"] = yaxis
+    layout.update(theme.BASE_LAYOUT)
+    layout.update(
+        shapes=shapes,
+        annotations=annotations,
         height=280,
         margin={"l": 40, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": -0.18, "yanchor": "top"},
     )
-    fig.update_annotations(font_size=12)
-    return fig
+    return go.Figure({"data": data, "layout": layout})
 
 
 def path_figure(
@@ -115,69 +151,75 @@ def path_figure(
     ``path`` is ``(steps+1, 2)``; the point moved in step ``t`` is drawn from ``path[t]`` to
     ``path[t+1]``. Without a grid (``z`` is None) there is no contour and the axes fit the path.
     """
-    fig = go.Figure()
+    data: list[dict] = []
     if z is not None:
         zz = np.log10(z - z.min() + 1e-3) if log_levels else z
-        fig.add_trace(
-            go.Contour(
-                x=x,
-                y=y,
-                z=zz,
-                colorscale="Greys",
-                reversescale=True,
-                showscale=False,
-                ncontours=18,
-                contours={"coloring": "lines"},
-                hoverinfo="skip",
-                opacity=0.6,
-            )
+        data.append(
+            {
+                "type": "contour",
+                "x": x,
+                "y": y,
+                "z": zz,
+                "colorscale": "Greys",
+                "reversescale": True,
+                "showscale": False,
+                "ncontours": 18,
+                "contours": {"coloring": "lines"},
+                "hoverinfo": "skip",
+                "opacity": 0.6,
+            }
         )
     if minima:
         mx, my = zip(*minima, strict=True)
-        fig.add_trace(
-            go.Scatter(
-                x=mx,
-                y=my,
-                mode="markers",
-                name=minimum_name,
-                marker={"symbol": "star", "size": 11, "color": theme.TERM_COLORS["theta"]},
-                hoverinfo="skip",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": mx,
+                "y": my,
+                "mode": "markers",
+                "name": minimum_name,
+                "marker": {"symbol": "star", "size": 11, "color": theme.TERM_COLORS["theta"]},
+                "hoverinfo": "skip",
+            }
         )
-    fig.add_trace(
-        go.Scatter(
-            x=path[:, 0],
-            y=path[:, 1],
-            mode="lines+markers",
-            name="Adagrad",
-            line={"color": theme.OPT_COLORS["adagrad"], "width": 2},
-            marker={"size": 4},
-            hovertemplate="θ = (%{x:.3g}, %{y:.3g})<extra></extra>",
-        )
+    hover = "θ = (%{x:.3g}, %{y:.3g})<extra></extra>"
+    data.append(
+        {
+            "type": "scatter",
+            "x": path[:, 0],
+            "y": path[:, 1],
+            "mode": "lines+markers",
+            "name": "Adagrad",
+            "line": {"color": theme.OPT_COLORS["adagrad"], "width": 2},
+            "marker": {"size": 4},
+            "hovertemplate": hover,
+        }
     )
-    fig.add_trace(
-        go.Scatter(
-            x=path[t : t + 2, 0],
-            y=path[t : t + 2, 1],
-            mode="lines+markers",
-            name=f"step {t}",
-            line={"color": theme.TERM_COLORS["update"], "width": 4},
-            marker={"size": [9, 13], "color": theme.TERM_COLORS["update"], "symbol": "circle"},
-            hovertemplate="θ = (%{x:.3g}, %{y:.3g})<extra></extra>",
-        )
+    step_color = theme.TERM_COLORS["update"]
+    data.append(
+        {
+            "type": "scatter",
+            "x": path[t : t + 2, 0],
+            "y": path[t : t + 2, 1],
+            "mode": "lines+markers",
+            "name": f"step {t}",
+            "line": {"color": step_color, "width": 4},
+            "marker": {"size": [9, 13], "color": step_color, "symbol": "circle"},
+            "hovertemplate": hover,
+        }
     )
-    fig.update_layout(**theme.BASE_LAYOUT)
-    fig.update_layout(
-        height=340,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
-        xaxis={"title": axis_titles[0]},
-        yaxis={"title": {"text": axis_titles[1], "standoff": 2}},
-    )
+    layout = {
+        **theme.BASE_LAYOUT,
+        "height": 340,
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+        "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+        "xaxis": {"title": {"text": axis_titles[0]}},
+        "yaxis": {"title": {"text": axis_titles[1], "standoff": 2}},
+    }
     if z is not None:
-        fig.update_xaxes(range=[float(x[0]), float(x[-1])])
-        fig.update_yaxes(range=[float(y[0]), float(y[-1])])
-    return fig
+        layout["xaxis"]["range"] = [float(x[0]), float(x[-1])]
+        layout["yaxis"]["range"] = [float(y[0]), float(y[-1])]
+    return go.Figure({"data": data, "layout": layout})
 
 
 def view_bounds(bounds, path: np.ndarray, pad: float = 0.05):
