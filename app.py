@@ -1,4 +1,9 @@
-"""Adagrad, explained: the router. Pages live in pages/; this file only wires them up."""
+"""Adagrad, explained: the router. Pages live in pages/; this file only wires them up.
+
+Each page's file name equals its URL path (pages/sparse-features.py for /sparse-features): on a
+freshly started server Streamlit first resolves a deep link against the pages/ folder, and a
+matching name avoids a "Page not found" dialog before ui.ensure_router hands over to this file.
+"""
 
 import streamlit as st
 
@@ -8,7 +13,7 @@ PAGES = [
     st.Page("pages/home.py", title="Start here", icon="🏠", default=True),
     st.Page("pages/trajectories.py", title="Trajectories", icon="🏔️", url_path="trajectories"),
     st.Page(
-        "pages/sparse_features.py", title="Sparse features", icon="🧮", url_path="sparse-features"
+        "pages/sparse-features.py", title="Sparse features", icon="🧮", url_path="sparse-features"
     ),
     st.Page("pages/formula.py", title="The formula", icon="🔎", url_path="formula"),
 ]

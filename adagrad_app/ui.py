@@ -19,8 +19,24 @@ import streamlit as st
 from .params import Param, encode, parse
 
 
+def ensure_router() -> None:
+    """Hand a page run to app.py's router if Streamlit skipped it.
+
+    On a freshly started server, Streamlit decides once whether the app is a legacy multipage
+    app by whether a ``pages/`` folder exists; until the router has called ``st.navigation``
+    a deep link such as ``/formula`` runs the page file alone, with the legacy menu of file
+    names. Clearing that decision and rerunning lets app.py route the same URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 class Settings:
     def __init__(self, schema: Sequence[Param], page: str):
+        ensure_router()
         self.schema = list(schema)
         self.page = page
         self.locked = st.query_params.get("lock") == "1"

@@ -1,5 +1,9 @@
 import streamlit as st
 
+from adagrad_app.ui import ensure_router
+
+ensure_router()
+
 st.title("Adagrad, explained")
 st.markdown(
     """
@@ -16,6 +20,6 @@ st.page_link(
     "pages/trajectories.py", label="Trajectories: optimizers racing on loss surfaces", icon="🏔️"
 )
 st.page_link(
-    "pages/sparse_features.py", label="Sparse features: rare features and mini-batches", icon="🧮"
+    "pages/sparse-features.py", label="Sparse features: rare features and mini-batches", icon="🧮"
 )
 st.page_link("pages/formula.py", label="The formula, term by term", icon="🔎")

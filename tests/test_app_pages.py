@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGES = ["home.py", "trajectories.py", "sparse_features.py", "formula.py"]
+PAGES = ["home.py", "trajectories.py", "sparse-features.py", "formula.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)

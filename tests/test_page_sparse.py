@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGE = "pages/sparse_features.py"
+PAGE = "pages/sparse-features.py"
 
 
 def open_page(query: dict | None = None) -> AppTest:

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,15 +71,16 @@ def _wait_until_healthy(server: subprocess.Popen, url: str) -> None:
         time.sleep(0.25)
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+@contextmanager
+def serve_app(log_path: Path = SERVER_LOG) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port; yields its base URL, stops it by PID."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
     command += ["--browser.gatherUsageStats", "false"]
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(SERVER_LOG, "w") as log:
+    with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_until_healthy(server, url)
@@ -90,6 +92,19 @@ def app_url() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    with serve_app() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url() -> Iterator[str]:
+    """A server no session has opened yet (for first-visit behaviour such as deep links)."""
+    with serve_app(ARTIFACTS / "streamlit-fresh-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
