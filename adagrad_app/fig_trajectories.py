@@ -277,7 +277,8 @@ def trajectories_figure(
                         "line": {"width": 4},
                     },
                     text=[f"{run.label} diverged (step {run.diverged_at})"],
-                    textposition="top center",
+                    textposition=_inward(run.exit_point, surface.bounds),
+                    cliponaxis=False,
                     textfont={"color": color},
                     legendgroup=key,
                     showlegend=False,
@@ -308,6 +309,15 @@ def trajectories_figure(
         "sliders": [_slider(shown)],
     }
     return go.Figure(data=data, layout=layout, frames=frames)
+
+
+def _inward(point: tuple[float, float], bounds) -> str:
+    """Where to put a label at ``point`` on the plot's border so that it stays on the plot."""
+    (x0, x1), (y0, y1) = bounds
+    x, y = point
+    gaps = {"middle right": x - x0, "middle left": x1 - x, "top center": y - y0}
+    gaps["bottom center"] = y1 - y
+    return min(gaps, key=gaps.get)
 
 
 def _animate_args(duration: int) -> dict:
@@ -595,8 +605,8 @@ def race_caption(runs: Mapping[str, Run], target: float = 1e-3) -> str:
     return text
 
 
-def step_ratio_caption(runs: Mapping[str, Run], later: int = 10) -> str | None:
-    """SGD's and Adagrad's steps compared per coordinate, at step 1 and at step ``later``."""
+def step_ratio_caption(runs: Mapping[str, Run]) -> str | None:
+    """SGD's and Adagrad's first steps compared, per coordinate."""
     if "adagrad" not in runs or "sgd" not in runs:
         return None
     a, s = runs["adagrad"], runs["sgd"]
@@ -605,19 +615,12 @@ def step_ratio_caption(runs: Mapping[str, Run], later: int = 10) -> str | None:
     ua, us = np.abs(a.updates[0]), np.abs(s.updates[0])
     if min(ua.min(), us.min()) <= 0:
         return None
-    text = (
-        f"Step 1: SGD's step is **{us[1] / us[0]:.3g}×** as long in y as in x (it follows the "
-        f"gradient); Adagrad's is **{ua[1] / ua[0]:.3g}×** (each coordinate is divided by the "
-        "root of its own squared gradients)."
+    return (
+        f"Step 1: Adagrad's step is **{ua[0] / us[0]:.3g}×** SGD's in x and "
+        f"**{ua[1] / us[1]:.3g}×** in y. SGD's step is {us[1] / us[0]:.3g}× as long in y as in "
+        f"x (it follows the gradient); Adagrad's is {ua[1] / ua[0]:.3g}× (each coordinate is "
+        "divided by the root of its own squared gradients)."
     )
-    k = min(later, a.last, s.last)
-    ua, us = np.abs(a.updates[k - 1]), np.abs(s.updates[k - 1])
-    if k > 1 and (us > 0).all():
-        text += (
-            f" Step {k}: Adagrad's step is {ua[0] / us[0]:.3g}× SGD's in x and "
-            f"{ua[1] / us[1]:.3g}× in y."
-        )
-    return text
 
 
 def eff_lr_caption(runs: Mapping[str, Run]) -> str | None:

@@ -204,6 +204,7 @@ except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the s
 
 for message in F.divergence_messages(runs):
     st.error(message, icon="💥")
+S.share_box()
 
 st.plotly_chart(
     fig,
@@ -230,8 +231,6 @@ with cols[2]:
 
 if v["view3d"]:
     st.plotly_chart(F.surface3d_figure(surface, runs), config={"displaylogo": False})
-
-S.share_box()
 
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
 pair = ("adagrad", "adagrad_full")

@@ -161,8 +161,10 @@ def test_captions_are_computed_from_the_runs():
     assert f"**{best.label}** is closest" in text
     ratio = F.step_ratio_caption(runs)
     us, ua = np.abs(runs["sgd"].updates[0]), np.abs(runs["adagrad"].updates[0])
-    assert f"**{us[1] / us[0]:.3g}×**" in ratio and f"**{ua[1] / ua[0]:.3g}×**" in ratio
-    assert "Adagrad's is **1×**" in ratio  # first Adagrad step: lr * sign(g)
+    assert f"**{ua[0] / us[0]:.3g}×** SGD's in x" in ratio
+    assert f"**{ua[1] / us[1]:.3g}×** in y" in ratio
+    assert f"SGD's step is {us[1] / us[0]:.3g}× as long in y" in ratio
+    assert "Adagrad's is 1×" in ratio  # first Adagrad step: lr * sign(g)
     assert F.step_ratio_caption({k: runs[k] for k in ("sgd", "adam")}) is None
     assert "÷" in F.eff_lr_caption(runs)
     g = runs["adagrad"].accumulator[-1]
@@ -203,3 +205,11 @@ def test_default_view_json_is_small():
     main = json.loads(pio.to_json(figs[0], validate=False))
     frames_size = len(json.dumps(main["frames"]))
     assert frames_size < 150_000, frames_size
+
+
+def test_divergence_label_points_into_the_plot():
+    bounds = ((-2.0, 2.0), (-1.0, 3.0))
+    assert F._inward((-2.0, 2.3), bounds) == "middle right"
+    assert F._inward((2.0, 0.0), bounds) == "middle left"
+    assert F._inward((0.0, 3.0), bounds) == "bottom center"
+    assert F._inward((0.5, -1.0), bounds) == "top center"

@@ -40,7 +40,7 @@ def test_default_view():
     assert dict(at.query_params) == {}  # defaults stay out of the URL
     body = texts(at)
     assert "is closest to the minimum" in body
-    assert "Step 1: SGD's step is" in body
+    assert "Step 1: Adagrad's step is **5×** SGD's in x" in body  # lr 1.5 vs 0.3 * 0.2 * 5
     assert "Steps to reach f − f* < 0.001" in body
 
 
