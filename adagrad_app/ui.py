@@ -40,6 +40,12 @@ class Settings:
         self.schema = list(schema)
         self.page = page
         self.locked = st.query_params.get("lock") == "1"
+        if st.session_state.get("_settings_page") != page:
+            # Pages share key names (steps, eps, surface) with different ranges and types: a page
+            # entered from another starts from its URL, never from the other page's values.
+            for p in self.schema:
+                st.session_state.pop(p.key, None)
+            st.session_state["_settings_page"] = page
         missing = [p for p in self.schema if p.key not in st.session_state]
         notes_key = f"_notes_{page}"
         if missing:

@@ -19,3 +19,19 @@ def test_page_runs_without_exception(page):
     at.switch_page(f"pages/{page}")
     at.run()
     assert not at.exception
+
+
+def test_switching_pages_does_not_carry_values_between_same_named_settings():
+    # The menu opens a page without the old page's query string (AppTest keeps it: clear it).
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    at.switch_page("pages/trajectories.py").run()
+    at.slider(key="steps").set_value(900).run()
+    at.query_params.clear()
+    at.switch_page("pages/formula.py").run()
+    assert not at.exception
+    assert at.slider(key="steps").value == 30  # the formula page's default, not 900 clamped
+    at.query_params.clear()
+    at.switch_page("pages/trajectories.py").run()
+    assert not at.exception
+    assert at.slider(key="steps").value == 100
