@@ -15,63 +15,49 @@ EPS_GRID = [1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 START_LIMIT = 10.0  # widest plot bound of any surface
 ROTATION_STEPS = 100
 
-SCHEMA = [
-    Param("surface", DEFAULT_SURFACE, "choice", options=tuple(SURFACES), label="Surface"),
-    Param("opts", list(DEFAULT_RACERS), "multi", options=tuple(RACERS), label="Optimizers"),
-    Param("steps", 100, "int", 10, 1000, label="Steps"),
-    Param(
-        "x0",
-        SURFACES[DEFAULT_SURFACE].start[0],
-        "float",
-        -START_LIMIT,
-        START_LIMIT,
-        label="Start x",
-    ),
-    Param(
-        "y0",
-        SURFACES[DEFAULT_SURFACE].start[1],
-        "float",
-        -START_LIMIT,
-        START_LIMIT,
-        label="Start y",
-    ),
-    *[
+
+def schema_for(surface: str) -> list[Param]:
+    """The page's settings. The start and learning rates default to the surface's own, so a
+    link carries them only where they differ from what that surface starts with."""
+    s = SURFACES[surface]
+    lim = (-START_LIMIT, START_LIMIT)
+    return [
+        Param("surface", DEFAULT_SURFACE, "choice", options=tuple(SURFACES), label="Surface"),
+        Param("opts", list(DEFAULT_RACERS), "multi", options=tuple(RACERS), label="Optimizers"),
+        Param("steps", 100, "int", 10, 1000, label="Steps"),
+        Param("x0", s.start[0], "float", *lim, label="Start x"),
+        Param("y0", s.start[1], "float", *lim, label="Start y"),
+        *[
+            Param(f"lr_{k}", r.lr(surface), "float", LR_GRID[0], LR_GRID[-1], label=f"{r.label} lr")
+            for k, r in RACERS.items()
+        ],
+        Param("eps", KNOBS["eps"], "float", EPS_GRID[0], EPS_GRID[-1], label="Adagrad ε"),
         Param(
-            f"lr_{k}",
-            r.lr(DEFAULT_SURFACE),
-            "float",
-            LR_GRID[0],
-            LR_GRID[-1],
-            label=f"{r.label} lr",
-        )
-        for k, r in RACERS.items()
-    ],
-    Param("eps", KNOBS["eps"], "float", EPS_GRID[0], EPS_GRID[-1], label="Adagrad ε"),
-    Param(
-        "eps_placement",
-        KNOBS["eps_placement"],
-        "choice",
-        options=("outside", "inside"),
-        label="ε placement",
-    ),
-    Param(
-        "acc0", KNOBS["initial_accumulator_value"], "float", 0.0, 10.0, label="Initial accumulator"
-    ),
-    Param("lr_decay", KNOBS["lr_decay"], "float", 0.0, 1.0, label="lr decay"),
-    Param("momentum", KNOBS["momentum"], "float", 0.0, 0.999, label="Momentum"),
-    Param("beta1", KNOBS["beta1"], "float", 0.0, 0.999, label="β₁"),
-    Param("beta2", KNOBS["beta2"], "float", 0.0, 0.9999, label="β₂"),
-    Param("rho", KNOBS["rho"], "float", 0.0, 0.999, label="Adadelta ρ"),
-    Param("alpha", KNOBS["alpha"], "float", 0.0, 0.9999, label="RMSprop α"),
-    Param("view3d", False, "bool", label="3-D view"),
-]
-SURFACE_KEYS = ("x0", "y0", *(f"lr_{k}" for k in RACERS))  # their defaults follow the surface
+            "eps_placement",
+            KNOBS["eps_placement"],
+            "choice",
+            options=("outside", "inside"),
+            label="ε placement",
+        ),
+        Param("acc0", KNOBS["initial_accumulator_value"], "float", 0.0, 10.0, label="Initial G"),
+        Param("lr_decay", KNOBS["lr_decay"], "float", 0.0, 1.0, label="lr decay"),
+        Param("momentum", KNOBS["momentum"], "float", 0.0, 0.999, label="Momentum"),
+        Param("beta1", KNOBS["beta1"], "float", 0.0, 0.999, label="β₁"),
+        Param("beta2", KNOBS["beta2"], "float", 0.0, 0.9999, label="β₂"),
+        Param("rho", KNOBS["rho"], "float", 0.0, 0.999, label="Adadelta ρ"),
+        Param("alpha", KNOBS["alpha"], "float", 0.0, 0.9999, label="RMSprop α"),
+        Param("view3d", False, "bool", label="3-D view"),
+    ]
 
 
 def surface_defaults(name: str) -> dict:
-    s = SURFACES[name]
-    lrs = {f"lr_{k}": snap(r.lr(name), LR_GRID) for k, r in RACERS.items()}
-    return {"x0": s.start[0], "y0": s.start[1], **lrs}
+    keys = {"x0", "y0", *(f"lr_{k}" for k in RACERS)}
+    return {p.key: p.default for p in schema_for(name) if p.key in keys}
+
+
+def current_surface() -> str:
+    name = st.session_state.get("surface", st.query_params.get("surface"))
+    return name if name in SURFACES else DEFAULT_SURFACE
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -92,13 +78,8 @@ st.caption(
     "click anywhere on the chart to start from there."
 )
 
-first_visit = "surface" not in st.session_state
-S = ui.Settings(SCHEMA, PAGE)
+S = ui.Settings(schema_for(current_surface()), PAGE)
 notes: list[str] = []
-if first_visit and "surface" in st.query_params:
-    # A link that names a surface but not its start or learning rates gets that surface's.
-    fresh = surface_defaults(st.session_state["surface"])
-    S.set(**{k: v for k, v in fresh.items() if k not in st.query_params})
 # Slider values come from a grid; a typed link may hold a value between two grid points.
 for key in [f"lr_{k}" for k in RACERS] + ["eps"]:
     grid = EPS_GRID if key == "eps" else LR_GRID

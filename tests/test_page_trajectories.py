@@ -113,6 +113,19 @@ def test_a_control_writes_the_url_and_a_new_session_restores_it():
     assert texts(again) == texts(at)
 
 
+def test_a_link_on_another_surface_round_trips():
+    at = open_page(surface="rosenbrock")
+    assert dict(at.query_params) == {"surface": "rosenbrock"}  # its own defaults stay out
+    sgd = next(sl for sl in at.sidebar.select_slider if sl.label == "SGD")
+    sgd.set_value(RACERS["sgd"].lr("quadratic"))  # the default elsewhere, not here
+    at.run()
+    query = dict(at.query_params)
+    assert query["lr_sgd"] == f"{RACERS['sgd'].lr('quadratic'):g}"
+    again = open_page(**query)
+    assert next(sl for sl in again.sidebar.select_slider if sl.label == "SGD").value == sgd.value
+    assert texts(again) == texts(at)
+
+
 def test_changing_the_surface_resets_start_and_learning_rates():
     at = open_page()
     at.sidebar.selectbox[0].set_value("plateau")
