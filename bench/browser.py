@@ -1,0 +1,321 @@
+"""Real-browser timings: page load to first chart, and a slider move to the chart redrawn.
+
+Two ``streamlit run`` servers run side by side, app.py and bench/minimal_page.py (one plotly
+chart), driven by Debian's chromium through playwright. Times are taken inside the page with
+``performance.now()``:
+
+- load: from navigation start to the first ``.js-plotly-plot`` having drawn (``.main-svg`` and
+  ``gd._fullData`` present); every load uses a fresh browser context (cold HTTP cache, new
+  session), after one warm-up load per page that fills the server's caches;
+- move: from the ``keydown`` of an arrow key on the first slider to the first animation frame
+  in which some chart's data (``gd._fullData``: trace types, lengths and sampled values) differs
+  from before the key press. That includes Streamlit's own slider debounce, the rerun, the
+  websocket transfer and plotly's redraw: what a student waits for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = Path(__file__).resolve().parent / "minimal_page.py"
+CHROMIUM_ARGS = [  # shared/STYLE.md: flags measured to work on these machines
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 30_000
+QUIET_MS = 700
+SLIDER_WAIT_MS = 8_000
+
+# A fingerprint of the data of every chart drawn so far; null while none is.
+_SIGNATURE_JS = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')]
+    .filter((gd) => gd._fullData && gd.querySelector('.main-svg'));
+  if (!plots.length) return null;
+  const isList = (a) => Array.isArray(a) || ArrayBuffer.isView(a);
+  const sample = (a) => {
+    if (!isList(a)) return String(a);
+    const n = a.length, out = [n];
+    const k = Math.max(1, Math.floor(n / 64));
+    for (let i = 0; i < n; i += k) {
+      const v = a[i];
+      out.push(isList(v) ? sample(v) : v);
+    }
+    out.push(n ? a[n - 1] : null);
+    return out.join(',');
+  };
+  return plots.map((gd) => gd._fullData.map((t) =>
+    [t.type, sample(t.x), sample(t.y), sample(t.z), sample(t.marker && t.marker.color)].join('|')
+  ).join(';') + '#' + ((gd._transitionData && gd._transitionData._frames) || []).length
+  ).join('\\n');
+}"""
+
+_FIRST_CHART_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  return gd && gd._fullData && gd.querySelector('.main-svg') ? performance.now() : null;
+}"""
+
+# Counts finished script runs: every time stApp's data-test-script-state leaves "running".
+_RUN_COUNTER_JS = """
+window.__runs = 0;
+new MutationObserver((records) => {
+  for (const r of records) if (r.oldValue === 'running') window.__runs += 1;
+}).observe(document, {
+  attributes: true, subtree: true, attributeOldValue: true,
+  attributeFilter: ['data-test-script-state'],
+});
+"""
+
+# The app has finished more than `runs` script runs and drawn every chart.
+_SETTLED_JS = """(runs) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && window.__runs > runs && app.dataset.testConnectionState === 'CONNECTED'
+    && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+      .every((chart) => chart.querySelector('.main-svg'));
+}"""
+
+
+def find_chromium() -> str | None:
+    if os.access("/usr/lib/chromium/chromium", os.X_OK):
+        return "/usr/lib/chromium/chromium"
+    return shutil.which("chromium")
+
+
+def app_routes() -> list[tuple[str, str]]:
+    """(page file, URL path) for each ``st.Page`` in app.py; the default page is at "/"."""
+    routes = []
+    for call in re.findall(r"st\.Page\((.*?)\)", (ROOT / "app.py").read_text(), re.S):
+        file = re.search(r"[\"'](pages/[^\"']+\.py)[\"']", call)
+        if not file:
+            continue
+        url = re.search(r"url_path\s*=\s*[\"']([^\"']*)[\"']", call)
+        if re.search(r"default\s*=\s*True", call):
+            path = ""
+        else:
+            path = url.group(1) if url else Path(file.group(1)).stem
+        routes.append((file.group(1), "/" + path))
+    return routes
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class Server:
+    """``streamlit run <script>`` on a free port, stopped by its own PID."""
+
+    def __init__(self, script: Path, log_dir: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_dir / f"{script.stem}.log", "w")  # noqa: SIM115 (closed in stop)
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(self.port),
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_healthy(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not _healthy(self.url):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.log.name}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after {timeout_s} s: {self.log.name}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+@dataclass
+class BrowserResult:
+    baseline_load_ms: list[float] = field(default_factory=list)
+    load_ms: dict[str, list[float]] = field(default_factory=dict)  # URL path -> loads
+    move_ms: dict[str, list[float]] = field(default_factory=dict)  # URL path -> moves
+    notes: dict[str, str] = field(default_factory=dict)  # URL path -> why nothing was measured
+
+
+def _load(browser, url: str) -> float | None:
+    """Milliseconds from navigation start to the first chart drawn, in a fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        try:
+            handle = page.wait_for_function(_FIRST_CHART_JS, polling="raf", timeout=TIMEOUT_MS)
+        except Exception:
+            return None
+        return float(handle.json_value())
+    finally:
+        context.close()
+
+
+def _settle(page, runs: int = 0) -> int:
+    """Wait until the app has finished more than ``runs`` script runs, drawn every chart and
+    started no new run for QUIET_MS (a page may rerun itself, e.g. after writing the URL);
+    return the number of runs so far."""
+    while True:
+        page.wait_for_function(_SETTLED_JS, arg=runs, timeout=TIMEOUT_MS)
+        runs = page.evaluate("() => window.__runs")
+        page.wait_for_timeout(QUIET_MS)
+        if page.evaluate(_SETTLED_JS, runs - 1) and page.evaluate("() => window.__runs") == runs:
+            return runs
+
+
+def _value(slider) -> str | None:
+    return slider.get_attribute("aria-valuenow") or slider.get_attribute("aria-valuetext")
+
+
+def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
+    """Milliseconds from an arrow key on the first slider to some chart's data changing."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.add_init_script(_RUN_COUNTER_JS)
+        page = context.new_page()
+        page.goto(url)
+        runs = _settle(page)
+        sliders = page.get_by_role("slider")
+        try:  # a deep link can first finish a run that draws nothing: give the page a moment
+            sliders.first.wait_for(timeout=SLIDER_WAIT_MS)
+        except Exception:
+            return [], "no slider"
+        runs = _settle(page, runs - 1)
+        try:
+            page.wait_for_function(_SIGNATURE_JS, timeout=TIMEOUT_MS)
+        except Exception:
+            return [], "no chart"
+        slider = sliders.first
+        key = "ArrowRight"
+        page.evaluate(
+            "() => document.addEventListener('keydown', () => "
+            "{ window.__keydown = performance.now(); }, true)"
+        )
+        out = []
+        for _ in range(n):
+            before, value = page.evaluate(_SIGNATURE_JS), _value(slider)
+            slider.focus()
+            slider.press(key)
+            time.sleep(0.05)
+            if _value(slider) == value:  # at the end of its range: go the other way
+                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+                slider.press(key)
+            try:
+                handle = page.wait_for_function(
+                    f"(before) => {{ const s = ({_SIGNATURE_JS})(); "
+                    "return s !== null && s !== before ? performance.now() : null; }",
+                    arg=before,
+                    polling="raf",
+                    timeout=TIMEOUT_MS,
+                )
+            except Exception:
+                return out, "chart data did not change after a slider move"
+            out.append(float(handle.json_value()) - page.evaluate("() => window.__keydown"))
+            runs = _settle(page, runs)
+        return out, None
+    finally:
+        context.close()
+
+
+def measure(loads: int, moves: int, budget_s: float | None = None) -> BrowserResult:
+    """Serve app.py and the minimal page, then time loads (interleaved) and slider moves.
+    With ``budget_s``, whatever would start after that many seconds is skipped (and noted)."""
+    deadline = time.monotonic() + (budget_s if budget_s is not None else 1e9)
+    from playwright.sync_api import sync_playwright
+
+    executable = find_chromium()
+    if executable is None:
+        raise RuntimeError("chromium not found (apt-get install -y chromium)")
+    res = BrowserResult()
+    routes = app_routes()
+    with tempfile.TemporaryDirectory(prefix="bench-streamlit-") as tmp:
+        servers = [Server(ROOT / "app.py", Path(tmp)), Server(MINIMAL, Path(tmp))]
+        try:
+            for s in servers:
+                s.wait_healthy()
+            app, minimal = servers
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+                try:
+                    targets = [(None, minimal.url + "/")]
+                    targets += [(path, app.url + path) for _, path in routes]
+                    for _, url in targets:  # warm-up: imports, caches
+                        _load(browser, url)
+                    for _ in range(loads):
+                        for path, url in targets:
+                            if time.monotonic() > deadline and path is not None:
+                                res.notes.setdefault(path, "skipped: out of time")
+                                continue
+                            ms = _load(browser, url)
+                            if path is None:
+                                res.baseline_load_ms.append(ms)
+                            elif ms is None:
+                                res.notes[path] = "no chart"
+                            else:
+                                res.load_ms.setdefault(path, []).append(ms)
+                    for _, path in routes:
+                        if time.monotonic() > deadline:
+                            res.notes.setdefault(path, "slider move skipped: out of time")
+                        elif moves:
+                            ms_list, note = _moves(browser, app.url + path, moves)
+                            if ms_list:
+                                res.move_ms[path] = ms_list
+                            if note and path not in res.notes:
+                                res.notes[path] = note
+                finally:
+                    browser.close()
+        finally:
+            for s in servers:
+                s.stop()
+    if None in res.baseline_load_ms:
+        raise RuntimeError("the minimal page drew no chart")
+    return res
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

@@ -1,0 +1,80 @@
+"""Sparse-feature simulation (adagrad_core.sparse), timed at the core, without Streamlit.
+
+- default view: what pages/sparse-features.py computes on a cache miss with its default settings
+  (the values below mirror its SCHEMA): the example stream, the SGD/Adagrad run and the
+  batch-size sweep;
+- large: 1000 features x 20 000 examples, batch size 1 (the most steps any setting asks for).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import time
+from dataclasses import dataclass
+
+DEFAULT = dict(features=100, exponent=1.0, examples=4096, batch=8, sweep=(1, 4, 8, 16, 64, 256))
+HPARAMS = {"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}}
+
+
+def available() -> bool:
+    return importlib.util.find_spec("adagrad_core.sparse") is not None
+
+
+@dataclass
+class SparseResult:
+    label: str
+    parts: dict[str, list[float]]  # part -> seconds per repeat
+
+    def best(self, part: str) -> float:
+        return min(self.parts[part])
+
+    def median(self, part: str) -> float:
+        return statistics.median(self.parts[part])
+
+
+def _time(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def view(features: int, examples: int, batch: int, sweep: tuple[int, ...] | None) -> dict:
+    """Seconds for each part of one view computed from scratch."""
+    from adagrad_core import sparse
+
+    probs = sparse.feature_probs("zipf", n_features=features, exponent=DEFAULT["exponent"])
+    data, t_data = _time(lambda: sparse.make_data(probs, n_examples=examples, seed=0))
+    _, t_run = _time(
+        lambda: sparse.summarize(sparse.simulate(data, batch_size=batch, hparams=HPARAMS))
+    )
+    parts = {"data": t_data, "run": t_run}
+    if sweep:
+        _, parts["sweep"] = _time(
+            lambda: sparse.batch_sweep(data, batch_sizes=sweep, hparams=HPARAMS)
+        )
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def measure(repeats: int, quick: bool = False) -> list[SparseResult]:
+    cases = [
+        (
+            "default view",
+            DEFAULT["features"],
+            DEFAULT["examples"],
+            DEFAULT["batch"],
+            DEFAULT["sweep"],
+        ),
+        ("1000 features x 20 000 examples, B=1", 1000, 20_000, 1, None),
+    ]
+    if quick:  # keep the code path, not the size
+        cases = [(label, 20, 512, b, s and (1, 8)) for label, _, _, b, s in cases]
+    results = []
+    for label, features, examples, batch, sweep in cases:
+        res = SparseResult(label, {})
+        for _ in range(repeats):
+            for part, seconds in view(features, examples, batch, sweep).items():
+                res.parts.setdefault(part, []).append(seconds)
+        results.append(res)
+    return results
