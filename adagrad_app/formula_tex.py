@@ -430,15 +430,16 @@ def convention_note(
     return text
 
 
-def legend_tex(eps: float, lr: float) -> str:
+def legend_tex(eps: float, lr: float, eps_placement: str = "outside") -> str:
     """What each colour means, with the two constants' values."""
+    rate = rf"\tfrac{{\eta}}{{{symbols(eps_placement, 't')['denom']}}}"
     items = [
         ("theta", r"\theta\ \text{parameter}"),
         ("g", r"g\ \text{gradient}"),
         ("G", r"G\ \text{sum of } g^2"),
         ("lr", rf"\eta = {fmt(lr)}"),
         ("eps", rf"\epsilon = {fmt(eps)}"),
-        ("eff_lr", r"\tfrac{\eta}{\sqrt{G}+\epsilon}\ \text{effective rate}"),
+        ("eff_lr", rf"{rate}\ \text{{effective rate}}"),
         ("update", r"\Delta\theta\ \text{step}"),
     ]
     parts = [_c(k, tex) for k, tex in items]

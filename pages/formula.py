@@ -125,6 +125,7 @@ if not S.locked:
 
 v = S.values()
 if v["t"] > v["steps"] - 1:
+    st.info(f"ℹ️ Step {v['t']} is beyond this run's {v['steps']} steps: showing the last one.")
     S.set(t=v["steps"] - 1)
 v = S.sync()
 surface = SURFACES[v["surface"]]
@@ -165,7 +166,7 @@ if not S.locked:
     )
     c2.toggle("Show SGD, RMSprop and Adam beside it", key="compare")
 st.latex(formula_tex.rule_tex(v["eps_at"]))
-st.latex(formula_tex.legend_tex(eps, v["lr"]))
+st.latex(formula_tex.legend_tex(eps, v["lr"], v["eps_at"]))
 st.caption(formula_tex.rule_caption(v["eps_at"]))
 
 if v["compare"]:

@@ -183,6 +183,7 @@ def test_convention_note_says_when_it_matters(terms):
 def test_legend_and_caption():
     legend = ft.legend_tex(1e-10, 0.4)
     assert r"\eta = 0.4" in legend and r"1\times10^{-10}" in legend
+    assert ft.legend_tex(1e-10, 0.4, "inside") != legend
     assert "torch" in ft.rule_caption("outside") and "optax" in ft.rule_caption("inside")
 
 

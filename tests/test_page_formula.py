@@ -162,6 +162,7 @@ def test_bad_url_values_give_notes(query, note):
 def test_step_beyond_the_run_is_clamped():
     at = _open(t=150, steps=20)
     assert not at.exception
+    assert "Step 150 is beyond this run's 20 steps" in at.info[0].value
     assert at.slider(key="t").value == 19
     assert _reading(at).startswith("**Step 19.**")
 
