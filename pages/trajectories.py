@@ -151,7 +151,6 @@ if not S.locked:
             st.number_input("Adam β₂", 0.0, 0.9999, step=0.001, format="%.4f", key="beta2")
             st.number_input("RMSprop α", 0.0, 0.9999, step=0.01, format="%.4f", key="alpha")
             st.number_input("Adadelta ρ", 0.0, 0.999, step=0.05, format="%.3f", key="rho")
-        st.toggle("3-D view", key="view3d")
 
 v = S.sync()
 keys = tuple(v["opts"])
@@ -210,8 +209,18 @@ with cols[2]:
     if text := F.accumulator_caption(runs):
         st.caption(text)
 
-if v["view3d"]:
-    st.plotly_chart(F.surface3d_figure(surface, runs), config={"displaylogo": False})
+
+@st.fragment
+def surface_3d(surface, runs) -> None:
+    """The optional 3-D view: its toggle redraws only this part of the page."""
+    if not S.locked:
+        st.toggle("🧊 Show the surface in 3-D", key="view3d")
+    S.sync()
+    if st.session_state["view3d"]:
+        st.plotly_chart(F.surface3d_figure(surface, runs), config={"displaylogo": False})
+
+
+surface_3d(surface, runs)
 
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
 pair = ("adagrad", "adagrad_full")

@@ -151,8 +151,14 @@ def test_no_optimizer_selected():
     assert any("at least one optimizer" in i.value for i in at.info)
 
 
-def test_3d_view_is_off_by_default_and_on_by_link():
-    assert len(open_page().get("plotly_chart")) == 5
+def test_3d_view_is_off_by_default_and_on_by_toggle_or_link():
+    at = open_page()
+    assert len(at.get("plotly_chart")) == 5
+    at.toggle[0].set_value(True)
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 6
+    assert at.query_params["view3d"] in ("1", ["1"])
     assert len(open_page(view3d="1").get("plotly_chart")) == 6
 
 

@@ -99,3 +99,27 @@ def test_click_on_the_chart_sets_the_start(page, app_url):
     assert start is not None
     assert_healthy(page)
     page.screenshot(path=ARTIFACTS / "trajectories-clicked.png")
+
+
+def test_3d_toggle_redraws_its_chart_and_the_url(page, app_url):
+    open_app(page, f"{app_url}/trajectories")
+    wait_for_frames(page, 101)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length === 5",
+        timeout=WAIT_MS,
+    )
+    page.get_by_text("Show the surface in 3-D").click()
+    page.wait_for_url("**view3d=1**", timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length === 6",
+        timeout=WAIT_MS,
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".some((gd) => gd._fullData && gd._fullData.some((t) => t.type === 'surface'))",
+        timeout=WAIT_MS,
+    )
+    assert charts.count() == 6
+    wait_for_frames(page, 101)  # the race chart is untouched
+    assert_healthy(page)
