@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import logging
 import os
 import platform
 import sys
@@ -266,7 +265,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 if any budget fails")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser section")
     args = parser.parse_args(argv)
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
     started = time.perf_counter()
     command = "python bench/bench.py" + "".join(
         f" {a}" for a in ("--quick", "--no-browser") if getattr(args, a[2:].replace("-", "_"))
@@ -288,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     results = loops.compare(list(loops.HPARAMS), n_starts, steps, repeats)
     section("1. Core vs torch.optim vs bare numpy", loop_rows(results, n_starts, steps))
 
-    section("2. Server (AppTest)", server_rows(server.measure(1 if args.quick else 5)))
+    server_results = server.measure(1 if args.quick else 5)
+    section("2. Server (AppTest)", server_rows(server_results))
 
     if sparse_sim.available():
         section(
@@ -306,8 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.quick and elapsed > 30:
         print(f"4. Browser: skipped in --quick, {elapsed:.0f} s already spent.\n")
     else:
-        if args.quick:
-            res = browser.measure(loads=1, moves=1, budget_s=max(5.0, 45 - elapsed))
+        if args.quick:  # one page with a chart and a slider, if any, to exercise the code
+            pages = [r.page for r in server_results if r.charts and r.slider][:1]
+            res = browser.measure(loads=1, moves=1, budget_s=max(5.0, 40 - elapsed), only=pages)
         else:
             res = browser.measure(loads=5, moves=5)
         section("4. Browser", browser_rows(res))

@@ -262,9 +262,12 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
         context.close()
 
 
-def measure(loads: int, moves: int, budget_s: float | None = None) -> BrowserResult:
+def measure(
+    loads: int, moves: int, budget_s: float | None = None, only: list[str] | None = None
+) -> BrowserResult:
     """Serve app.py and the minimal page, then time loads (interleaved) and slider moves.
-    With ``budget_s``, whatever would start after that many seconds is skipped (and noted)."""
+    ``only``: page files to visit (default: every page in app.py). With ``budget_s``, whatever
+    would start after that many seconds is skipped (and noted)."""
     deadline = time.monotonic() + (budget_s if budget_s is not None else 1e9)
     from playwright.sync_api import sync_playwright
 
@@ -272,7 +275,7 @@ def measure(loads: int, moves: int, budget_s: float | None = None) -> BrowserRes
     if executable is None:
         raise RuntimeError("chromium not found (apt-get install -y chromium)")
     res = BrowserResult()
-    routes = app_routes()
+    routes = [(f, path) for f, path in app_routes() if only is None or f in only]
     with tempfile.TemporaryDirectory(prefix="bench-streamlit-") as tmp:
         servers = [Server(ROOT / "app.py", Path(tmp)), Server(MINIMAL, Path(tmp))]
         try:
@@ -285,7 +288,8 @@ def measure(loads: int, moves: int, budget_s: float | None = None) -> BrowserRes
                     targets = [(None, minimal.url + "/")]
                     targets += [(path, app.url + path) for _, path in routes]
                     for _, url in targets:  # warm-up: imports, caches
-                        _load(browser, url)
+                        if time.monotonic() < deadline:
+                            _load(browser, url)
                     for _ in range(loads):
                         for path, url in targets:
                             if time.monotonic() > deadline and path is not None:

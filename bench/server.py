@@ -11,6 +11,7 @@ For each page in app.py, with default settings (no query parameters):
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
 import time
@@ -96,4 +97,10 @@ def measure_page(page: str, repeats: int) -> PageResult:
 
 
 def measure(repeats: int) -> list[PageResult]:
+    from streamlit.testing.v1 import AppTest  # noqa: F401 (creates streamlit's loggers)
+
+    # AppTest runs pages outside a server: its "missing ScriptRunContext" warnings are noise here
+    # (a filter: streamlit resets its loggers' levels when it loads its config)
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    logger.addFilter(lambda record: "missing ScriptRunContext" not in record.getMessage())
     return [measure_page(p, repeats) for p in app_pages()]

@@ -58,20 +58,16 @@ def view(features: int, examples: int, batch: int, sweep: tuple[int, ...] | None
 
 
 def measure(repeats: int, quick: bool = False) -> list[SparseResult]:
-    cases = [
-        (
-            "default view",
-            DEFAULT["features"],
-            DEFAULT["examples"],
-            DEFAULT["batch"],
-            DEFAULT["sweep"],
-        ),
-        ("1000 features x 20 000 examples, B=1", 1000, 20_000, 1, None),
-    ]
+    d = DEFAULT
+    cases = [(d["features"], d["examples"], d["batch"], d["sweep"]), (1000, 20_000, 1, None)]
     if quick:  # keep the code path, not the size
-        cases = [(label, 20, 512, b, s and (1, 8)) for label, _, _, b, s in cases]
+        cases = [(20, 512, b, s and (1, 8)) for _, _, b, s in cases]
     results = []
-    for label, features, examples, batch, sweep in cases:
+    for (features, examples, batch, sweep), kind in zip(
+        cases, ("default view", "large"), strict=True
+    ):
+        label = f"{kind}: {features} features x {examples} examples, B={batch}"
+        label += ", with sweep" if sweep else ""
         res = SparseResult(label, {})
         for _ in range(repeats):
             for part, seconds in view(features, examples, batch, sweep).items():
