@@ -89,7 +89,7 @@ def loop_rows(results: list[loops.LoopResult], n_starts: int, steps: int) -> lis
         times = f"core {ms(core)} (median {ms(r.median('core'))})"
         if "torch" in r.times:
             times += f", torch {ms(r.best('torch'))}"
-        times += f", bare {ms(r.best('bare'))}"
+        times += f", bare {ms(r.best('bare'))}; the gradients alone {ms(r.best('grad'))}"
         rows.append(Row(sec, f"{r.name}: time", times))
         if "torch" in r.times:
             ratio = r.best("torch") / core

@@ -159,6 +159,12 @@ def run_bare(name: str, x0: np.ndarray, steps: int) -> dict[str, np.ndarray]:
     return {"params": P}
 
 
+def run_grad_only(name: str, x0: np.ndarray, steps: int) -> None:
+    """The gradient evaluations alone (at a fixed point): the floor every contender shares."""
+    for _ in range(steps):
+        rosenbrock_grad(x0)
+
+
 CONTENDERS: dict[str, Callable[[str, np.ndarray, int], dict[str, np.ndarray]]] = {
     "core": run_core,
     "torch": run_torch,
@@ -191,7 +197,7 @@ this many steps; on Rosenbrock's curved valley some runs then amplify them (Adad
 @dataclass
 class LoopResult:
     name: str
-    times: dict[str, list[float]]  # contender -> seconds per repeat
+    times: dict[str, list[float]]  # contender (or "grad": gradients alone) -> seconds per repeat
     diff: dict[str, float]  # "torch" / "bare" -> max relative difference from the core
     diff_early: dict[str, float]  # the same over the first EARLY_STEPS steps
     compared: dict[str, list[str]]  # which recorded arrays were compared
@@ -219,11 +225,12 @@ def compare(
         for w in who[1:]:
             diff[w], compared[w] = max_diff(runs["core"], runs[w])
             diff_early[w], _ = max_diff(runs["core"], runs[w], EARLY_STEPS)
-        times: dict[str, list[float]] = {w: [] for w in who}
+        times: dict[str, list[float]] = {w: [] for w in [*who, "grad"]}
         for _ in range(repeats):
-            for w in who:
+            for w in [*who, "grad"]:
+                fn = run_grad_only if w == "grad" else CONTENDERS[w]
                 t0 = time.perf_counter()
-                CONTENDERS[w](name, x0, steps)
+                fn(name, x0, steps)
                 times[w].append(time.perf_counter() - t0)
         results.append(LoopResult(name, times, diff, diff_early, compared))
     return results
