@@ -30,6 +30,7 @@ import os
 import platform
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +133,19 @@ def loop_rows(results: list[loops.LoopResult], n_starts: int, steps: int) -> lis
 
 def server_rows(results: list[server.PageResult]) -> list[Row]:
     sec = "Server time and bytes per page (AppTest, default settings)"
-    rows = []
+    config = server.ROOT / ".streamlit" / "config.toml"
+    on = config.exists() and tomllib.loads(config.read_text()).get("server", {}).get(
+        "enableWebsocketCompression", False
+    )
+    rows = [
+        Row(
+            sec,
+            "websocket compression (.streamlit/config.toml)",
+            "on" if on else "off",
+            "on",
+            check(on is True),
+        )
+    ]
     for r in results:
         page = r.page
         if r.error:
