@@ -1,0 +1,153 @@
+"""The scenario gallery: every link opens its page cleanly, and every claim holds for the run
+the page actually computes (captured from the page under AppTest, not recomputed here)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from adagrad_app.scenarios import SCENARIOS
+from adagrad_core import racers, sparse
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+BY_KEY = {s.key: s for s in SCENARIOS}
+
+
+def open_scenario(key: str) -> AppTest:
+    sc = BY_KEY[key]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(sc.page)
+    for k, v in sc.query.items():
+        at.query_params[k] = v
+    at.run()
+    return at
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The results of racers.race and sparse.simulate as the page calls them."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    seen: dict[str, list] = {"race": [], "simulate": []}
+
+    def spy(name, fn):
+        def wrapper(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            seen[name].append(out)
+            return out
+
+        return wrapper
+
+    monkeypatch.setattr(racers, "race", spy("race", racers.race))
+    monkeypatch.setattr(sparse, "simulate", spy("simulate", sparse.simulate))
+    return seen
+
+
+def steps_to(gap: np.ndarray, level: float = 1e-3) -> int:
+    below = np.flatnonzero(gap < level)
+    return int(below[0]) if below.size else len(gap)
+
+
+def test_at_least_six_scenarios_each_with_a_notice():
+    assert len(SCENARIOS) >= 6
+    assert len({s.key for s in SCENARIOS}) == len(SCENARIOS)
+    assert all(s.notice and s.title for s in SCENARIOS)
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_scenario_link_opens_cleanly(key):
+    at = open_scenario(key)
+    assert not at.exception
+    assert not [w for w in at.warning if "adjusted" in w.value], "the link needs no correction"
+    for k, v in BY_KEY[key].query.items():
+        assert as_text(at.session_state[k]) == as_text(v), k
+
+
+def as_text(value) -> str:
+    """A setting as the URL spells it (lists comma-joined, numbers normalised)."""
+    if isinstance(value, list):
+        return ",".join(value)
+    try:
+        return f"{float(value):g}"
+    except ValueError:
+        return str(value)
+
+
+def test_home_page_links_every_scenario():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    labels = [el.proto.label for el in at.get("page_link")]
+    for sc in SCENARIOS:
+        assert any(sc.title in label for label in labels), sc.title
+
+
+def test_valley_sgd_zigzags_adagrad_goes_straight(captured):
+    open_scenario("valley")
+    runs = captured["race"][0]
+    flips = {k: int(np.sum(np.diff(np.sign(r.updates[:10, 1])) != 0)) for k, r in runs.items()}
+    assert flips["sgd"] >= 5 and flips["adagrad"] <= 1
+    assert steps_to(runs["adagrad"].gap) < steps_to(runs["sgd"].gap)
+
+
+def test_long_run_adagrad_rate_only_shrinks_rmsprop_gets_closer(captured):
+    open_scenario("dies")
+    runs = captured["race"][0]
+    ada, rms = runs["adagrad"], runs["rmsprop"]
+    assert len(ada.gap) == 1001
+    assert np.all(np.diff(ada.eff_lr, axis=0) <= 0)
+    assert np.all(ada.eff_lr[-1] < ada.eff_lr[0] / 5)  # stalled: each rate fell 5x or more
+    assert rms.gap[-1] < ada.gap[-1] / 5
+
+
+def test_plateau_sgd_stuck_adagrad_crosses(captured):
+    open_scenario("plateau")
+    runs = captured["race"][0]
+    x_start = runs["sgd"].params[0, 0]
+    for k in ("sgd", "momentum"):
+        assert abs(runs[k].params[-1, 0] - x_start) < 0.5, k
+    assert runs["adagrad"].gap[-1] < 1e-6
+
+
+def test_rotation_slows_diagonal_not_full_matrix(captured):
+    open_scenario("rotation")
+    # The main race is on the rotated quadratic; the Rotation panels also race on the
+    # axis-aligned one (from d2l's start).
+    aligned = next(r for r in captured["race"] if np.allclose(r["adagrad"].params[0], [-5, -2]))
+    rotated = captured["race"][0]
+    diag = steps_to(rotated["adagrad"].gap) / steps_to(aligned["adagrad"].gap)
+    full = steps_to(rotated["adagrad_full"].gap) / steps_to(aligned["adagrad_full"].gap)
+    assert diag >= 3 and 0.8 <= full <= 1.25
+
+
+def test_rare_features_catch_up(captured):
+    open_scenario("rare")
+    s = sparse.summarize(captured["simulate"][0])
+    assert s["n_rare"] > 0
+    assert s["adagrad"]["rare_error"] < s["sgd"]["rare_error"] / 2
+    assert s["adagrad"]["frequent_error"] <= s["sgd"]["frequent_error"] * 1.25
+
+
+def test_minibatch_sgd_rare_steps_shrink_adagrad_not(captured):
+    open_scenario("minibatch")
+    run = captured["simulate"][0]
+    assert run.batch_size == 64
+    s = sparse.summarize(run)
+    p = s["rare_p"]
+    assert s["rare_presence"] == pytest.approx(1 - (1 - p) ** 64, rel=0.5)
+    # per adjustment, SGD's rare step is far smaller than Adagrad's at B = 64
+    assert s["sgd"]["rare_step"] < s["adagrad"]["rare_step"] / 5
+
+
+def test_epsilon_first_step_is_lr_g_over_g_plus_eps():
+    from adagrad_core import SURFACES, run
+
+    s = SURFACES["quadratic"]
+    g = s.grad(np.array(s.start))
+    tiny = run("adagrad", s.grad, s.start, 1, lr=1.0, eps=1e-10).updates[0]
+    one = run("adagrad", s.grad, s.start, 1, lr=1.0, eps=1.0).updates[0]
+    np.testing.assert_allclose(np.abs(tiny), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(np.abs(one), np.abs(g) / (np.abs(g) + 1), rtol=1e-12)
+    assert BY_KEY["epsilon"].query["eps"] == "1"
