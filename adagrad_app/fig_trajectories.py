@@ -83,11 +83,16 @@ def _png(rgb: np.ndarray) -> str:
 
 
 def contour_bands(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> np.ndarray:
-    """Band index (0 = lowest) of each pixel, rows from the top of the plot down."""
+    """Band index (0 = lowest) of each pixel, rows from the top of the plot down; -1 where f
+    is not finite (a typed surface outside its domain, e.g. log(x) for x < 0)."""
     _, _, z = surface_grid(surface, n)
-    lo, hi = float(z.min()), float(z.max())
-    bands = np.floor((z - lo) / ((hi - lo) or 1.0) * levels).clip(0, levels - 1).astype(int)
-    return bands[::-1]
+    finite = np.isfinite(z)
+    if not finite.any():
+        return np.full(z.shape, -1)
+    lo, hi = float(z[finite].min()), float(z[finite].max())
+    with np.errstate(invalid="ignore"):
+        bands = np.floor((z - lo) / ((hi - lo) or 1.0) * levels).clip(0, levels - 1)
+    return np.where(finite, bands, -1).astype(int)[::-1]
 
 
 def contour_image(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> dict:
@@ -95,6 +100,7 @@ def contour_image(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> di
     bands = contour_bands(surface, n, levels)
     shades = plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, levels)))
     palette = np.array([plotly.colors.unlabel_rgb(c) for c in shades], dtype=float)
+    palette = np.vstack([palette, [255.0, 255.0, 255.0]])  # band -1 (f undefined): white
     rgb = palette[bands]
     edge = np.zeros(bands.shape, dtype=bool)  # a darker pixel where the band changes: the line
     edge[:, 1:] |= bands[:, 1:] != bands[:, :-1]

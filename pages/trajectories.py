@@ -1,12 +1,24 @@
 """Trajectories: optimizers racing on a 2-D loss surface, animated in the browser."""
 
+import math
+
 import streamlit as st
 
+from adagrad_app import exports, ui
 from adagrad_app import fig_trajectories as F
-from adagrad_app import ui
 from adagrad_app.params import Param
-from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, log_grid, race, snap
-from adagrad_core.surfaces import SURFACES
+from adagrad_app.reproduce import TORCH_OPTIMIZERS, torch_script
+from adagrad_core.expr import MAX_LENGTH, make_surface
+from adagrad_core.racers import (
+    DEFAULT_RACERS,
+    KNOBS,
+    RACERS,
+    diverge_bound,
+    log_grid,
+    race,
+    snap,
+)
+from adagrad_core.surfaces import SURFACES, Surface
 
 PAGE = "trajectories"
 DEFAULT_SURFACE = "quadratic"
@@ -14,19 +26,41 @@ LR_GRID = log_grid(-4, 2)  # 1e-4 ... 100, six values per decade
 EPS_GRID = [1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 START_LIMIT = 10.0  # widest plot bound of any surface
 ROTATION_STEPS = 100
+CUSTOM = "custom"  # the surface choice whose f(x, y) is typed in the `expr` box
+DEFAULT_EXPR = "x**2 + 10*sin(y)"
+BOX = Param("box", 5.0, "float", 0.5, START_LIMIT, label="Custom plot range ±")
+CHART = {"displaylogo": False}
 
 
-def schema_for(surface: str) -> list[Param]:
+def png_config(name: str) -> dict:
+    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
+    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+
+
+def custom_start(box: float) -> tuple[float, float]:
+    # make_surface's own default start for that box (any valid expression will do).
+    return make_surface("x", bounds=((-box, box), (-box, box)), estimate_min=False).start
+
+
+def schema_for(surface: str, box: float = BOX.default) -> list[Param]:
     """The page's settings. The start and learning rates default to the surface's own, so a
     link carries them only where they differ from what that surface starts with."""
-    s = SURFACES[surface]
+    start = SURFACES[surface].start if surface in SURFACES else custom_start(box)
     lim = (-START_LIMIT, START_LIMIT)
     return [
-        Param("surface", DEFAULT_SURFACE, "choice", options=tuple(SURFACES), label="Surface"),
+        Param(
+            "surface",
+            DEFAULT_SURFACE,
+            "choice",
+            options=(*SURFACES, CUSTOM),
+            label="Surface",
+        ),
+        Param("expr", DEFAULT_EXPR, "text", label="f(x, y)"),
+        BOX,
         Param("opts", list(DEFAULT_RACERS), "multi", options=tuple(RACERS), label="Optimizers"),
         Param("steps", 100, "int", 10, 1000, label="Steps"),
-        Param("x0", s.start[0], "float", *lim, label="Start x"),
-        Param("y0", s.start[1], "float", *lim, label="Start y"),
+        Param("x0", start[0], "float", *lim, label="Start x"),
+        Param("y0", start[1], "float", *lim, label="Start y"),
         *[
             Param(f"lr_{k}", r.lr(surface), "float", LR_GRID[0], LR_GRID[-1], label=f"{r.label} lr")
             for k, r in RACERS.items()
@@ -50,26 +84,67 @@ def schema_for(surface: str) -> list[Param]:
     ]
 
 
-def surface_defaults(name: str) -> dict:
+def surface_defaults(name: str, box: float) -> dict:
     keys = {"x0", "y0", *(f"lr_{k}" for k in RACERS)}
-    return {p.key: p.default for p in schema_for(name) if p.key in keys}
+    return {p.key: p.default for p in schema_for(name, box) if p.key in keys}
 
 
 def current_surface() -> str:
     name = st.session_state.get("surface", st.query_params.get("surface"))
-    return name if name in SURFACES else DEFAULT_SURFACE
+    return name if name in (*SURFACES, CUSTOM) else DEFAULT_SURFACE
+
+
+def current_box() -> float:
+    if "box" in st.session_state:
+        return st.session_state["box"]
+    raw = st.query_params.get("box")
+    return BOX.default if raw is None else BOX.decode(raw)[0]
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def custom_surface(text: str, box: float) -> Surface | str:
+    """The typed surface, or the parser's message (a refused text is parsed once, too)."""
+    try:
+        return make_surface(text, bounds=((-box, box), (-box, box)))
+    except ValueError as err:
+        return str(err)
+
+
+def surface_of(skey: tuple) -> Surface:
+    """The surface of a cache key ``(name, text, box)``; text and box only for a custom one."""
+    name, text, box = skey
+    return custom_surface(text, box) if name == CUSTOM else SURFACES[name]
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def cached_race(surface: str, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
-    return race(surface, keys, dict(lrs), dict(knobs), x0, steps)
+def cached_race(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
+    return race(surface_of(skey), keys, dict(lrs), dict(knobs), x0, steps)
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def cached_main_figure(surface: str, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
+def cached_main_figure(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
     # A built go.Figure (validating ~100 frames takes a few tenths of a second); read-only.
-    runs = cached_race(surface, keys, lrs, knobs, x0, steps)
-    return F.trajectories_figure(SURFACES[surface], runs, x0)
+    runs = cached_race(skey, keys, lrs, knobs, x0, steps)
+    return F.trajectories_figure(surface_of(skey), runs, x0)
+
+
+def pytorch_script(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
+    """The torch.optim script for exactly this run: same surface, start, racers, stop rule."""
+    name, text, _ = skey
+    runs = [(RACERS[k].optimizer, RACERS[k].hparams(dict(lrs)[k], dict(knobs))) for k in keys]
+    bound = diverge_bound(surface_of(skey))
+    return torch_script(text if name == CUSTOM else name, x0, runs, steps, bound=bound)
+
+
+def in_torch(key: str, hparams: dict) -> bool:
+    """Does the PyTorch script run this racer? (torch.optim has it, with eps outside the root.)"""
+    ok = RACERS[key].optimizer in TORCH_OPTIMIZERS
+    return ok and hparams.get("eps_placement", "outside") == "outside"
+
+
+def md_escape(text: str) -> str:
+    """Text shown literally inside markdown (a parser message may quote `__import__`, `x**2`)."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
 
 
 st.title("🏔️ Trajectories")
@@ -78,7 +153,17 @@ st.caption(
     "click anywhere on the chart to start from there."
 )
 
-S = ui.Settings(schema_for(current_surface()), PAGE)
+S = ui.Settings(schema_for(current_surface(), current_box()), PAGE)
+# A refused f(x, y) is named, and the page draws the default surface; every setting stays.
+refused = None
+skey = (st.session_state["surface"], "", 0.0)
+if skey[0] == CUSTOM:
+    skey = (CUSTOM, st.session_state["expr"], st.session_state["box"])
+    if isinstance(refused := custom_surface(*skey[1:]), str):
+        skey = (DEFAULT_SURFACE, "", 0.0)
+    else:
+        refused = None
+surface = surface_of(skey)
 notes: list[str] = []
 # Slider values come from a grid; a typed link may hold a value between two grid points.
 for key in [f"lr_{k}" for k in RACERS] + ["eps"]:
@@ -86,23 +171,32 @@ for key in [f"lr_{k}" for k in RACERS] + ["eps"]:
     if (v := st.session_state[key]) not in grid:
         S.set(**{key: snap(v, grid)})
         notes.append(f"{key}: {v:g} is not on the slider, using {st.session_state[key]:g}")
-surface = SURFACES[st.session_state["surface"]]
 (xa, xb), (ya, yb) = surface.bounds
 for key, lo, hi in (("x0", xa, xb), ("y0", ya, yb)):
     v = st.session_state[key]
-    if not lo <= v <= hi:
+    if not lo <= v <= hi and not refused:
         S.set(**{key: min(max(v, lo), hi)})
         notes.append(
             f"{key}: {v:g} is outside this surface's plot, using {st.session_state[key]:g}"
         )
 
 S.show_notes()
+if refused:
+    st.error(
+        f"This f(x, y) cannot be used: {md_escape(refused)}. Showing the "
+        f"{SURFACES[DEFAULT_SURFACE].label} instead.",
+        icon="🚫",
+    )
 if notes:
     st.warning("Adjusted:\n\n" + "\n".join(f"- {n}" for n in notes), icon="⚠️")
 
 
 def on_surface_change() -> None:
-    S.set(**surface_defaults(st.session_state["surface"]))
+    S.set(**surface_defaults(st.session_state["surface"], st.session_state["box"]))
+
+
+def on_box_change() -> None:
+    S.set(**dict(zip(("x0", "y0"), custom_start(st.session_state["box"]), strict=True)))
 
 
 def on_chart_click() -> None:
@@ -115,11 +209,27 @@ if not S.locked:
     with st.sidebar:
         st.selectbox(
             "Surface",
-            list(SURFACES),
-            format_func=lambda k: SURFACES[k].label,
+            [*SURFACES, CUSTOM],
+            format_func=lambda k: SURFACES[k].label if k in SURFACES else "Custom f(x, y)…",
             key="surface",
             on_change=on_surface_change,
         )
+        if st.session_state["surface"] == CUSTOM:
+            st.text_input(
+                "f(x, y) =",
+                key="expr",
+                max_chars=MAX_LENGTH,
+                help="Numbers, x, y, pi, e, + − * / ** and sin, cos, tan, exp, log, sqrt, tanh, "
+                "abs. Press Enter to draw it.",
+            )
+            st.number_input(
+                "Plot range ± (x and y)",
+                BOX.lo,
+                BOX.hi,
+                step=0.5,
+                key="box",
+                on_change=on_box_change,
+            )
         st.multiselect(
             "Optimizers", list(RACERS), format_func=lambda k: RACERS[k].label, key="opts"
         )
@@ -167,7 +277,12 @@ knobs = (
     ("alpha", v["alpha"]),
 )
 x0 = (v["x0"], v["y0"])
-st.markdown(f"**{surface.label}.** {surface.lesson}")
+if refused:  # the fallback surface's plot: clamp the start for this run only
+    x0 = (min(max(x0[0], xa), xb), min(max(x0[1], ya), yb))
+if skey[0] == CUSTOM:
+    st.markdown(f"**Your own surface:** `{surface.label}`")
+else:
+    st.markdown(f"**{surface.label}.** {surface.lesson}")
 
 if not keys:
     st.info("Choose at least one optimizer in the sidebar.", icon="👈")
@@ -175,15 +290,23 @@ if not keys:
     st.stop()
 
 try:
-    runs = cached_race(surface.name, keys, lrs, knobs, x0, v["steps"])
-    fig = cached_main_figure(surface.name, keys, lrs, knobs, x0, v["steps"])
+    runs = cached_race(skey, keys, lrs, knobs, x0, v["steps"])
+    fig = cached_main_figure(skey, keys, lrs, knobs, x0, v["steps"])
+    script = pytorch_script(skey, keys, lrs, knobs, x0, v["steps"])
 except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the setting
     st.error(f"These settings cannot run: {err}", icon="🚫")
     S.share_box()
     st.stop()
 
-for message in F.divergence_messages(runs):
-    st.error(message, icon="💥")
+if not all(math.isfinite(r.gap[0]) for r in runs.values()):  # a typed f, off its domain
+    st.error(
+        f"f is not defined at the start ({x0[0]:g}, {x0[1]:g}), so no optimizer can move: "
+        "choose another start (click on a shaded part of the chart).",
+        icon="🚫",
+    )
+else:
+    for message in F.divergence_messages(runs):
+        st.error(message, icon="💥")
 S.share_box()
 
 st.plotly_chart(
@@ -191,21 +314,71 @@ st.plotly_chart(
     key="chart",
     on_select="ignore" if S.locked else on_chart_click,
     selection_mode="points",
-    config={"displaylogo": False, "scrollZoom": False},
+    config={**png_config("trajectories"), "scrollZoom": False},
 )
-st.markdown(F.race_caption(runs))
+race_text = F.race_caption(runs)
+st.markdown(race_text)
 if text := F.step_ratio_caption(runs):
     st.caption(text)
 
+
+def export_area() -> None:
+    """Downloads of this run and its PyTorch twin: one compact row under the chart. Kept in the
+    locked view too: they change nothing on the page (files are built only when clicked)."""
+    title = f"Trajectories on {surface.label}"
+    cols = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    cols[0].download_button(
+        "📄 Data (CSV)",
+        data=lambda: exports.trajectories_csv(surface, runs),
+        file_name="trajectories.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    cols[1].download_button(
+        "🌐 Chart (HTML)",
+        data=lambda: exports.figures_html(title, [("", fig, race_text)], CHART),
+        file_name="trajectories.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+    cols[2].download_button(
+        "🔥 PyTorch (.py)",
+        data=script,
+        file_name="reproduce_trajectories.py",
+        mime="text/x-python",
+        on_click="ignore",
+    )
+    cols[3].caption(
+        "📷 PNG: hover over a chart and click its camera icon (Download plot as PNG). "
+        "The HTML file works offline, ▶ Play included."
+    )
+    with st.expander("🔥 Reproduce this run in PyTorch"):
+        hps = {k: RACERS[k].hparams(dict(lrs)[k], dict(knobs)) for k in keys}
+        shown = [k for k in keys if in_torch(k, hps[k])]
+        left = [RACERS[k].label for k in keys if k not in shown]
+        text = (
+            f"The same surface, start, hyper-parameters and {v['steps']} steps with torch.optim "
+            "in float64. It prints the final (x, y) of "
+            + ", ".join(f"{RACERS[k].label} (`{RACERS[k].optimizer}`)" for k in shown)
+            + ", in that order; they match this page's runs."
+        )
+        if left:
+            text += f" Not in torch.optim: {', '.join(left)}."
+        st.caption(text)
+        st.code(script, language="python")
+
+
+export_area()
+
 cols = st.columns(3)
 with cols[0]:
-    st.plotly_chart(F.loss_figure(runs), config={"displaylogo": False})
+    st.plotly_chart(F.loss_figure(runs), config=png_config("trajectories-gap"))
 with cols[1]:
-    st.plotly_chart(F.eff_lr_figure(runs), config={"displaylogo": False})
+    st.plotly_chart(F.eff_lr_figure(runs), config=png_config("trajectories-eff-lr"))
     if text := F.eff_lr_caption(runs):
         st.caption(text)
 with cols[2]:
-    st.plotly_chart(F.accumulator_figure(runs), config={"displaylogo": False})
+    st.plotly_chart(F.accumulator_figure(runs), config=png_config("trajectories-accumulator"))
     if text := F.accumulator_caption(runs):
         st.caption(text)
 
@@ -217,7 +390,7 @@ def surface_3d(surface, runs) -> None:
         st.toggle("🧊 Show the surface in 3-D", key="view3d")
     S.sync()
     if st.session_state["view3d"]:
-        st.plotly_chart(F.surface3d_figure(surface, runs), config={"displaylogo": False})
+        st.plotly_chart(F.surface3d_figure(surface, runs), config=png_config("trajectories-3d"))
 
 
 surface_3d(surface, runs)
@@ -225,10 +398,13 @@ surface_3d(surface, runs)
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
 pair = ("adagrad", "adagrad_full")
 lesson = [
-    (SURFACES[name], cached_race(name, pair, (), (), SURFACES[name].start, ROTATION_STEPS))
+    (
+        SURFACES[name],
+        cached_race((name, "", 0.0), pair, (), (), SURFACES[name].start, ROTATION_STEPS),
+    )
     for name in ("quadratic", "rotated")
 ]
-st.plotly_chart(F.rotation_figure(lesson), config={"displaylogo": False})
+st.plotly_chart(F.rotation_figure(lesson), config=png_config("rotation"))
 st.markdown(F.rotation_caption(lesson[0][1], lesson[1][1]))
 st.caption(
     "Diagonal Adagrad gives each axis its own step size, which helps when the valley runs along "
