@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from adagrad_app import exports, ui
 from adagrad_app import fig_sparse as F
-from adagrad_app import ui
 from adagrad_app.params import Param
 from adagrad_core import OPTIMIZERS, sparse
 
@@ -17,6 +17,12 @@ EXTRAS = ("rmsprop", "adam")
 CUSTOM_DEFAULTS = (0.8, 0.3, 0.1, 0.03, 0.01)
 SWEEP_SIZES = (1, 4, 16, 64, 256)
 CHART = {"displaylogo": False}
+
+
+def png_config(name: str) -> dict:
+    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
+    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+
 
 SCHEMA = [
     Param("preset", "zipf", "choice", options=sparse.PRESETS, label="Features"),
@@ -198,25 +204,72 @@ st.subheader("Three questions, answered by this run")
 for answer in F.answers(run, sweep):
     st.markdown(answer)
 
-st.subheader("① Rare weights learn faster with Adagrad, without losing precision")
-st.plotly_chart(F.error_figure(run), config=CHART, key="chart_errors")
-st.caption(F.error_caption(run))
+# (heading, figure, caption) of each chart: drawn here, and saved together as one HTML file.
+sections = []
 
-st.subheader("② Where frequency hides: G grows only when the feature is present")
-st.plotly_chart(F.accumulator_figure(run), config=CHART, key="chart_accumulator")
-st.caption(F.accumulator_caption(run))
 
-st.subheader("③ At the end: G is a count, so the rate follows frequency")
-st.plotly_chart(F.frequency_figure(run), config=CHART, key="chart_frequency")
-st.caption(F.frequency_caption(run))
+def chart(heading: str, name: str, fig, caption: str) -> None:
+    st.subheader(heading)
+    st.plotly_chart(fig, config=png_config(f"sparse-{name}"), key=f"chart_{name}")
+    st.caption(caption)
+    sections.append((heading, fig, caption))
 
-st.subheader("④ Mini-batches: how often, and how much, a rare weight moves")
+
+chart(
+    "① Rare weights learn faster with Adagrad, without losing precision",
+    "errors",
+    F.error_figure(run),
+    F.error_caption(run),
+)
+chart(
+    "② Where frequency hides: G grows only when the feature is present",
+    "accumulator",
+    F.accumulator_figure(run),
+    F.accumulator_caption(run),
+)
+chart(
+    "③ At the end: G is a count, so the rate follows frequency",
+    "frequency",
+    F.frequency_figure(run),
+    F.frequency_caption(run),
+)
+heading = "④ Mini-batches: how often, and how much, a rare weight moves"
 if sweep is None:
+    st.subheader(heading)
     st.info("Switch on the batch-size sweep in the sidebar to see this chart.", icon="👈")
 else:
     for message in F.sweep_messages(sweep):
         st.warning(message, icon="💥")
-    st.plotly_chart(F.sweep_figure(sweep, v["batch"]), config=CHART, key="chart_sweep")
-    st.caption(F.sweep_caption(sweep))
+    chart(heading, "sweep", F.sweep_figure(sweep, v["batch"]), F.sweep_caption(sweep))
+
+
+def export_area() -> None:
+    """Downloads of this run: one compact row under the charts. Kept in the locked view too:
+    they change nothing on the page (files are built only when clicked)."""
+    title = f"Sparse features: {PRESET_LABELS[v['preset']]}, batch size B = {run.batch_size}"
+    cols = st.columns([1, 1, 3], vertical_alignment="center")
+    cols[0].download_button(
+        "📄 Data (CSV)",
+        data=lambda: exports.sparse_csv(run),
+        file_name="sparse-features.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    cols[1].download_button(
+        "🌐 Charts (HTML)",
+        data=lambda: exports.figures_html(title, sections, CHART),
+        file_name="sparse-features.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+    rows = len(exports.record_rows(len(run.record_steps), run.probs.size)) * run.probs.size
+    cols[2].caption(
+        f"CSV: {rows:,} rows, one per record point × feature (weights, effective rates, G). "
+        "📷 PNG: hover over a chart and click its camera icon (Download plot as PNG)."
+    )
+
+
+st.divider()
+export_area()
 
 S.share_box()
