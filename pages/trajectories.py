@@ -39,7 +39,8 @@ def png_config(name: str) -> dict:
 
 def custom_start(box: float) -> tuple[float, float]:
     # make_surface's own default start for that box (any valid expression will do).
-    return make_surface("x", bounds=((-box, box), (-box, box)), estimate_min=False).start
+    start = make_surface("x", bounds=((-box, box), (-box, box)), estimate_min=False).start
+    return round(start[0], 6), round(start[1], 6)  # 1.8, not 1.8000000000000007
 
 
 def schema_for(surface: str, box: float = BOX.default) -> list[Param]:

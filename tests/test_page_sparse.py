@@ -122,3 +122,12 @@ def test_locked_view_has_charts_and_text_but_no_controls():
     assert not at.slider and not at.select_slider and not at.selectbox and not at.toggle
     assert len(at.get("plotly_chart")) == 4
     assert any("B = 16" in m.value for m in at.markdown)
+
+
+def test_downloads_sit_under_the_charts_in_normal_and_locked_view():
+    for query in (None, {"lock": "1"}):
+        at = open_page(query)
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == ["📄 Data (CSV)", "🌐 Charts (HTML)"]
+        caption = next(c.value for c in at.caption if "Download plot as PNG" in c.value)
+        assert "CSV: 20,100 rows" in caption  # 201 record points x 100 features

@@ -168,3 +168,118 @@ def test_locked_view_has_no_widgets():
     assert not at.number_input and not at.toggle
     assert len(at.get("plotly_chart")) == 5
     assert "Saddle" in texts(at)
+
+
+# --- custom surface ----------------------------------------------------------------------------
+
+HOSTILE = {
+    "import": "__import__('os')",
+    "huge power": "9**9**9",
+    "attribute": "x.__class__",
+    "unknown name": "x + z",
+    "syntax": "2x + y",
+}
+
+
+def test_a_custom_surface_from_the_url_is_drawn_and_round_trips():
+    at = open_page(surface="custom", expr="x**2 + 3*sin(y)", box="3")
+    assert not at.error
+    assert "Your own surface:** `f(x, y) = x**2 + 3*sin(y)`" in texts(at)
+    assert at.sidebar.text_input(key="expr").value == "x**2 + 3*sin(y)"
+    # the start defaults to the custom box's own, so the link needs no x0/y0
+    assert (number(at, "Start x"), number(at, "Start y")) == (-2.4, 1.8)
+    assert dict(at.query_params) == {"surface": "custom", "expr": "x**2 + 3*sin(y)", "box": "3"}
+    assert len(at.get("plotly_chart")) == 5
+    # the default expression stays out of the link, like every default
+    assert dict(open_page(surface="custom").query_params) == {"surface": "custom"}
+    assert texts(open_page(**dict(at.query_params))) == texts(at)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_refused_expression_in_the_url_is_named_and_the_default_surface_drawn(name):
+    at = open_page(surface="custom", expr=HOSTILE[name], x0="1", steps="50")
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("This f(x, y) cannot be used:")
+    assert SURFACES["quadratic"].label in errors[0]
+    assert "Your own surface" not in texts(at) and SURFACES["quadratic"].lesson in texts(at)
+    assert len(at.get("plotly_chart")) == 5
+    # nothing else changes: the typed text and the other settings stay as the link set them
+    assert at.sidebar.text_input(key="expr").value == HOSTILE[name]
+    assert at.sidebar.selectbox[0].value == "custom"
+    assert at.query_params["expr"] in (HOSTILE[name], [HOSTILE[name]])
+    assert number(at, "Start x") == 1.0 and at.sidebar.slider[0].value == 50
+
+
+def test_the_parser_message_is_shown_literally():
+    at = open_page(surface="custom", expr="__import__('os')")
+    # markdown would make __import__ bold: the message is escaped, the text kept
+    assert "function '\\_\\_import\\_\\_' is not allowed" in at.error[0].value
+    at = open_page(surface="custom", expr="9**9**9")
+    assert "exponent" in at.error[0].value and "too large" in at.error[0].value
+
+
+def test_a_very_long_expression_in_the_url_is_refused_with_a_note():
+    at = open_page(surface="custom", expr="x+" * 150 + "y")
+    assert any("value too long" in w.value for w in at.warning)
+    assert not at.error and "Your own surface" in texts(at)  # the default expression
+
+
+def test_typing_expressions_in_the_text_input():
+    at = open_page()
+    at.sidebar.selectbox[0].set_value("custom").run()
+    assert not at.exception and not at.error
+    assert "x**2 + 10*sin(y)" in texts(at)
+
+    box = at.sidebar.text_input(key="expr")
+    for bad in [*HOSTILE.values(), "x+" * 150 + "y"]:
+        box.set_value(bad).run()
+        assert not at.exception
+        assert len(at.error) == 1 and "cannot be used" in at.error[0].value, bad
+        assert len(at.get("plotly_chart")) == 5
+
+    at.sidebar.text_input(key="expr").set_value("(x - 1)**2 + 3*y**2").run()
+    assert not at.exception and not at.error
+    assert "`f(x, y) = (x - 1)**2 + 3*y**2`" in texts(at)
+    assert at.query_params["expr"] in ("(x - 1)**2 + 3*y**2", ["(x - 1)**2 + 3*y**2"])
+
+
+def test_a_custom_surface_undefined_at_the_start_says_so():
+    at = open_page(surface="custom", expr="log(x) + y**2")
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "not defined at the start (-4, 3)" in errors[0]
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_changing_the_custom_range_moves_the_start_into_it():
+    at = open_page(surface="custom")
+    at.sidebar.number_input(key="box").set_value(2.0).run()
+    assert not at.exception and not at.warning
+    assert (number(at, "Start x"), number(at, "Start y")) == (-1.6, 1.2)
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def test_downloads_and_the_pytorch_snippet_are_under_the_chart():
+    at = open_page()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["📄 Data (CSV)", "🌐 Chart (HTML)", "🔥 PyTorch (.py)"]
+    assert any("Download plot as PNG" in c.value for c in at.caption)
+    code = [c for c in at.code if c.proto.language == "python"]
+    assert len(code) == 1 and "torch.optim.Adagrad" in code[0].value
+    assert "0.1 * x**2 + 2 * y**2" in code[0].value  # the page's surface
+    caption = next(c.value for c in at.caption if "torch.optim in float64" in c.value)
+    assert "SGD (`sgd`), Momentum (`sgd`), Adagrad (`adagrad`)" in caption
+
+
+def test_the_snippet_follows_a_custom_surface_and_names_what_torch_lacks():
+    at = open_page(surface="custom", expr="x**2 + 10*sin(y)", opts="adagrad,adagrad_full")
+    code = next(c.value for c in at.code if c.proto.language == "python")
+    assert "return x**2 + 10*torch.sin(y)" in code
+    assert "Not in torch.optim: Full-matrix Adagrad" in texts(at)
+
+
+def test_locked_view_keeps_the_downloads_but_no_controls():
+    at = open_page(lock="1", surface="custom", expr="x**2 + y**2")
+    assert not at.text_input and not at.sidebar.selectbox and not at.number_input
+    assert len(at.get("download_button")) == 3
