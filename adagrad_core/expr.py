@@ -466,7 +466,7 @@ def parse(text: str) -> Expr:
 def _check_box(bounds: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     try:
         (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"Invalid bounds: {bounds!r} (must be ((x0, x1), (y0, y1)))") from None
     for lo, hi in ((x0, x1), (y0, y1)):
         if not (-MAX_COORD <= lo < hi <= MAX_COORD):
@@ -526,7 +526,7 @@ def make_surface(
         start = (x0 + 0.1 * (x1 - x0), y0 + 0.8 * (y1 - y0))
     try:
         sx, sy = (float(v) for v in start)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"Invalid start: {start!r} (must be two numbers (x, y))") from None
     if not (x0 <= sx <= x1 and y0 <= sy <= y1):
         raise ValueError(f"Invalid start: ({sx:g}, {sy:g}) (must lie inside the bounds {box})")

@@ -302,11 +302,17 @@ class Optimizer:
                     raise ValueError(f"Invalid {key}: {value!r} (must be True or False)")
                 hp[key] = bool(value)
             elif isinstance(default, float):
-                if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                if isinstance(value, bool) or not isinstance(
+                    value, (int, float, np.integer, np.floating)
+                ):
                     raise ValueError(f"Invalid {key}: {value!r} (must be a number)")
-                if not math.isfinite(value):
+                try:
+                    number = float(value)
+                except OverflowError:  # an int too large for a float
+                    number = math.inf
+                if not math.isfinite(number):
                     raise ValueError(f"Invalid {key}: {value!r} (must be finite)")
-                hp[key] = float(value)
+                hp[key] = number
             if key in self.checks and (why := self.checks[key](hp[key])):
                 raise ValueError(f"Invalid {key}: {value!r} ({why})")
         if hp.get("nesterov") and (hp["momentum"] <= 0 or hp["dampening"] != 0):

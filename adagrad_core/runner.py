@@ -31,9 +31,9 @@ class Trajectory:
     ``state["sum"]`` is the accumulator G_t). ``loss`` is ``(steps+1, *batch)`` when a loss
     function was given.
 
-    A start that diverges (a non-finite value, or ``|x| > bound``) is stopped: from the step
-    recorded in ``diverged_each`` on, its values repeat the last finite ones and its updates are
-    zero, so no chart receives NaN. ``diverged_at`` is the first such step over all starts.
+    A start that diverges (a non-finite value or loss, or ``|x| > bound``) is stopped: from the
+    step recorded in ``diverged_each`` on, its values repeat the last finite ones and its updates
+    are zero, so no chart receives NaN. ``diverged_at`` is the first such step over all starts.
     """
 
     optimizer: str
@@ -58,7 +58,7 @@ class Trajectory:
 
 
 def get_optimizer(name: str) -> Optimizer:
-    if name not in OPTIMIZERS:
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(f"Unknown optimizer {name!r}; allowed: {', '.join(OPTIMIZERS)}")
     return OPTIMIZERS[name]
 
@@ -129,6 +129,8 @@ def run(
     hp = opt.resolve(hparams)
     x = _check_x0(x0, opt)
     steps = _check_steps(steps, x.size)
+    if isinstance(bound, int) and abs(bound) > 1e308:  # an int too large for a float
+        bound = math.inf if bound > 0 else -math.inf
     if not (isinstance(bound, (int, float)) and not math.isnan(bound) and bound > 0):
         raise ValueError(f"Invalid bound: {bound!r} (must be > 0)")
     init_kw, upd_kw = opt.split(hp)
@@ -160,6 +162,8 @@ def run(
             upd, new_state, extras = opt.update(g, state, x, **upd_kw)
             x_new = x + upd
             arrays = [x_new, g, *(getattr(new_state, f) for f in fields), extras["eff_lr"]]
+            if loss_fn is not None:  # a finite point may have no finite loss (log x at x < 0)
+                arrays.append(np.asarray(loss_fn(x_new), dtype=float)[..., None])
             fine = all(np.isfinite(a).all() for a in arrays) and np.abs(x_new).max() <= bound
             if not (fine and alive.all()):
                 ok = np.abs(x_new).max(-1) <= bound

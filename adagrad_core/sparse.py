@@ -80,9 +80,12 @@ def _int_in(name: str, value: Any, lo: int, hi: int) -> int:
 
 
 def _float_in(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"Invalid {name}: {value!r} (must be a number)")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int too large for a float
+        v = math.inf
     ok = math.isfinite(v) and (lo < v if lo_open else lo <= v) and v <= hi
     if not ok:
         interval = f"({lo:g}, {hi:g}]" if lo_open else f"[{lo:g}, {hi:g}]"
@@ -94,7 +97,7 @@ def check_probs(probs: Any) -> np.ndarray:
     """``probs`` as a float array, or ``ValueError``: 1..MAX_FEATURES values, each in (0, 1]."""
     try:
         p = np.array(probs, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"Invalid probs: {probs!r} (must be numbers in (0, 1])") from None
     if p.ndim != 1 or not 1 <= p.size <= MAX_FEATURES:
         raise ValueError(
@@ -286,6 +289,8 @@ class SparseRun:
 
 
 def _resolve(optimizers: Sequence[str], hparams: Mapping[str, Mapping[str, Any]] | None):
+    if isinstance(optimizers, str) or not isinstance(optimizers, Sequence):
+        raise ValueError(f"Invalid optimizers: {optimizers!r} (must be a list of names)")
     names = tuple(optimizers)
     if not names:
         raise ValueError("Invalid optimizers: empty (give at least one, e.g. ('sgd', 'adagrad'))")

@@ -33,6 +33,8 @@ class Surface:
 
 def _xy(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = np.asarray(p, dtype=float)
+    if p.shape[-1:] != (2,):
+        raise ValueError(f"points must have shape (..., 2), got {p.shape}")
     return p[..., 0], p[..., 1]
 
 
