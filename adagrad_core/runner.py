@@ -66,7 +66,7 @@ def get_optimizer(name: str) -> Optimizer:
 def _check_x0(x0: Any, opt: Optimizer) -> np.ndarray:
     try:
         x = np.array(x0, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"Invalid x0: {x0!r} (must be numbers of shape (d,) or (n, d))") from None
     if x.ndim not in (1, 2) or x.shape[-1] == 0 or x.size == 0:
         raise ValueError(f"Invalid x0 shape {x.shape} (must be (d,) or (n, d) with d, n >= 1)")
