@@ -318,11 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.quick and elapsed > 30:
         print(f"4. Browser: skipped in --quick, {elapsed:.0f} s already spent.\n")
     else:
+        with_slider = {r.page for r in server_results if r.slider}
         if args.quick:  # one page with a chart and a slider, if any, to exercise the code
             pages = [r.page for r in server_results if r.charts and r.slider][:1]
-            res = browser.measure(loads=1, moves=1, budget_s=max(5.0, 40 - elapsed), only=pages)
+            res = browser.measure(1, 1, max(5.0, 40 - elapsed), pages, with_slider)
         else:
-            res = browser.measure(loads=5, moves=5)
+            res = browser.measure(loads=4, moves=5, with_slider=with_slider)
         section("4. Browser", browser_rows(res))
 
     failed = [r for r in rows if r.status in ("FAIL", "ERROR")]

@@ -41,7 +41,6 @@ CHROMIUM_ARGS = [  # shared/STYLE.md: flags measured to work on these machines
 ]
 TIMEOUT_MS = 30_000
 QUIET_MS = 700
-SLIDER_WAIT_MS = 8_000
 
 # A fingerprint of the data of every chart drawn so far; null while none is.
 _SIGNATURE_JS = """() => {
@@ -221,10 +220,10 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
         page.goto(url)
         runs = _settle(page)
         sliders = page.get_by_role("slider")
-        try:  # a deep link can first finish a run that draws nothing: give the page a moment
-            sliders.first.wait_for(timeout=SLIDER_WAIT_MS)
+        try:  # a deep link can first finish a run that draws nothing: give the page time
+            sliders.first.wait_for(timeout=TIMEOUT_MS)
         except Exception:
-            return [], "no slider"
+            return [], "no slider appeared"
         runs = _settle(page, runs - 1)
         try:
             page.wait_for_function(_SIGNATURE_JS, timeout=TIMEOUT_MS)
@@ -263,11 +262,16 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
 
 
 def measure(
-    loads: int, moves: int, budget_s: float | None = None, only: list[str] | None = None
+    loads: int,
+    moves: int,
+    budget_s: float | None = None,
+    only: list[str] | None = None,
+    with_slider: set[str] | None = None,
 ) -> BrowserResult:
     """Serve app.py and the minimal page, then time loads (interleaved) and slider moves.
-    ``only``: page files to visit (default: every page in app.py). With ``budget_s``, whatever
-    would start after that many seconds is skipped (and noted)."""
+    ``only``: page files to visit (default: every page in app.py); ``with_slider``: the page
+    files that have a slider (default: look on every page). With ``budget_s``, whatever would
+    start after that many seconds is skipped (and noted)."""
     deadline = time.monotonic() + (budget_s if budget_s is not None else 1e9)
     from playwright.sync_api import sync_playwright
 
@@ -302,8 +306,10 @@ def measure(
                                 res.notes[path] = "no chart"
                             else:
                                 res.load_ms.setdefault(path, []).append(ms)
-                    for _, path in routes:
-                        if time.monotonic() > deadline:
+                    for file, path in routes:
+                        if with_slider is not None and file not in with_slider:
+                            res.notes.setdefault(path, "no slider")
+                        elif time.monotonic() > deadline:
                             res.notes.setdefault(path, "slider move skipped: out of time")
                         elif moves:
                             ms_list, note = _moves(browser, app.url + path, moves)
