@@ -1,0 +1,314 @@
+"""Hostile links: hypothesis writes query strings for every page, AppTest runs them.
+
+A hosted link is public, so anyone can edit its query string. Whatever it holds (NaN, inf,
+1e308, huge integers, empty or very long values, unicode, commas, repeated keys, HTML and
+script text, unknown names), every page must run without an exception, draw only finite
+numbers, and show no controls in the locked view.
+"""
+
+import base64
+import json
+import math
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGES = ["pages/home.py", "pages/trajectories.py", "pages/sparse-features.py", "pages/formula.py"]
+EXAMPLES_PER_PAGE = 75
+# Links that reveal the controls a default run hides (other presets, models, runs, racers).
+REVEAL = {
+    "pages/trajectories.py": [{"opts": "sgd,momentum,nesterov,adagrad,rmsprop,adam,adadelta"}],
+    "pages/sparse-features.py": [
+        {"preset": "custom", "model": "logistic", "extra": "rmsprop"},
+        {"preset": "two_groups"},
+    ],
+    "pages/formula.py": [{"run_on": "sparse"}],
+}
+WIDGETS = {
+    "Slider",
+    "SelectSlider",
+    "NumberInput",
+    "Selectbox",
+    "Multiselect",
+    "Radio",
+    "Toggle",
+    "Checkbox",
+    "ButtonGroup",
+    "TextInput",
+    "TextArea",
+}
+
+
+def run_page(page: str, query: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def widgets(at: AppTest) -> list:
+    found = []
+
+    def walk(node):
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                walk(child)
+        if type(node).__name__ in WIDGETS:
+            found.append(node)
+
+    walk(at._tree)
+    return found
+
+
+@cache
+def setting_keys(page: str) -> tuple[str, ...]:
+    """The URL names of a page's controls: the keys of its widgets, over a few views."""
+    keys = set()
+    for query in [{}, *REVEAL.get(page, [])]:
+        at = run_page(page, query)
+        assert not at.exception
+        keys |= {w.key for w in widgets(at) if w.key}
+    return tuple(sorted(keys))
+
+
+def test_every_settings_page_has_real_keys():
+    """The strategies below draw from these; an empty list would make the test toothless."""
+    assert setting_keys("pages/home.py") == ()
+    for page in PAGES[1:]:
+        keys = setting_keys(page)
+        assert len(keys) >= 10, (page, keys)
+    assert {"p1", "flip", "extra_lr", "p_rare"} <= set(setting_keys("pages/sparse-features.py"))
+    assert "seed" in setting_keys("pages/formula.py")
+    assert "lr_nesterov" in setting_keys("pages/trajectories.py")
+
+
+# --- the strategies ----------------------------------------------------------------------------
+
+NUMBERS = [
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "-Infinity",
+    "1e308",
+    "-1e308",
+    "1e309",
+    "1e-320",
+    "-0",
+    "-0.0",
+    "0",
+    "1",
+    "0.5",
+    "2",
+    "7",
+    "-1",
+    "9" * 30,
+    "9" * 400,
+    "-" + "9" * 400,
+    "1_000",
+    "0x10",
+    " 5 ",
+    "5.",
+    ".5",
+    "+5",
+    "1e3",
+    "3.000000001",
+]
+CHOICES = [
+    "quadratic",
+    "rotated",
+    "rosenbrock",
+    "beale",
+    "saddle",
+    "himmelblau",
+    "plateau",
+    "custom",
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "adagrad_full",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "adadelta",
+    "zipf",
+    "two_groups",
+    "linear",
+    "logistic",
+    "outside",
+    "inside",
+    "surface",
+    "sparse",
+    "1e-10",
+    "0.01",
+    "true",
+    "false",
+    "on",
+    "off",
+    "yes",
+    "Adagrad",
+    "QUADRATIC",
+    "__proto__",
+    "constructor",
+]
+NASTY = [
+    "",
+    " ",
+    ",",
+    ",,,",
+    "sgd,adam,sgd,bogus",
+    "adagrad," * 60,
+    ",".join(["rmsprop", "adam"] * 50),
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "${7*7}",
+    "__import__('os').system('id')",
+    "eval('1')",
+    "x**2 + 10*sin(y)",
+    "'; DROP TABLE users; --",
+    "\x00",
+    "%00",
+    "%",
+    "&",
+    "=",
+    "?lock=1",
+    "\u202e\u0301\ufeff",
+    "😀" * 50,
+    "∞",
+    "a" * 199,
+    "a" * 201,
+    "1" * 5000,
+    "x" * 20000,
+]
+value = st.one_of(
+    st.sampled_from(NUMBERS),
+    st.sampled_from(CHOICES),
+    st.sampled_from(NASTY),
+    st.lists(st.sampled_from(CHOICES), min_size=1, max_size=4).map(",".join),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(max_size=40),
+)
+repeated = st.lists(value, min_size=2, max_size=3)  # ?k=a&k=b: the page reads the last one
+# Left out of the draws until the page is fixed (see test_formula_play_at_the_last_step).
+KNOWN_BUGS = {("pages/formula.py", "play")}
+JUNK_KEYS = ["", " ", "LOCK", "lock ", "__class__", "<b>", "page", "embed", "x" * 300, "😀"]
+
+
+def query_for(page: str):
+    real = tuple(k for k in setting_keys(page) if (page, k) not in KNOWN_BUGS) or ("lock",)
+    keys = st.one_of(
+        st.sampled_from(real),
+        st.sampled_from(real),
+        st.just("lock"),
+        st.sampled_from(JUNK_KEYS),
+        st.text(min_size=1, max_size=12),
+    )
+    return st.dictionaries(keys, st.one_of(value, value, value, repeated), max_size=8)
+
+
+# --- what every run must satisfy ---------------------------------------------------------------
+
+
+def _finite(node, where: str) -> None:
+    if isinstance(node, float):
+        assert math.isfinite(node), f"non-finite number at {where}"
+    elif isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:  # plotly >= 6 ships numpy arrays as base64
+            arr = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
+            if arr.dtype.kind == "f":
+                assert np.isfinite(arr).all(), f"non-finite value in an array at {where}"
+            return
+        for key, child in node.items():
+            _finite(child, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            _finite(child, f"{where}[{i}]")
+
+
+def assert_charts_finite(at: AppTest) -> None:
+    for i, chart in enumerate(at.get("plotly_chart")):
+        spec = chart.proto.spec
+        for token in ("NaN", "Infinity"):
+            assert f":{token}" not in spec and f",{token}" not in spec and f"[{token}" not in spec
+        fig = json.loads(spec)  # would turn a bare NaN token into float("nan") for _finite
+        _finite(fig.get("data", []), f"chart {i} data")
+        _finite(fig.get("frames", []), f"chart {i} frames")
+        _finite(fig.get("layout", {}).get("xaxis", {}).get("range", []), f"chart {i} x range")
+        _finite(fig.get("layout", {}).get("yaxis", {}).get("range", []), f"chart {i} y range")
+
+
+def check(at: AppTest, page: str, query: dict) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, "blank page: no title"
+    assert_charts_finite(at)
+    lock = query.get("lock")
+    last = lock[-1] if isinstance(lock, list) else lock
+    if last == "1" and page != "pages/home.py":
+        assert not widgets(at), "the locked view shows controls"
+
+
+HOSTILE = settings(
+    max_examples=EXAMPLES_PER_PAGE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_query_strings(page):
+    @HOSTILE
+    @given(query=query_for(page))
+    def one_link(query):
+        check(run_page(page, query), page, query)
+
+    one_link()
+
+
+# Examples that must stay covered whatever hypothesis draws.
+KNOWN = [
+    {"steps": "nan", "x0": "inf", "y0": "-inf", "lr_adagrad": "1e308", "eps": "-0"},
+    {"opts": ",,,", "surface": "<script>alert(1)</script>"},
+    {"opts": ["adam", "bogus"], "lock": ["0", "1"]},
+    {"features": "9" * 400, "batch": "0", "examples": "-1", "preset": "custom", "p1": "nan"},
+    {"run_on": "sparse", "seed": "1e308", "t": "199", "steps": "2", "play": "0"},
+    {"eps": "1e-10", "eps_at": "∞", "lr": "5", "x0": "10", "y0": "-10", "surface": "beale"},
+    {"sweep": "1", "extra": "rmsprop,adam", "extra_lr": "1", "batch": "256", "sgd_lr": "2"},
+    {"surface": "rosenbrock", "opts": "sgd", "lr_sgd": "100", "steps": "1000"},
+]
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+@pytest.mark.parametrize("query", KNOWN)
+def test_known_hostile_links(page, query):
+    check(run_page(page, query), page, query)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pages/formula.py: step_view sets session_state['play'] after the Play toggle exists",
+)
+def test_formula_play_at_the_last_step():
+    """A link saved while the formula page was playing, at its last step (?play=1&t=29).
+
+    The fragment reaches the end and writes st.session_state["play"] = False, but on a full run
+    the Play toggle is already drawn: StreamlitWidgetAlreadyInstantiatedError.
+    """
+    query = {"play": "1", "t": "29"}
+    check(run_page("pages/formula.py", query), "pages/formula.py", query)
