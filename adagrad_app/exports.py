@@ -158,12 +158,12 @@ def figures_html(
 ) -> str:
     """One self-contained HTML page: ``title``, then per section a heading, its figure and a
     caption (plain text; markdown ``**`` is dropped). plotly.js is inlined once, so the file
-    works offline; the figures keep their animation buttons and hover."""
+    works offline; the figures keep their animation buttons and hover. The modebar's "Share
+    chart" (an upload to Plotly Cloud) is switched off."""
+    config = {**(config or {}), "showSendToCloud": False}
     parts = []
     for i, (heading, fig, caption) in enumerate(sections):
-        div = fig.to_html(
-            include_plotlyjs=i == 0, full_html=False, config=dict(config or {}), div_id=f"fig{i}"
-        )
+        div = fig.to_html(include_plotlyjs=i == 0, full_html=False, config=config, div_id=f"fig{i}")
         parts.append(f"<h2>{html.escape(heading)}</h2>" if heading else "")
         parts.append(div)
         if caption:

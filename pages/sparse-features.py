@@ -265,7 +265,7 @@ def export_area() -> None:
     rows = len(exports.record_rows(len(run.record_steps), run.probs.size)) * run.probs.size
     cols[2].caption(
         f"CSV: {rows:,} rows, one per record point × feature (weights, effective rates, G). "
-        "📷 PNG: hover over a chart and click its camera icon (Download plot as PNG)."
+        "📷 PNG: hover over a chart and click its camera icon (Download plot as a PNG)."
     )
 
 

@@ -350,7 +350,7 @@ def export_area() -> None:
         on_click="ignore",
     )
     cols[3].caption(
-        "📷 PNG: hover over a chart and click its camera icon (Download plot as PNG). "
+        "📷 PNG: hover over a chart and click its camera icon (Download plot as a PNG). "
         "The HTML file works offline, ▶ Play included."
     )
     with st.expander("🔥 Reproduce this run in PyTorch"):

@@ -141,6 +141,7 @@ def test_html_is_self_contained_and_holds_the_figure(quad_runs):
     assert not re.search(r"""src\s*=\s*["']https?:""", page, re.IGNORECASE)
     assert '<div id="fig0"' in page and re.search(r'Plotly\.newPlot\(\s*"fig0"', page)
     assert "<p>SGD wins</p>" in page
+    assert '"showSendToCloud": false' in page  # no "Share chart" upload button
     assert '"frames"' in page or "addFrames" in page  # ▶ Play keeps working offline
 
 

@@ -129,5 +129,5 @@ def test_downloads_sit_under_the_charts_in_normal_and_locked_view():
         at = open_page(query)
         labels = [b.proto.label for b in at.get("download_button")]
         assert labels == ["📄 Data (CSV)", "🌐 Charts (HTML)"]
-        caption = next(c.value for c in at.caption if "Download plot as PNG" in c.value)
+        caption = next(c.value for c in at.caption if "Download plot as a PNG" in c.value)
         assert "CSV: 20,100 rows" in caption  # 201 record points x 100 features

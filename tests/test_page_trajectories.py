@@ -264,7 +264,7 @@ def test_downloads_and_the_pytorch_snippet_are_under_the_chart():
     at = open_page()
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["📄 Data (CSV)", "🌐 Chart (HTML)", "🔥 PyTorch (.py)"]
-    assert any("Download plot as PNG" in c.value for c in at.caption)
+    assert any("Download plot as a PNG" in c.value for c in at.caption)
     code = [c for c in at.code if c.proto.language == "python"]
     assert len(code) == 1 and "torch.optim.Adagrad" in code[0].value
     assert "0.1 * x**2 + 2 * y**2" in code[0].value  # the page's surface
