@@ -6,9 +6,12 @@ script text, unknown names), every page must run without an exception, draw only
 numbers, and show no controls in the locked view.
 """
 
+import ast
 import base64
 import json
 import math
+import tokenize
+import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -312,3 +315,105 @@ def test_formula_play_at_the_last_step():
     """
     query = {"play": "1", "t": "29"}
     check(run_page("pages/formula.py", query), "pages/formula.py", query)
+
+
+# --- no code from input ------------------------------------------------------------------------
+
+ROOT = APP.parent
+SOURCES = sorted(
+    [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]
+    + [*(ROOT / "adagrad_core").glob("*.py"), *(ROOT / "adagrad_app").glob("*.py")]
+)
+RUNS_CODE = {"eval", "exec", "compile", "__import__", "import_module", "execfile", "run_path"}
+DESERIALISES = {"pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "joblib"}
+
+
+def _code_tokens(path: Path) -> list[tokenize.TokenInfo]:
+    """Names and operators only: strings and comments (a docstring that quotes a refused
+    input such as ``__import__('os')``) are not code and cannot run."""
+    with path.open("rb") as f:
+        return [t for t in tokenize.tokenize(f.readline) if t.type in (tokenize.NAME, tokenize.OP)]
+
+
+def test_the_sources_are_found():
+    names = {p.name for p in SOURCES}
+    assert {"app.py", "formula.py", "runner.py", "expr.py", "ui.py", "params.py"} <= names
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_evaluates_or_unpickles(path):
+    tokens = _code_tokens(path)
+    found = []
+    for tok, nxt in zip(tokens, [*tokens[1:], None], strict=True):
+        if tok.type == tokenize.NAME and tok.string in RUNS_CODE and nxt and nxt.string == "(":
+            found.append(f"line {tok.start[0]}: {tok.line.strip()}")
+        if tok.type == tokenize.NAME and tok.string in DESERIALISES:
+            found.append(f"line {tok.start[0]}: {tok.line.strip()}")
+        if tok.string == "allow_pickle":
+            found.append(f"line {tok.start[0]}: {tok.line.strip()}")
+    # inspect.getsource (the formula page shows our own update rule) reads code, never runs it.
+    assert not found, f"{path.name} can run or unpickle input: {found}"
+
+
+def _calls(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+
+
+def _name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_raw_html_only_from_constants(path):
+    for call in _calls(path):
+        unsafe = [
+            k
+            for k in call.keywords
+            if k.arg == "unsafe_allow_html"
+            and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+        ]
+        if unsafe or _name(call.func) == "html":  # st.html, components.html
+            first = call.args[0] if call.args else None
+            assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
+                f"{path.name} line {call.lineno}: raw HTML built from something other than a "
+                "constant string"
+            )
+
+
+def test_streamlit_config_keeps_protections_on():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    server = config["server"]
+    assert server.get("enableXsrfProtection") is True
+    assert server.get("enableWebsocketCompression") is True
+    assert server.get("enableCORS", True) is True  # never switched off
+    assert config.get("client", {}).get("showErrorDetails") in ("none", False)  # no tracebacks
+
+
+CACHE_DECORATORS = {"cache_data", "cache_resource"}
+CACHED_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", CACHED_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_page_cache_is_bounded(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if id(node) in called:
+            continue  # seen as its call
+        named = node.func if isinstance(node, ast.Call) else node
+        if not (isinstance(named, ast.Attribute) and named.attr in CACHE_DECORATORS):
+            continue
+        where = f"{path.name} line {node.lineno}"
+        assert isinstance(node, ast.Call), f"{where}: bare @st.{named.attr} has no max_entries"
+        kw = {k.arg: k.value for k in node.keywords}
+        assert "max_entries" in kw, f"{where}: @st.{named.attr} without max_entries"
+        entries = kw["max_entries"]
+        assert isinstance(entries, ast.Constant) and 1 <= entries.value <= 256, where
+        assert "ttl" in kw, f"{where}: @st.{named.attr} without ttl"
+
+
+def test_pages_do_use_caches():
+    """The bounded-cache test above would pass vacuously on a page that lost its decorators."""
+    text = "".join(p.read_text(encoding="utf-8") for p in CACHED_FILES)
+    assert text.count("@st.cache_data(") + text.count("@st.cache_resource(") >= 4
