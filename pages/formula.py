@@ -181,6 +181,8 @@ if v["compare"]:
     )
 
 st.subheader("One step, with its numbers")
+if v["play"] and st.session_state["t"] >= done - 1:
+    S.set(play=False)  # a link saved while playing at the end: stop before the toggle is drawn
 if not S.locked:
     st.toggle("▶ Play", key="play", on_change=_play_pressed)
 
