@@ -71,7 +71,8 @@ def _check_x0(x0: Any, opt: Optimizer) -> np.ndarray:
     if x.ndim not in (1, 2) or x.shape[-1] == 0 or x.size == 0:
         raise ValueError(f"Invalid x0 shape {x.shape} (must be (d,) or (n, d) with d, n >= 1)")
     if not np.isfinite(x).all():
-        raise ValueError("Invalid x0: contains NaN or infinity")
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        raise ValueError(f"Invalid x0: {x[idx]} at index {idx} (must be finite)")
     if opt.name == "adagrad_full" and x.shape[-1] > MAX_FULL_DIM:
         raise ValueError(f"Invalid x0: adagrad_full allows d <= {MAX_FULL_DIM}, got {x.shape[-1]}")
     return x
@@ -95,12 +96,34 @@ def _rows_ok(a: np.ndarray, batch_ndim: int) -> np.ndarray:
     return np.isfinite(a.reshape(*a.shape[:batch_ndim], -1)).all(-1)
 
 
-def _keep(alive: np.ndarray, new: Any, old: Any) -> Any:
-    """``new`` where the start is alive, ``old`` where it was stopped (any trailing shape)."""
-    if not isinstance(new, np.ndarray):
-        return new
-    mask = alive.reshape(alive.shape + (1,) * (new.ndim - alive.ndim))
-    return np.where(mask, new, old)
+def _stop(diverged, params, grads, updates, eff_lr, hist, init, loss) -> None:
+    """In place: from its stopping step on, a start repeats its last finite values.
+
+    ``diverged`` holds, per start, the step (1-based) whose results were not finite or left the
+    bound, or -1. The step's own update and gradient become 0; parameters, state, effective
+    rate and loss keep the values from before that step.
+    """
+    steps = grads.shape[0]
+    last = np.where(diverged > 0, diverged - 1, steps)  # per start: index of last good params
+    after = np.arange(steps).reshape(-1, *[1] * last.ndim) >= last  # (steps, *batch)
+
+    def mask(a):
+        return after.reshape(after.shape + (1,) * (a.ndim - after.ndim))
+
+    def frozen(a):  # per start, the entry of ``a`` (indexed by step first) at ``last``
+        idx = last.reshape(1, *last.shape, *[1] * (a.ndim - 1 - last.ndim))
+        return np.take_along_axis(a, idx, axis=0)
+
+    params[1:] = np.where(mask(params[1:]), frozen(params), params[1:])
+    grads[...] = np.where(mask(grads), 0.0, grads)
+    updates[...] = np.where(mask(updates), 0.0, updates)
+    before = np.concatenate([np.zeros_like(eff_lr[:1]), eff_lr])  # the rate before step 1: 0
+    eff_lr[...] = np.where(mask(eff_lr), frozen(before), eff_lr)
+    for f, h in hist.items():
+        before = np.concatenate([np.broadcast_to(init[f], h.shape[1:])[None], h])
+        h[...] = np.where(mask(h), frozen(before), h)
+    if loss is not None:
+        loss[1:] = np.where(after, frozen(loss), loss[1:])
 
 
 def run(
@@ -136,59 +159,41 @@ def run(
     init_kw, upd_kw = opt.split(hp)
     state = opt.init(x, **init_kw)
     batch_ndim = x.ndim - 1
-    alive = np.ones(x.shape[:-1], dtype=bool)
     diverged = np.full(x.shape[:-1], -1, dtype=int)
 
     params = np.empty((steps + 1, *x.shape))
     params[0] = x
-    grads = np.zeros((steps, *x.shape))
-    updates = np.zeros((steps, *x.shape))
-    eff_lr = np.zeros((steps, *x.shape))
+    grads = np.empty((steps, *x.shape))
+    updates = np.empty((steps, *x.shape))
+    eff_lr = np.empty((steps, *x.shape))
     fields = [f for f in state._fields if f != "step"]
-    hist = {f: np.zeros((steps, *np.shape(getattr(state, f)))) for f in fields}
-    last_eff = np.zeros_like(x)
+    init = {f: np.asarray(getattr(state, f), dtype=float) for f in fields}
+    hist = {f: np.empty((steps, *init[f].shape)) for f in fields}
 
+    # The loop only computes and records; divergence is found and stopped afterwards, over the
+    # whole history at once (every operation is per start, so a start that went bad cannot
+    # touch the others).
     with np.errstate(all="ignore"):
         for t in range(steps):
-            if not alive.any():  # every start stopped: the rest of the history repeats
-                params[t + 1 :] = x
-                eff_lr[t:] = last_eff
-                for f in fields:
-                    hist[f][t:] = getattr(state, f)
-                break
             g = np.asarray(grad_fn(x), dtype=float)
             if g.shape != x.shape:
                 raise ValueError(f"grad_fn returned shape {g.shape}, expected {x.shape}")
-            upd, new_state, extras = opt.update(g, state, x, **upd_kw)
-            x_new = x + upd
-            arrays = [x_new, g, *(getattr(new_state, f) for f in fields), extras["eff_lr"]]
-            if loss_fn is not None:  # a finite point may have no finite loss (log x at x < 0)
-                arrays.append(np.asarray(loss_fn(x_new), dtype=float)[..., None])
-            fine = all(np.isfinite(a).all() for a in arrays) and np.abs(x_new).max() <= bound
-            if not (fine and alive.all()):
-                ok = np.abs(x_new).max(-1) <= bound
-                for a in arrays:
-                    ok &= _rows_ok(a, batch_ndim)
-                stopped = alive & ~ok
-                diverged[stopped] = t + 1
-                alive = alive & ok
-                x_new = _keep(alive, x_new, x)
-                upd = _keep(alive, upd, 0.0)
-                g = _keep(alive, g, 0.0)
-                extras = {k: _keep(alive, v, last_eff) for k, v in extras.items()}
-                new_state = new_state._replace(
-                    **{f: _keep(alive, getattr(new_state, f), getattr(state, f)) for f in fields}
-                )
-            grads[t], updates[t], eff_lr[t] = g, upd, extras["eff_lr"]
+            upd, state, extras = opt.update(g, state, x, **upd_kw)
+            x = x + upd
+            params[t + 1], grads[t], updates[t], eff_lr[t] = x, g, upd, extras["eff_lr"]
             for f in fields:
-                hist[f][t] = getattr(new_state, f)
-            x, state, last_eff = x_new, new_state, extras["eff_lr"]
-            params[t + 1] = x
+                hist[f][t] = getattr(state, f)
+        loss = None if loss_fn is None else np.asarray(loss_fn(params), dtype=float)
+        if steps:
+            bad = ~(np.abs(params[1:]).max(-1) <= bound)  # also catches NaN
+            for a in (grads, eff_lr, *hist.values()):
+                bad |= ~_rows_ok(a, 1 + batch_ndim)
+            if loss is not None:  # a finite point may have no finite loss (log x at x < 0)
+                bad |= ~np.isfinite(loss[1:])
+            diverged = np.where(bad.any(0), bad.argmax(0) + 1, -1)
+    if (diverged > 0).any():
+        _stop(diverged, params, grads, updates, eff_lr, hist, init, loss)
 
-    loss = None
-    if loss_fn is not None:
-        with np.errstate(all="ignore"):
-            loss = np.asarray(loss_fn(params), dtype=float)
     return Trajectory(
         optimizer=optimizer,
         hparams=hp,
