@@ -1,0 +1,97 @@
+"""Divergence: a run stops a start at its first bad step and never hands NaN to a chart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adagrad_core import DEFAULT_BOUND, SURFACES, run
+
+ROSEN = SURFACES["rosenbrock"]
+
+
+def _histories(traj):
+    yield "params", traj.params
+    yield "grads", traj.grads
+    yield "updates", traj.updates
+    yield "eff_lr", traj.eff_lr
+    yield "loss", traj.loss
+    for k, v in traj.state.items():
+        yield f"state[{k}]", v
+
+
+def _assert_clean(traj):
+    for name, a in _histories(traj):
+        assert np.isfinite(a).all(), name
+    assert np.abs(traj.params).max() <= traj.bound
+
+
+@pytest.mark.parametrize("bound", [DEFAULT_BOUND, 10.0])
+def test_sgd_on_rosenbrock_with_large_lr_diverges_cleanly(bound):
+    traj = run("sgd", ROSEN.grad, ROSEN.start, 200, lr=0.1, loss_fn=ROSEN.value, bound=bound)
+    t = traj.diverged_at
+    assert isinstance(t, int) and 1 <= t <= 200
+    _assert_clean(traj)
+    # t is the *first* bad step: the plain SGD step from params[t - 1] leaves the bound ...
+    assert np.all(np.abs(traj.params[:t]) <= bound)
+    x = traj.params[t - 1]
+    bad = x - 0.1 * ROSEN.grad(x)
+    assert not (np.isfinite(bad).all() and np.abs(bad).max() <= bound)
+    # ... and every step before it was taken as usual.
+    for s in range(t - 1):
+        expected = traj.params[s] - 0.1 * ROSEN.grad(traj.params[s])
+        np.testing.assert_array_equal(traj.params[s + 1], expected)
+    # From t on the start is frozen at its last finite point with zero updates.
+    assert np.all(traj.params[t:] == traj.params[t - 1])
+    assert np.all(traj.updates[t - 1 :] == 0)
+    assert traj.params.shape == (201, 2) and traj.loss.shape == (201,)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "rmsprop", "adam", "adagrad_full"])
+def test_runaway_run_never_produces_nan(optimizer):
+    # Ascent (maximize) on the quartic Rosenbrock with a huge step runs off to infinity
+    # (adaptive methods move about lr per step, so lr must be large to leave the bound).
+    kw = dict(lr=1e4, maximize=True, loss_fn=ROSEN.value, bound=1e5)
+    traj = run(optimizer, ROSEN.grad, ROSEN.start, 500, **kw)
+    assert traj.diverged_at is not None
+    _assert_clean(traj)
+
+
+def test_non_finite_gradient_stops_the_run():
+    def grad(x):
+        g = 0.2 * x
+        return np.where(np.abs(x) < 1.0, np.nan, g)  # poisoned near the origin
+
+    traj = run("sgd", grad, [[4.0, 4.0], [40.0, 40.0]], 30, lr=0.5)
+    assert traj.diverged_each.tolist()[1] == -1
+    t = traj.diverged_each[0]
+    assert t > 0 and traj.diverged_at == t
+    assert np.isfinite(traj.grads).all() and np.isfinite(traj.params).all()
+    assert np.all(np.abs(traj.params[t - 1, 0]) < 1.0)
+
+
+def test_only_the_diverging_start_is_stopped():
+    starts = np.array([[0.0, 0.0], [0.5, 0.2], [-2.0, -1.0], [1.1, 1.2]])
+    kw = dict(lr=2e-3, loss_fn=ROSEN.value)
+    batch = run("sgd", ROSEN.grad, starts, 200, **kw)
+    assert batch.diverged_each.tolist() == [-1, -1, batch.diverged_at, -1]
+    assert isinstance(batch.diverged_at, int)
+    _assert_clean(batch)
+    for i, x0 in enumerate(starts):
+        alone = run("sgd", ROSEN.grad, x0, 200, **kw)
+        assert alone.diverged_each == batch.diverged_each[i]
+        for (name, a), (_, b) in zip(_histories(batch), _histories(alone), strict=True):
+            np.testing.assert_array_equal(a[:, i], b, err_msg=f"start {i}: {name}")
+    # the healthy starts really ran all 200 steps (they moved right to the end)
+    healthy = [0, 1, 3]
+    assert np.all(batch.params[-1, healthy] != batch.params[-2, healthy])
+
+
+def test_every_start_diverging_keeps_full_length_histories():
+    starts = np.array([[-2.0, -1.0], [1.9, -0.9]])
+    traj = run("sgd", ROSEN.grad, starts, 50, lr=0.1, loss_fn=ROSEN.value)
+    assert np.all(traj.diverged_each > 0)
+    assert traj.params.shape == (51, 2, 2) and traj.grads.shape == (50, 2, 2)
+    _assert_clean(traj)
+    last = traj.diverged_each.max()
+    assert np.all(traj.params[last:] == traj.params[last - 1])
