@@ -72,9 +72,10 @@ def _wait_until_healthy(server: subprocess.Popen, url: str) -> None:
 
 
 @contextmanager
-def serve_app(log_path: Path = SERVER_LOG) -> Iterator[str]:
-    """`streamlit run app.py` on a free local port; yields its base URL, stops it by PID."""
-    port = _free_port()
+def serve_app(log_path: Path = SERVER_LOG, port: int | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port (or `port`, e.g. to restart a server where
+    it was); yields its base URL, stops it by PID."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
