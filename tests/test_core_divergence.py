@@ -95,3 +95,30 @@ def test_every_start_diverging_keeps_full_length_histories():
     _assert_clean(traj)
     last = traj.diverged_each.max()
     assert np.all(traj.params[last:] == traj.params[last - 1])
+
+
+def test_overflowing_state_alone_stops_the_run():
+    # g = 1e200 is finite but g*g overflows: Adagrad's accumulator becomes inf while the
+    # parameters stay finite (the step is g / inf = 0). The run must still stop there.
+    huge = np.array([1e200, 1.0])
+    traj = run("adagrad", lambda x: np.broadcast_to(huge, x.shape).copy(), [[0.0, 0.0]], 5)
+    assert traj.diverged_each.tolist() == [1]
+    for name, a in _histories(traj):
+        if a is not None:
+            assert np.isfinite(a).all(), name
+
+
+def test_non_finite_loss_stops_the_run():
+    # A finite point whose loss is not finite (log of a negative number) is a stop too.
+    traj = run(
+        "sgd",
+        lambda x: np.ones_like(x),
+        [[2.5, 0.0], [9.5, 0.0]],
+        8,
+        lr=1.0,
+        loss_fn=lambda p: np.log(p[..., 0]),
+    )
+    # x1 goes 2.5, 1.5, 0.5, -0.5: log is NaN after step 3; the second start never gets there.
+    assert traj.diverged_each.tolist() == [3, -1]
+    assert np.isfinite(traj.loss).all()
+    assert traj.params[-1, 0].tolist() == [0.5, -2.0]  # frozen after two good steps

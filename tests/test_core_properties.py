@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from adagrad_core import OPTIMIZERS, SURFACES, run
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("NEX", 40)), deadline=None)
+SETTINGS = settings(max_examples=40, deadline=None)
 
 # Options that switch on each optimizer's extra branches, so the invariants cover them too.
 BRANCHY = {
