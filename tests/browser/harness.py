@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-WAIT_MS = 30_000
+WAIT_MS = 60_000  # generous: a loaded 2-core machine can take tens of seconds per rerun
 
 _APP = '[data-testid="stApp"]'
 

@@ -43,6 +43,7 @@ def _reading(page: Page):
 
 def test_formula_renders_in_term_colours(page: Page, app_url: str):
     open_app(page, f"{app_url}/formula?t=2")
+    expect(_reading(page)).to_contain_text("Step 2.", timeout=60_000)  # the whole page is drawn
     assert_healthy(page)
     assert page.locator(".katex").count() >= 5
     expect(page.locator(".katex-error")).to_have_count(0)
