@@ -15,30 +15,19 @@ chart), driven by Debian's chromium through playwright. Times are taken inside t
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.browser.harness import CHROMIUM_ARGS, find_chromium, free_port, healthy
+
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = Path(__file__).resolve().parent / "minimal_page.py"
-CHROMIUM_ARGS = [  # shared/STYLE.md: flags measured to work on these machines
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 30_000
 QUIET_MS = 700
 
@@ -92,12 +81,6 @@ _SETTLED_JS = """(runs) => {
 }"""
 
 
-def find_chromium() -> str | None:
-    if os.access("/usr/lib/chromium/chromium", os.X_OK):
-        return "/usr/lib/chromium/chromium"
-    return shutil.which("chromium")
-
-
 def app_routes() -> list[tuple[str, str]]:
     """(page file, URL path) for each ``st.Page`` in app.py; the default page is at "/"."""
     routes = []
@@ -114,26 +97,11 @@ def app_routes() -> list[tuple[str, str]]:
     return routes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 class Server:
     """``streamlit run <script>`` on a free port, stopped by its own PID."""
 
     def __init__(self, script: Path, log_dir: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log_dir / f"{script.stem}.log", "w")  # noqa: SIM115 (closed in stop)
         command = [
@@ -153,9 +121,9 @@ class Server:
         ]
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
 
-    def wait_healthy(self, timeout_s: float = 60) -> None:
+    def waithealthy(self, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
-        while not _healthy(self.url):
+        while not healthy(self.url):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.log.name}")
             if time.monotonic() > deadline:
@@ -284,7 +252,7 @@ def measure(
         servers = [Server(ROOT / "app.py", Path(tmp)), Server(MINIMAL, Path(tmp))]
         try:
             for s in servers:
-                s.wait_healthy()
+                s.waithealthy()
             app, minimal = servers
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

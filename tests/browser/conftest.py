@@ -10,11 +10,9 @@ Helpers (wait_for_app, open_app, assert_healthy) are in tests/browser/harness.py
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +26,8 @@ from tests.browser.harness import (
     REPO_ROOT,
     SERVER_LOG,
     find_chromium,
+    free_port,
+    healthy,
 )
 
 HEALTH_TIMEOUT_S = 60
@@ -45,25 +45,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    # No proxy: the server is on this machine.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _wait_until_healthy(server: subprocess.Popen, url: str) -> None:
+def _wait_untilhealthy(server: subprocess.Popen, url: str) -> None:
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while not _healthy(url):
+    while not healthy(url):
         if server.poll() is not None:
             pytest.fail(f"streamlit exited with code {server.returncode}; see {SERVER_LOG}")
         if time.monotonic() > deadline:
@@ -75,7 +59,7 @@ def _wait_until_healthy(server: subprocess.Popen, url: str) -> None:
 def serve_app(log_path: Path = SERVER_LOG, port: int | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free local port (or `port`, e.g. to restart a server where
     it was); yields its base URL, stops it by PID."""
-    port = port or _free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
@@ -84,7 +68,7 @@ def serve_app(log_path: Path = SERVER_LOG, port: int | None = None) -> Iterator[
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_healthy(server, url)
+            _wait_untilhealthy(server, url)
             yield url
         finally:
             server.terminate()

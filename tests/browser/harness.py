@@ -7,6 +7,8 @@ The fixtures (app_url, browser, page) are in tests/browser/conftest.py.
 
 import os
 import shutil
+import socket
+import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -32,6 +34,22 @@ CHROMIUM_ARGS = [
 WAIT_MS = 60_000  # generous: a loaded 2-core machine can take tens of seconds per rerun
 
 _APP = '[data-testid="stApp"]'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """Does the Streamlit server at ``url`` answer its health check?"""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local: no proxy
+    try:
+        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def find_chromium() -> str | None:
