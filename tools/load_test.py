@@ -25,29 +25,20 @@ import argparse
 import asyncio
 import math
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser.harness import CHROMIUM_ARGS, find_chromium, free_port, healthy  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/trajectories", "/sparse-features", "/formula"]
-CHROMIUM_ARGS = [  # shared/STYLE.md: flags measured to work on these machines
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAX_SESSIONS = 100
 MAX_MOVES = 20
 WAIT_MS = 300_000  # one wait under full load (30 sessions and their browsers on 2 cores)
@@ -108,27 +99,6 @@ CHANGED_JS = f"""(before) => {{
   const s = ({SIGNATURE_JS})();
   return s !== null && s !== before ? performance.now() : null;
 }}"""
-
-
-def find_chromium() -> str | None:
-    if os.access("/usr/lib/chromium/chromium", os.X_OK):
-        return "/usr/lib/chromium/chromium"
-    return shutil.which("chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
-    try:
-        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def cpu_seconds(pid: int) -> float:
