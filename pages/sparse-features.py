@@ -55,7 +55,7 @@ def cached_data(probs: tuple, examples: int, model: str, noise: float, seed: int
     return sparse.make_data(probs, n_examples=examples, model=model, noise=noise, seed=seed)
 
 
-@st.cache_data(max_entries=12, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_run(
     probs: tuple, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
 ):
@@ -64,13 +64,37 @@ def cached_run(
     return sparse.simulate(data, batch_size=batch, optimizers=tuple(hp), hparams=hp)
 
 
-@st.cache_data(max_entries=12, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_sweep(
     probs: tuple, examples: int, model: str, noise: float, seed: int, sizes: tuple, hparams: tuple
 ):
     data = cached_data(probs, examples, model, noise, seed)
     hp = {name: dict(kw) for name, kw in hparams}
     return sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp)
+
+
+@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
+def cached_run_figures(
+    probs: tuple, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
+) -> tuple:
+    """Charts ① ② ③ of a run, built once per settings (read-only, shared)."""
+    run = cached_run(probs, examples, model, noise, seed, batch, hparams)
+    return F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run)
+
+
+@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
+def cached_sweep_figure(
+    probs: tuple,
+    examples: int,
+    model: str,
+    noise: float,
+    seed: int,
+    sizes: tuple,
+    hparams: tuple,
+    batch: int,
+):
+    """Chart ④, built once per settings (read-only, shared)."""
+    return F.sweep_figure(cached_sweep(probs, examples, model, noise, seed, sizes, hparams), batch)
 
 
 def controls() -> None:
@@ -186,6 +210,7 @@ data_key = (probs, v["examples"], v["model"], noise, v["seed"])
 
 with st.spinner("Training…"):
     run = cached_run(*data_key, v["batch"], hparams)
+    error_fig, accumulator_fig, frequency_fig = cached_run_figures(*data_key, v["batch"], hparams)
     sweep = None
     if v["sweep"]:
         sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
@@ -218,19 +243,19 @@ def chart(heading: str, name: str, fig, caption: str) -> None:
 chart(
     "① Rare weights learn faster with Adagrad, without losing precision",
     "errors",
-    F.error_figure(run),
+    error_fig,
     F.error_caption(run),
 )
 chart(
     "② Where frequency hides: G grows only when the feature is present",
     "accumulator",
-    F.accumulator_figure(run),
+    accumulator_fig,
     F.accumulator_caption(run),
 )
 chart(
     "③ At the end: G is a count, so the rate follows frequency",
     "frequency",
-    F.frequency_figure(run),
+    frequency_fig,
     F.frequency_caption(run),
 )
 heading = "④ Mini-batches: how often, and how much, a rare weight moves"
@@ -240,7 +265,8 @@ if sweep is None:
 else:
     for message in F.sweep_messages(sweep):
         st.warning(message, icon="💥")
-    chart(heading, "sweep", F.sweep_figure(sweep, v["batch"]), F.sweep_caption(sweep))
+    sweep_fig = cached_sweep_figure(*data_key, sizes, hparams[:2], v["batch"])
+    chart(heading, "sweep", sweep_fig, F.sweep_caption(sweep))
 
 
 def export_area() -> None:

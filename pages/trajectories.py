@@ -129,6 +129,29 @@ def cached_main_figure(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: t
     return F.trajectories_figure(surface_of(skey), runs, x0)
 
 
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def cached_linked_figures(
+    skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int
+) -> tuple:
+    """The loss, effective-rate and accumulator charts of a run (built once per settings)."""
+    runs = cached_race(skey, keys, lrs, knobs, x0, steps)
+    return F.loss_figure(runs), F.eff_lr_figure(runs), F.accumulator_figure(runs)
+
+
+@st.cache_resource(max_entries=1, ttl=3600, show_spinner=False)
+def cached_rotation_lesson() -> tuple:
+    """The rotation lesson never changes with the settings: its runs and figure, built once."""
+    pair = ("adagrad", "adagrad_full")
+    lesson = [
+        (
+            SURFACES[name],
+            cached_race((name, "", 0.0), pair, (), (), SURFACES[name].start, ROTATION_STEPS),
+        )
+        for name in ("quadratic", "rotated")
+    ]
+    return lesson, F.rotation_figure(lesson)
+
+
 def pytorch_script(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
     """The torch.optim script for exactly this run: same surface, start, racers, stop rule."""
     name, text, _ = skey
@@ -371,15 +394,16 @@ def export_area() -> None:
 
 export_area()
 
+loss_fig, eff_lr_fig, acc_fig = cached_linked_figures(skey, keys, lrs, knobs, x0, v["steps"])
 cols = st.columns(3)
 with cols[0]:
-    st.plotly_chart(F.loss_figure(runs), config=png_config("trajectories-gap"))
+    st.plotly_chart(loss_fig, config=png_config("trajectories-gap"))
 with cols[1]:
-    st.plotly_chart(F.eff_lr_figure(runs), config=png_config("trajectories-eff-lr"))
+    st.plotly_chart(eff_lr_fig, config=png_config("trajectories-eff-lr"))
     if text := F.eff_lr_caption(runs):
         st.caption(text)
 with cols[2]:
-    st.plotly_chart(F.accumulator_figure(runs), config=png_config("trajectories-accumulator"))
+    st.plotly_chart(acc_fig, config=png_config("trajectories-accumulator"))
     if text := F.accumulator_caption(runs):
         st.caption(text)
 
@@ -397,15 +421,8 @@ def surface_3d(surface, runs) -> None:
 surface_3d(surface, runs)
 
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
-pair = ("adagrad", "adagrad_full")
-lesson = [
-    (
-        SURFACES[name],
-        cached_race((name, "", 0.0), pair, (), (), SURFACES[name].start, ROTATION_STEPS),
-    )
-    for name in ("quadratic", "rotated")
-]
-st.plotly_chart(F.rotation_figure(lesson), config=png_config("rotation"))
+lesson, rotation_fig = cached_rotation_lesson()
+st.plotly_chart(rotation_fig, config=png_config("rotation"))
 st.markdown(F.rotation_caption(lesson[0][1], lesson[1][1]))
 st.caption(
     "Diagonal Adagrad gives each axis its own step size, which helps when the valley runs along "
