@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.browser.conftest import _free_port, serve_app
-from tests.browser.harness import ARTIFACTS, assert_healthy, open_app, wait_for_app
+from tests.browser.conftest import serve_app
+from tests.browser.harness import ARTIFACTS, assert_healthy, free_port, open_app, wait_for_app
 
 APP = '[data-testid="stApp"]'
 # While the server is down the page keeps asking for it: refused connections are expected.
@@ -28,7 +28,7 @@ QUERY = "?preset=two_groups&batch=32&seed=7&p_rare=0.02"
 def restarted_server(page: Page) -> Iterator[str]:
     """Open /sparse-features with QUERY, stop the server, start a new one on the same port and
     wait until the page has reconnected to it; yields the page's URL before the restart."""
-    port = _free_port()
+    port = free_port()
     with serve_app(ARTIFACTS / "streamlit-faults-1.log", port=port) as url:
         open_app(page, url)  # the router first, as a teacher's link would on a fresh server
         page.js_errors.clear()
