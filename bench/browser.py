@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.browser.harness import CHROMIUM_ARGS, find_chromium, free_port, healthy
+from tests.browser.harness import CHROMIUM_ARGS, Server, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = Path(__file__).resolve().parent / "minimal_page.py"
@@ -95,49 +93,6 @@ def app_routes() -> list[tuple[str, str]]:
             path = url.group(1) if url else Path(file.group(1)).stem
         routes.append((file.group(1), "/" + path))
     return routes
-
-
-class Server:
-    """``streamlit run <script>`` on a free port, stopped by its own PID."""
-
-    def __init__(self, script: Path, log_dir: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(log_dir / f"{script.stem}.log", "w")  # noqa: SIM115 (closed in stop)
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(self.port),
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def waithealthy(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not healthy(self.url):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.log.name}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit not healthy after {timeout_s} s: {self.log.name}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 @dataclass
@@ -249,10 +204,13 @@ def measure(
     res = BrowserResult()
     routes = [(f, path) for f, path in app_routes() if only is None or f in only]
     with tempfile.TemporaryDirectory(prefix="bench-streamlit-") as tmp:
-        servers = [Server(ROOT / "app.py", Path(tmp)), Server(MINIMAL, Path(tmp))]
+        servers = [
+            Server(ROOT / "app.py", Path(tmp) / "app.log"),
+            Server(MINIMAL, Path(tmp) / "minimal.log"),
+        ]
         try:
             for s in servers:
-                s.waithealthy()
+                s.wait_healthy()
             app, minimal = servers
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

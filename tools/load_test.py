@@ -26,7 +26,6 @@ import asyncio
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.harness import CHROMIUM_ARGS, find_chromium, free_port, healthy  # noqa: E402
+from tests.browser.harness import CHROMIUM_ARGS, Server, find_chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/trajectories", "/sparse-features", "/formula"]
@@ -116,37 +115,6 @@ def peak_memory_mb(pid: int) -> float | None:
     except OSError:
         pass
     return None
-
-
-class Server:
-    """``streamlit run app.py`` on a free loopback port, stopped by its own PID."""
-
-    def __init__(self, log_path: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-        command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-        command += ["--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
-        self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_healthy(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not healthy(self.url):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.log.name}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit not healthy after {timeout_s} s: {self.log.name}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 @dataclass
@@ -316,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sessions = [Session(i, PAGES[i % len(PAGES)]) for i in range(args.sessions)]
     with tempfile.TemporaryDirectory(prefix="load-test-") as tmp:
-        server = Server(Path(tmp) / "streamlit.log")
+        server = Server(ROOT / "app.py", Path(tmp) / "streamlit.log")
         try:
             server.wait_healthy()
             start = time.monotonic()

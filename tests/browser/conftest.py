@@ -45,7 +45,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _wait_untilhealthy(server: subprocess.Popen, url: str) -> None:
+def _wait_until_healthy(server: subprocess.Popen, url: str) -> None:
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while not healthy(url):
         if server.poll() is not None:
@@ -68,7 +68,7 @@ def serve_app(log_path: Path = SERVER_LOG, port: int | None = None) -> Iterator[
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_untilhealthy(server, url)
+            _wait_until_healthy(server, url)
             yield url
         finally:
             server.terminate()

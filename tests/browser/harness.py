@@ -8,6 +8,9 @@ The fixtures (app_url, browser, page) are in tests/browser/conftest.py.
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -50,6 +53,39 @@ def healthy(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+class Server:
+    """``streamlit run <script>`` on a free loopback port, stopped by its own PID."""
+
+    def __init__(self, script: Path, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "streamlit", "run", str(script)]
+        command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+        command += ["--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
+        self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait_healthy(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not healthy(self.url):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.log.name}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after {timeout_s} s: {self.log.name}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
 
 
 def find_chromium() -> str | None:
