@@ -71,6 +71,17 @@ class Racer:
 
 
 _ADAGRAD_KNOBS = ("eps", "eps_placement", "initial_accumulator_value", "lr_decay")
+# Adam and AdamW share their default learning rate per surface.
+_ADAM_LRS = {
+    "*": 0.1,
+    "quadratic": 0.5,
+    "rotated": 0.5,
+    "rosenbrock": 0.5,
+    "beale": 0.3,
+    "saddle": 0.2,
+    "himmelblau": 0.3,
+    "plateau": 0.5,
+}
 
 # Default learning rates per surface ("*": any other surface, e.g. a user-typed one).
 RACERS: dict[str, Racer] = {
@@ -187,16 +198,7 @@ RACERS: dict[str, Racer] = {
             "adam",
             {},
             ("betas",),
-            {
-                "*": 0.1,
-                "quadratic": 0.5,
-                "rotated": 0.5,
-                "rosenbrock": 0.5,
-                "beale": 0.3,
-                "saddle": 0.2,
-                "himmelblau": 0.3,
-                "plateau": 0.5,
-            },
+            _ADAM_LRS,
             ("exp_avg_sq", "v (moving average of g²)"),
         ),
         Racer(
@@ -205,16 +207,7 @@ RACERS: dict[str, Racer] = {
             "adamw",
             {},
             ("betas",),
-            {
-                "*": 0.1,
-                "quadratic": 0.5,
-                "rotated": 0.5,
-                "rosenbrock": 0.5,
-                "beale": 0.3,
-                "saddle": 0.2,
-                "himmelblau": 0.3,
-                "plateau": 0.5,
-            },
+            _ADAM_LRS,
             ("exp_avg_sq", "v (moving average of g²)"),
         ),
         Racer(
