@@ -22,35 +22,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.browser.harness import CHROMIUM_ARGS, Server, find_chromium
+from tests.browser.harness import CHART_SIGNATURE_JS, CHROMIUM_ARGS, Server, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = Path(__file__).resolve().parent / "minimal_page.py"
 TIMEOUT_MS = 30_000
 QUIET_MS = 700
 
-# A fingerprint of the data of every chart drawn so far; null while none is.
-_SIGNATURE_JS = """() => {
-  const plots = [...document.querySelectorAll('.js-plotly-plot')]
-    .filter((gd) => gd._fullData && gd.querySelector('.main-svg'));
-  if (!plots.length) return null;
-  const isList = (a) => Array.isArray(a) || ArrayBuffer.isView(a);
-  const sample = (a) => {
-    if (!isList(a)) return String(a);
-    const n = a.length, out = [n];
-    const k = Math.max(1, Math.floor(n / 64));
-    for (let i = 0; i < n; i += k) {
-      const v = a[i];
-      out.push(isList(v) ? sample(v) : v);
-    }
-    out.push(n ? a[n - 1] : null);
-    return out.join(',');
-  };
-  return plots.map((gd) => gd._fullData.map((t) =>
-    [t.type, sample(t.x), sample(t.y), sample(t.z), sample(t.marker && t.marker.color)].join('|')
-  ).join(';') + '#' + ((gd._transitionData && gd._transitionData._frames) || []).length
-  ).join('\\n');
-}"""
 
 _FIRST_CHART_JS = """() => {
   const gd = document.querySelector('.js-plotly-plot');
@@ -149,7 +127,7 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
             return [], "no slider appeared"
         runs = _settle(page, runs - 1)
         try:
-            page.wait_for_function(_SIGNATURE_JS, timeout=TIMEOUT_MS)
+            page.wait_for_function(CHART_SIGNATURE_JS, timeout=TIMEOUT_MS)
         except Exception:
             return [], "no chart"
         slider = sliders.first
@@ -160,7 +138,7 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
         )
         out = []
         for _ in range(n):
-            before, value = page.evaluate(_SIGNATURE_JS), _value(slider)
+            before, value = page.evaluate(CHART_SIGNATURE_JS), _value(slider)
             slider.focus()
             slider.press(key)
             time.sleep(0.05)
@@ -169,7 +147,7 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
                 slider.press(key)
             try:
                 handle = page.wait_for_function(
-                    f"(before) => {{ const s = ({_SIGNATURE_JS})(); "
+                    f"(before) => {{ const s = ({CHART_SIGNATURE_JS})(); "
                     "return s !== null && s !== before ? performance.now() : null; }",
                     arg=before,
                     polling="raf",

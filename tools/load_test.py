@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.harness import CHROMIUM_ARGS, Server, find_chromium  # noqa: E402
+from tests.browser.harness import CHART_SIGNATURE_JS, CHROMIUM_ARGS, Server, find_chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/trajectories", "/sparse-features", "/formula"]
@@ -47,23 +47,6 @@ QUIET_MS = 500
 POLL_MS = 50
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
-# A fingerprint of the data of every chart drawn so far; null while none is.
-SIGNATURE_JS = """() => {
-  const plots = [...document.querySelectorAll('.js-plotly-plot')]
-    .filter((gd) => gd._fullData && gd.querySelector('.main-svg'));
-  if (!plots.length) return null;
-  const isList = (a) => Array.isArray(a) || ArrayBuffer.isView(a);
-  const sample = (a) => {
-    if (!isList(a)) return String(a);
-    const n = a.length, out = [n];
-    const k = Math.max(1, Math.floor(n / 64));
-    for (let i = 0; i < n; i += k) out.push(isList(a[i]) ? sample(a[i]) : a[i]);
-    out.push(n ? a[n - 1] : null);
-    return out.join(',');
-  };
-  return plots.map((gd) => gd._fullData.map((t) =>
-    [t.type, sample(t.x), sample(t.y), sample(t.z)].join('|')).join(';')).join('\\n');
-}"""
 
 # Before any page script: count finished script runs and note the time of each key press.
 INIT_JS = """
@@ -95,7 +78,7 @@ FIRST_CHART_JS = """() => {
 }"""
 
 CHANGED_JS = f"""(before) => {{
-  const s = ({SIGNATURE_JS})();
+  const s = ({CHART_SIGNATURE_JS})();
   return s !== null && s !== before ? performance.now() : null;
 }}"""
 
@@ -174,7 +157,7 @@ async def student(browser, base: str, s: Session, moves: int, delay_s: float) ->
         slider = page.get_by_role("slider").first
         await slider.wait_for(timeout=WAIT_MS)
         for _ in range(moves):
-            before = await page.evaluate(SIGNATURE_JS)
+            before = await page.evaluate(CHART_SIGNATURE_JS)
             value, top = await slider.evaluate(VALUE_AND_MAX_JS)
             await slider.focus()
             await slider.press("ArrowLeft" if value == top else "ArrowRight")  # one step, always

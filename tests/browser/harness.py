@@ -39,6 +39,30 @@ WAIT_MS = 60_000  # generous: a loaded 2-core machine can take tens of seconds p
 _APP = '[data-testid="stApp"]'
 
 
+# A fingerprint of the data of every chart drawn so far; null while none is.
+CHART_SIGNATURE_JS = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')]
+    .filter((gd) => gd._fullData && gd.querySelector('.main-svg'));
+  if (!plots.length) return null;
+  const isList = (a) => Array.isArray(a) || ArrayBuffer.isView(a);
+  const sample = (a) => {
+    if (!isList(a)) return String(a);
+    const n = a.length, out = [n];
+    const k = Math.max(1, Math.floor(n / 64));
+    for (let i = 0; i < n; i += k) {
+      const v = a[i];
+      out.push(isList(v) ? sample(v) : v);
+    }
+    out.push(n ? a[n - 1] : null);
+    return out.join(',');
+  };
+  return plots.map((gd) => gd._fullData.map((t) =>
+    [t.type, sample(t.x), sample(t.y), sample(t.z), sample(t.marker && t.marker.color)].join('|')
+  ).join(';') + '#' + ((gd._transitionData && gd._transitionData._frames) || []).length
+  ).join('\\n');
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
