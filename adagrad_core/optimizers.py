@@ -91,9 +91,13 @@ def sgd_update(g, state, params, *, lr, momentum, dampening, weight_decay, neste
     g = _prepare_grad(g, params, weight_decay, maximize)
     buf = state.momentum_buffer
     if momentum != 0:
-        buf = g.copy() if state.step == 0 else momentum * buf + (1 - dampening) * g
+        if state.step == 0:
+            buf = g.copy()
+        else:  # torch: buf.mul_(momentum).add_(g, alpha=1 - dampening); alpha 1 is exact
+            buf = momentum * buf + (g if dampening == 0 else (1 - dampening) * g)
         g = g + momentum * buf if nesterov else buf
-    eff_lr = np.full_like(g, lr)
+    eff_lr = np.empty_like(g)
+    eff_lr.fill(lr)  # faster than np.full_like for the small arrays of the app
     return -lr * g, SGDState(state.step + 1, buf), {"eff_lr": eff_lr}
 
 

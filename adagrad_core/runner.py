@@ -96,6 +96,15 @@ def _rows_ok(a: np.ndarray, batch_ndim: int) -> np.ndarray:
     return np.isfinite(a.reshape(*a.shape[:batch_ndim], -1)).all(-1)
 
 
+def _all_ok(params, bound, *arrays) -> bool:
+    """Quick screen of a whole run: inside the bound and finite everywhere? (A sum is finite
+    only if every term is; a rare overflow of a finite sum just takes the exact per-start path.)
+    """
+    if not (params.max() <= bound and -params.min() <= bound):  # also catches NaN
+        return False
+    return all(a is None or np.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
+
+
 def _stop(diverged, params, grads, updates, eff_lr, hist, init, loss) -> None:
     """In place: from its stopping step on, a start repeats its last finite values.
 
@@ -169,6 +178,8 @@ def run(
     fields = [f for f in state._fields if f != "step"]
     init = {f: np.asarray(getattr(state, f), dtype=float) for f in fields}
     hist = {f: np.empty((steps, *init[f].shape)) for f in fields}
+    rows = [(hist[f], state._fields.index(f)) for f in fields]  # (history, index in state)
+    update = opt.update
 
     # The loop only computes and records; divergence is found and stopped afterwards, over the
     # whole history at once (every operation is per start, so a start that went bad cannot
@@ -178,13 +189,13 @@ def run(
             g = np.asarray(grad_fn(x), dtype=float)
             if g.shape != x.shape:
                 raise ValueError(f"grad_fn returned shape {g.shape}, expected {x.shape}")
-            upd, state, extras = opt.update(g, state, x, **upd_kw)
-            x = x + upd
-            params[t + 1], grads[t], updates[t], eff_lr[t] = x, g, upd, extras["eff_lr"]
-            for f in fields:
-                hist[f][t] = getattr(state, f)
+            upd, state, extras = update(g, state, x, **upd_kw)
+            x = np.add(x, upd, out=params[t + 1])  # x is a view of its own history row
+            grads[t], updates[t], eff_lr[t] = g, upd, extras["eff_lr"]
+            for h, i in rows:
+                h[t] = state[i]
         loss = None if loss_fn is None else np.asarray(loss_fn(params), dtype=float)
-        if steps:
+        if steps and not _all_ok(params, bound, grads, eff_lr, *hist.values(), loss):
             bad = ~(np.abs(params[1:]).max(-1) <= bound)  # also catches NaN
             for a in (grads, eff_lr, *hist.values()):
                 bad |= ~_rows_ok(a, 1 + batch_ndim)

@@ -40,7 +40,8 @@ def _xy(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _stack(gx, gy) -> np.ndarray:
     gx, gy = np.asarray(gx), np.asarray(gy)
-    out = np.empty((*np.broadcast_shapes(gx.shape, gy.shape), 2))  # faster than np.stack
+    shape = gx.shape if gx.shape == gy.shape else np.broadcast_shapes(gx.shape, gy.shape)
+    out = np.empty((*shape, 2))  # faster than np.stack
     out[..., 0] = gx
     out[..., 1] = gy
     return out
@@ -83,7 +84,8 @@ def rosenbrock(p):
 
 def rosenbrock_grad(p):
     x, y = _xy(p)
-    return _stack(-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2))
+    r = y - x**2
+    return _stack(-2 * (1 - x) - 400 * x * r, 200 * r)
 
 
 def beale(p):

@@ -32,12 +32,22 @@ def test_bare_numpy_loop_equals_the_core(name):
     assert not np.array_equal(core["params"][-1], x0)  # it moved
 
 
+def test_torch_evaluates_the_same_gradient_formula_bit_for_bit():
+    torch = pytest.importorskip("torch")
+    from adagrad_core.surfaces import rosenbrock_grad
+
+    x = loops.starts(1000, seed=3) * 3.0
+    got = loops.rosenbrock_grad_torch(torch.from_numpy(x)).numpy()
+    assert np.array_equal(got, rosenbrock_grad(x))
+
+
+@pytest.mark.parametrize("contender", ["torch", "torch_np"])
 @pytest.mark.parametrize("name", NAMES)
-def test_torch_loop_equals_the_core_and_records_every_step(name):
+def test_torch_loop_equals_the_core_and_records_every_step(name, contender):
     pytest.importorskip("torch")
     x0 = loops.starts(5)
     core = loops.run_core(name, x0, 30)
-    torch_run = loops.run_torch(name, x0, 30)
+    torch_run = loops.CONTENDERS[contender](name, x0, 30)
     for key in ["params", "grads", *STATE[name]]:
         assert torch_run[key].shape == core[key].shape, key
         np.testing.assert_allclose(torch_run[key], core[key], rtol=1e-10, atol=1e-12)
