@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from adagrad_core.racers import Run
 from adagrad_core.sparse import SparseRun
@@ -154,7 +155,7 @@ def sparse_csv(run: SparseRun, max_rows: int = MAX_SPARSE_ROWS) -> str:
 
 
 def figures_html(
-    title: str, sections: Sequence[tuple[str, go.Figure, str]], config: Mapping | None = None
+    title: str, sections: Sequence[tuple[str, go.Figure | dict, str]], config: Mapping | None = None
 ) -> str:
     """One self-contained HTML page: ``title``, then per section a heading, its figure and a
     caption (plain text; markdown ``**`` is dropped). plotly.js is inlined once, so the file
@@ -163,7 +164,14 @@ def figures_html(
     config = {**(config or {}), "showSendToCloud": False}
     parts = []
     for i, (heading, fig, caption) in enumerate(sections):
-        div = fig.to_html(include_plotlyjs=i == 0, full_html=False, config=config, div_id=f"fig{i}")
+        div = pio.to_html(
+            fig,
+            include_plotlyjs=i == 0,
+            full_html=False,
+            config=config,
+            div_id=f"fig{i}",
+            validate=False,  # a figure builder's dict is sent as is (ui.PlainFigure)
+        )
         parts.append(f"<h2>{html.escape(heading)}</h2>" if heading else "")
         parts.append(div)
         if caption:
