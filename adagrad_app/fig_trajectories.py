@@ -4,19 +4,23 @@ The main figure is a static contour with each racer's faint full path, animated 
 frames that carry only the moving traces (a marker with a short trail per racer), so playback
 runs in the browser and the payload stays small. The linked charts (gap to the minimum,
 effective learning rate, accumulator) and the rotation lesson draw the same runs.
+
+Every builder returns a plain dict, the JSON plotly.js reads ({"data": [...], "layout": {...},
+"frames": [...]}): building plotly's graph objects would validate every property of every frame
+(~0.1 s for 150 frames); pages send the dict with ``ui.plotly_chart``, and the tests validate
+it once with ``go.Figure(spec)``.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import struct
 import zlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.colors
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from adagrad_core.racers import GAP_FLOOR, Run
 from adagrad_core.surfaces import Surface
@@ -49,6 +53,12 @@ DIVERGED_SYMBOL = "x-thin-open"
 def _r(a: np.ndarray, digits: int = 4) -> list[float]:
     """Plain, rounded floats for frame dicts (smaller JSON than full precision)."""
     return np.round(np.asarray(a, dtype=float), digits).tolist()
+
+
+def _finite(a: np.ndarray, digits: int) -> list:
+    """Rounded floats, with None (JSON null: no point) where a value is not finite."""
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isfinite(a), np.round(a, digits), None).tolist()
 
 
 def decimate(n: int, max_points: int = MAX_LINE_POINTS) -> np.ndarray:
@@ -95,8 +105,11 @@ def contour_bands(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> np
     return np.where(finite, bands, -1).astype(int)[::-1]
 
 
+@functools.lru_cache(maxsize=32)
 def contour_image(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> dict:
-    """The filled contour as a layout image (plotly drops contour traces when it animates)."""
+    """The filled contour as a layout image (plotly drops contour traces when it animates).
+
+    Cached per surface (a PNG takes ~40 ms to draw and compress): read-only."""
     bands = contour_bands(surface, n, levels)
     shades = plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, levels)))
     palette = np.array([plotly.colors.unlabel_rgb(c) for c in shades], dtype=float)
@@ -126,13 +139,14 @@ def _greys(n: int = 9) -> list[str]:
     return plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, n)))
 
 
-def _contour(surface: Surface, n: int = GRID, showscale: bool = True) -> go.Contour:
+def _contour(surface: Surface, n: int = GRID, showscale: bool = True, **kw) -> dict:
     xs, ys, z = surface_grid(surface, n)
     title = "log₁₀(f − f*)" if surface.log_levels else "f"
-    return go.Contour(
-        x=np.round(xs, 4),
-        y=np.round(ys, 4),
-        z=np.round(z, 3).astype(np.float32),
+    return dict(
+        type="contour",
+        x=_r(xs),
+        y=_r(ys),
+        z=np.where(np.isfinite(z), np.round(z, 3), None).tolist(),
         colorscale=_greys(),
         ncontours=LEVELS,
         contours={"coloring": "fill", "showlines": True},
@@ -143,14 +157,16 @@ def _contour(surface: Surface, n: int = GRID, showscale: bool = True) -> go.Cont
         hovertemplate=f"x=%{{x:.2f}}, y=%{{y:.2f}}<br>{title}=%{{z:.3g}}<extra></extra>",
         name="surface",
         showlegend=False,
+        **kw,
     )
 
 
-def _minima(surface: Surface, **kw) -> go.Scatter:
+def _minima(surface: Surface, **kw) -> dict:
     m = np.array(surface.minima)
-    return go.Scatter(
-        x=m[:, 0],
-        y=m[:, 1],
+    return dict(
+        type="scatter",
+        x=m[:, 0].tolist(),
+        y=m[:, 1].tolist(),
         mode="markers",
         marker={
             "symbol": "star",
@@ -164,10 +180,11 @@ def _minima(surface: Surface, **kw) -> go.Scatter:
     )
 
 
-def _start(x0: Sequence[float], **kw) -> go.Scatter:
-    return go.Scatter(
-        x=[x0[0]],
-        y=[x0[1]],
+def _start(x0: Sequence[float], **kw) -> dict:
+    return dict(
+        type="scatter",
+        x=[float(x0[0])],
+        y=[float(x0[1])],
         mode="markers",
         marker={"symbol": "circle-open", "size": 14, "color": "black", "line": {"width": 2}},
         name="start",
@@ -191,17 +208,17 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return decimate(steps + 1, max_frames)
 
 
-def _trail(run: Run, shown: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of the trail ending at frame k: the last TRAIL frame positions, padded."""
-    idx = np.minimum(shown[max(0, k - TRAIL + 1) : k + 1], run.last)
-    idx = np.concatenate([np.full(TRAIL - len(idx), idx[0]), idx])
-    p = run.params[idx]
-    return p[:, 0], p[:, 1]
+def _trails(run: Run, shown: np.ndarray) -> list:
+    """Per frame k, [x list, y list] of the trail ending there: the last TRAIL frame positions
+    (the first frames padded with the start), rounded for the JSON."""
+    k = np.arange(len(shown))[:, None] + np.arange(1 - TRAIL, 1)  # (frames, TRAIL) frame numbers
+    idx = np.minimum(shown[np.maximum(k, 0)], run.last)
+    return np.round(run.params[idx], 4).transpose(0, 2, 1).tolist()  # (frames, 2, TRAIL)
 
 
 def trajectories_figure(
     surface: Surface, runs: Mapping[str, Run], x0: Sequence[float], *, height: int = 560
-) -> go.Figure:
+) -> dict:
     """Contour, minima, start, each racer's faint path, and frames that move only the heads."""
     steps = next(iter(runs.values())).updates.shape[0] if runs else 0
     shown = frame_steps(steps)
@@ -213,15 +230,16 @@ def trajectories_figure(
     gz = surface.value(np.stack([gx, gy], axis=-1)).ravel()
     title = "log₁₀(f − f*)" if surface.log_levels else "f"
     shade = np.log10(np.maximum(gz - surface.f_min, GAP_FLOOR) + 1e-3) if surface.log_levels else gz
-    click = go.Scatter(
-        x=np.round(gx.ravel(), 3),
-        y=np.round(gy.ravel(), 3),
-        customdata=np.round(gz, 4),
+    click = dict(
+        type="scatter",
+        x=_r(gx.ravel(), 3),
+        y=_r(gy.ravel(), 3),
+        customdata=_finite(gz, 4),
         mode="markers",
         marker={
             "size": 14,
             "opacity": 0,
-            "color": np.round(shade, 3),
+            "color": _finite(shade, 3),
             "colorscale": _greys(),
             "showscale": True,
             "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.8},
@@ -238,9 +256,10 @@ def trajectories_figure(
         idx = decimate(run.last + 1)
         path = run.params[idx]
         data.append(
-            go.Scatter(
-                x=np.round(path[:, 0], 4),
-                y=np.round(path[:, 1], 4),
+            dict(
+                type="scatter",
+                x=_r(path[:, 0]),
+                y=_r(path[:, 1]),
                 mode="lines",
                 line={"color": color, "width": 2},
                 opacity=0.5,
@@ -250,12 +269,13 @@ def trajectories_figure(
                 hoverinfo="skip",
             )
         )
-        tx, ty = _trail(run, shown, 0)
+        tx, ty = _trails(run, shown[:1])[0]
         moving.append(len(data))
         data.append(
-            go.Scatter(
-                x=_r(tx),
-                y=_r(ty),
+            dict(
+                type="scatter",
+                x=tx,
+                y=ty,
                 mode="lines+markers",
                 line={"color": color, "width": 3},
                 marker={
@@ -272,9 +292,10 @@ def trajectories_figure(
         if run.exit_point is not None:
             ex, ey = run.exit_point
             data.append(
-                go.Scatter(
-                    x=[ex],
-                    y=[ey],
+                dict(
+                    type="scatter",
+                    x=[float(ex)],
+                    y=[float(ey)],
                     mode="markers+text",
                     marker={
                         "symbol": DIVERGED_SYMBOL,
@@ -292,14 +313,15 @@ def trajectories_figure(
                     hovertemplate=f"{run.label} left the plot here<extra></extra>",
                 )
             )
-    run_list = list(runs.values())
-    frames = []
-    for k, step in enumerate(shown):
-        frame_data = []
-        for run in run_list:
-            tx, ty = _trail(run, shown, k)
-            frame_data.append({"type": "scatter", "x": _r(tx), "y": _r(ty)})
-        frames.append({"name": str(int(step)), "data": frame_data, "traces": moving})
+    trails = [_trails(run, shown) for run in runs.values()]
+    frames = [
+        {
+            "name": str(int(step)),
+            "data": [{"type": "scatter", "x": t[k][0], "y": t[k][1]} for t in trails],
+            "traces": moving,
+        }
+        for k, step in enumerate(shown)
+    ]
     xa, ya = _axes_ranges(surface)
     layout = {
         **theme.BASE_LAYOUT,
@@ -314,7 +336,7 @@ def trajectories_figure(
         "images": [contour_image(surface)],
         "sliders": [_slider(shown)],
     }
-    return go.Figure(data=data, layout=layout, frames=frames)
+    return {"data": data, "layout": layout, "frames": frames}
 
 
 def _inward(point: tuple[float, float], bounds) -> str:
@@ -393,91 +415,98 @@ def _line_layout(title: str, ytitle: str, height: int) -> dict:
     }
 
 
-def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figure:
+def _line(x, y, **kw) -> dict:
+    """A line trace of a linked chart (values in full: a log axis spans many decades)."""
+    return dict(type="scatter", x=_list(x), y=_list(y), mode="lines", **kw)
+
+
+def _list(a) -> list:
+    return np.asarray(a).tolist()
+
+
+def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
     """f − f* per step on a log scale; a diverged run ends with a cross where it stopped."""
-    fig = go.Figure(layout=_line_layout("Distance to the minimum", "f − f*", height))
+    data = []
     for key, run in runs.items():
         idx = decimate(run.last + 1)
         color = theme.color(key)
-        fig.add_scatter(
-            x=idx,
-            y=run.gap[idx],
-            mode="lines",
-            line={"color": color, "width": 2},
-            name=run.label,
-            legendgroup=key,
+        data.append(
+            _line(
+                idx,
+                run.gap[idx],
+                line={"color": color, "width": 2},
+                name=run.label,
+                legendgroup=key,
+            )
         )
         if run.diverged_at is not None:
-            fig.add_scatter(
-                x=[run.last],
-                y=[run.gap[run.last]],
-                mode="markers",
-                marker={
-                    "symbol": DIVERGED_SYMBOL,
-                    "size": 14,
-                    "color": color,
-                    "line": {"width": 3},
-                },
-                name=f"{run.label} diverged",
-                legendgroup=key,
-                showlegend=False,
+            data.append(
+                dict(
+                    type="scatter",
+                    x=[run.last],
+                    y=[float(run.gap[run.last])],
+                    mode="markers",
+                    marker={
+                        "symbol": DIVERGED_SYMBOL,
+                        "size": 14,
+                        "color": color,
+                        "line": {"width": 3},
+                    },
+                    name=f"{run.label} diverged",
+                    legendgroup=key,
+                    showlegend=False,
+                )
             )
-    return fig
+    return {"data": data, "layout": _line_layout("Distance to the minimum", "f − f*", height)}
 
 
-def _per_coordinate(fig: go.Figure, key: str, label: str, values: np.ndarray, last: int) -> None:
+def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list[dict]:
     """Two lines for one racer: x solid, y dotted (values is (steps, 2); step t is t+1)."""
     idx = decimate(min(last, len(values)))
     color = theme.color(key)
-    for i, (coord, dash) in enumerate((("x", "solid"), ("y", "dot"))):
-        fig.add_scatter(
-            x=idx + 1,
-            y=np.maximum(values[idx, i], GAP_FLOOR),
-            mode="lines",
+    return [
+        _line(
+            idx + 1,
+            np.maximum(values[idx, i], GAP_FLOOR),
             line={"color": color, "width": 2, "dash": dash},
             name=f"{label} {coord}",
             legendgroup=key,
         )
+        for i, (coord, dash) in enumerate((("x", "solid"), ("y", "dot")))
+    ]
 
 
-def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figure:
+def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
     """Each coordinate's effective learning rate; for Adagrad also its step-1 value × 1/√t."""
-    fig = go.Figure(
-        layout=_line_layout(
-            "Effective learning rate (x solid, y dotted)", "lr per coordinate", height
-        )
-    )
+    data = []
     for key, run in runs.items():
-        _per_coordinate(fig, key, run.label, run.eff_lr, run.last)
+        data += _per_coordinate(key, run.label, run.eff_lr, run.last)
         if key == "adagrad" and run.last >= 1:
             t = decimate(run.last) + 1
             for i in range(2):
-                fig.add_scatter(
-                    x=t,
-                    y=run.eff_lr[0, i] / np.sqrt(t),
-                    mode="lines",
-                    line={"color": theme.color(key), "width": 1, "dash": "longdash"},
-                    opacity=0.5,
-                    name="Adagrad if g stayed constant: (step-1 value)/√t",
-                    legendgroup="envelope",
-                    showlegend=i == 0,
+                data.append(
+                    _line(
+                        t,
+                        run.eff_lr[0, i] / np.sqrt(t),
+                        line={"color": theme.color(key), "width": 1, "dash": "longdash"},
+                        opacity=0.5,
+                        name="Adagrad if g stayed constant: (step-1 value)/√t",
+                        legendgroup="envelope",
+                        showlegend=i == 0,
+                    )
                 )
-    return fig
+    title = "Effective learning rate (x solid, y dotted)"
+    return {"data": data, "layout": _line_layout(title, "lr per coordinate", height)}
 
 
-def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figure:
+def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
     """The second-moment state per coordinate: Adagrad's sum G, RMSprop's and Adam's averages."""
-    fig = go.Figure(layout=_line_layout("Accumulated squared gradients", "G or v", height))
+    data = []
     for key, run in runs.items():
         if run.accumulator is not None:
-            _per_coordinate(
-                fig,
-                key,
-                f"{run.label} {run.accumulator_label.split()[0]}",
-                run.accumulator,
-                run.last,
-            )
-    return fig
+            label = f"{run.label} {run.accumulator_label.split()[0]}"
+            data += _per_coordinate(key, label, run.accumulator, run.last)
+    return {"data": data, "layout": _line_layout("Accumulated squared gradients", "G or v", height)}
 
 
 # --- rotation lesson ------------------------------------------------------------------------
@@ -485,86 +514,114 @@ def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> go.Figu
 
 def rotation_figure(
     panels: Sequence[tuple[Surface, Mapping[str, Run]]], *, height: int = 420
-) -> go.Figure:
+) -> dict:
     """Side by side: the same racers on each surface (e.g. axis-aligned and rotated)."""
-    fig = make_subplots(
-        rows=1,
-        cols=len(panels),
-        subplot_titles=[s.label for s, _ in panels],
-        horizontal_spacing=0.08,
-    )
+    n, gap = len(panels), 0.08
+    width = (1 - gap * (n - 1)) / n
+    data: list[dict] = []
+    layout = {
+        **theme.BASE_LAYOUT,
+        "height": height,
+        "margin": {"l": 50, "r": 20, "t": 60, "b": 80},
+        "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
+        "annotations": [],
+    }
     for col, (surface, runs) in enumerate(panels, start=1):
-        fig.add_trace(_contour(surface, n=60, showscale=False), row=1, col=col)
-        fig.add_trace(_minima(surface, showlegend=False), row=1, col=col)
+        sfx = "" if col == 1 else str(col)
+        axes = {"xaxis": f"x{sfx}", "yaxis": f"y{sfx}"}
+        data.append(_contour(surface, n=60, showscale=False, **axes))
+        data.append(_minima(surface, showlegend=False, **axes))
         first = next(iter(runs.values()))
-        fig.add_trace(_start(first.params[0], showlegend=False), row=1, col=col)
+        data.append(_start(first.params[0], showlegend=False, **axes))
         for key, run in runs.items():
             idx = decimate(run.last + 1)
-            fig.add_trace(
-                go.Scatter(
-                    x=np.round(run.params[idx, 0], 4),
-                    y=np.round(run.params[idx, 1], 4),
+            data.append(
+                dict(
+                    type="scatter",
+                    x=_r(run.params[idx, 0]),
+                    y=_r(run.params[idx, 1]),
                     mode="lines+markers",
                     line={"color": theme.color(key), "width": 2},
                     marker={"size": 4, "symbol": SYMBOLS.get(key, "circle")},
                     name=run.label,
                     legendgroup=key,
                     showlegend=col == 1,
-                ),
-                row=1,
-                col=col,
+                    **axes,
+                )
             )
+        left = (col - 1) * (width + gap)
         xa, ya = _axes_ranges(surface)
-        anchor = "x" if col == 1 else f"x{col}"
         ya = {k: v for k, v in ya.items() if k != "scaleanchor"}
-        fig.update_xaxes(xa, row=1, col=col)
-        fig.update_yaxes({**ya, "scaleanchor": anchor, "scaleratio": 1}, row=1, col=col)
-    fig.update_layout(**theme.BASE_LAYOUT, height=height)
-    fig.update_layout(
-        margin={"l": 50, "r": 20, "t": 60, "b": 80},
-        legend={"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
-    )
-    return fig
+        layout[f"xaxis{sfx}"] = {**xa, "domain": [left, left + width], "anchor": f"y{sfx}"}
+        layout[f"yaxis{sfx}"] = {
+            **ya,
+            "domain": [0.0, 1.0],
+            "anchor": f"x{sfx}",
+            "scaleanchor": f"x{sfx}",
+            "scaleratio": 1,
+        }
+        layout["annotations"].append(  # the panel's title, as make_subplots places it
+            {
+                "text": surface.label,
+                "x": left + width / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
+            }
+        )
+    return {"data": data, "layout": layout}
 
 
 # --- 3-D view -------------------------------------------------------------------------------
 
 
-def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int = 560) -> go.Figure:
+def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int = 560) -> dict:
     """The surface as a 3-D mesh with each full path on it (static; the 2-D chart animates)."""
     xs, ys, z = surface_grid(surface, 60)
-    fig = go.Figure(
-        go.Surface(
-            x=np.round(xs, 4),
-            y=np.round(ys, 4),
-            z=np.round(z, 3),
+    data = [
+        dict(
+            type="surface",
+            x=_r(xs),
+            y=_r(ys),
+            z=np.where(np.isfinite(z), np.round(z, 3), None).tolist(),
             colorscale=_greys(),
             opacity=0.9,
             showscale=False,
             name="surface",
         )
-    )
+    ]
     for key, run in runs.items():
         idx = decimate(run.last + 1)
         p = run.params[idx]
         zz = run.gap[idx] + surface.f_min
         if surface.log_levels:
             zz = np.log10(run.gap[idx] + 1e-3)
-        fig.add_scatter3d(
-            x=p[:, 0],
-            y=p[:, 1],
-            z=zz,
-            mode="lines",
-            line={"color": theme.color(key), "width": 6},
-            name=run.label,
+        data.append(
+            dict(
+                type="scatter3d",
+                x=_r(p[:, 0]),
+                y=_r(p[:, 1]),
+                z=_list(zz),
+                mode="lines",
+                line={"color": theme.color(key), "width": 6},
+                name=run.label,
+            )
         )
     ztitle = "log₁₀(f − f*)" if surface.log_levels else "f"
-    fig.update_layout(
+    layout = {
         **theme.BASE_LAYOUT,
-        height=height,
-        scene={"xaxis_title": "x", "yaxis_title": "y", "zaxis_title": ztitle},
-    )
-    return fig
+        "height": height,
+        "scene": {
+            "xaxis": {"title": {"text": "x"}},
+            "yaxis": {"title": {"text": "y"}},
+            "zaxis": {"title": {"text": ztitle}},
+        },
+    }
+    return {"data": data, "layout": layout}
 
 
 # --- captions computed from the runs ----------------------------------------------------------

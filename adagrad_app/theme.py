@@ -5,6 +5,8 @@ Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencie
 
 from __future__ import annotations
 
+import plotly.io as pio
+
 # One colour per optimizer (keys are the "racer" names the pages use).
 OPT_COLORS: dict[str, str] = {
     "sgd": "#555555",  # grey: the baseline
@@ -34,8 +36,12 @@ FREQ_COLORS: dict[str, str] = {"rare": "#D55E00", "frequent": "#0072B2"}
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # local fonts only
 
+# Figures are sent as plain dicts (ui.PlainFigure), and plotly.js knows no template names:
+# the template goes out resolved, as plotly.py would send it.
+TEMPLATE: dict = pio.templates["plotly_white"].to_plotly_json()
+
 BASE_LAYOUT: dict = {
-    "template": "plotly_white",
+    "template": TEMPLATE,
     "font": {"family": FONT, "size": 13},
     "margin": {"l": 50, "r": 20, "t": 40, "b": 45},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},

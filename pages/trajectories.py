@@ -124,7 +124,7 @@ def cached_race(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, s
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def cached_main_figure(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
-    # A built go.Figure (validating ~100 frames takes a few tenths of a second); read-only.
+    # The figure's dict (read-only: shared by every session with these settings).
     runs = cached_race(skey, keys, lrs, knobs, x0, steps)
     return F.trajectories_figure(surface_of(skey), runs, x0)
 
@@ -333,7 +333,7 @@ else:
         st.error(message, icon="💥")
 S.share_box()
 
-st.plotly_chart(
+ui.plotly_chart(
     fig,
     key="chart",
     on_select="ignore" if S.locked else on_chart_click,
@@ -397,13 +397,13 @@ export_area()
 loss_fig, eff_lr_fig, acc_fig = cached_linked_figures(skey, keys, lrs, knobs, x0, v["steps"])
 cols = st.columns(3)
 with cols[0]:
-    st.plotly_chart(loss_fig, config=png_config("trajectories-gap"))
+    ui.plotly_chart(loss_fig, config=png_config("trajectories-gap"))
 with cols[1]:
-    st.plotly_chart(eff_lr_fig, config=png_config("trajectories-eff-lr"))
+    ui.plotly_chart(eff_lr_fig, config=png_config("trajectories-eff-lr"))
     if text := F.eff_lr_caption(runs):
         st.caption(text)
 with cols[2]:
-    st.plotly_chart(acc_fig, config=png_config("trajectories-accumulator"))
+    ui.plotly_chart(acc_fig, config=png_config("trajectories-accumulator"))
     if text := F.accumulator_caption(runs):
         st.caption(text)
 
@@ -415,14 +415,14 @@ def surface_3d(surface, runs) -> None:
         st.toggle("🧊 Show the surface in 3-D", key="view3d")
     S.sync()
     if st.session_state["view3d"]:
-        st.plotly_chart(F.surface3d_figure(surface, runs), config=png_config("trajectories-3d"))
+        ui.plotly_chart(F.surface3d_figure(surface, runs), config=png_config("trajectories-3d"))
 
 
 surface_3d(surface, runs)
 
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
 lesson, rotation_fig = cached_rotation_lesson()
-st.plotly_chart(rotation_fig, config=png_config("rotation"))
+ui.plotly_chart(rotation_fig, config=png_config("rotation"))
 st.markdown(F.rotation_caption(lesson[0][1], lesson[1][1]))
 st.caption(
     "Diagonal Adagrad gives each axis its own step size, which helps when the valley runs along "

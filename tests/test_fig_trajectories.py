@@ -1,9 +1,11 @@
-"""Figure builders and computed captions of the trajectories page, on go.Figure (no streamlit)."""
+"""Figure builders and computed captions of the trajectories page (no streamlit). The builders
+return plain dicts; every test reads them through ``go.Figure``, which validates them."""
 
 import base64
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -16,6 +18,14 @@ from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, race
 def _race(surface="quadratic", keys=DEFAULT_RACERS, lrs=None, steps=100, x0=None):
     s = SURFACES[surface]
     return s, race(surface, keys, lrs or {}, KNOBS, x0 or s.start, steps)
+
+
+def _fig(spec: dict) -> go.Figure:
+    """A builder's plain dict, validated by plotly: a misspelt property or value fails here."""
+    assert isinstance(spec, dict) and set(spec) <= {"data", "layout", "frames"}
+    # plotly.js knows no template names: a template must go out resolved
+    assert isinstance(spec["layout"].get("template", {}), dict)
+    return go.Figure(spec)
 
 
 def _moving(fig):
@@ -32,7 +42,7 @@ def _finite(fig):
 
 def test_main_figure_frames_move_only_the_racers():
     s, runs = _race()
-    fig = F.trajectories_figure(s, runs, s.start)
+    fig = _fig(F.trajectories_figure(s, runs, s.start))
     moving = _moving(fig)
     assert len(moving) == len(DEFAULT_RACERS)
     assert len(fig.frames) == 101  # one per step, step 0 included
@@ -52,7 +62,7 @@ def test_main_figure_frames_move_only_the_racers():
 
 def test_main_figure_colours_symbols_and_static_parts():
     s, runs = _race()
-    fig = F.trajectories_figure(s, runs, s.start)
+    fig = _fig(F.trajectories_figure(s, runs, s.start))
     moving = [fig.data[i] for i in _moving(fig)]
     for trace, key in zip(moving, runs, strict=True):
         assert trace.line.color == theme.OPT_COLORS[key]
@@ -75,7 +85,7 @@ def test_main_figure_colours_symbols_and_static_parts():
 
 def test_play_pause_and_slider_are_client_side():
     s, runs = _race()
-    fig = F.trajectories_figure(s, runs, s.start)
+    fig = _fig(F.trajectories_figure(s, runs, s.start))
     buttons = fig.layout.updatemenus[0].buttons
     labels = [b.label for b in buttons]
     assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
@@ -89,7 +99,7 @@ def test_play_pause_and_slider_are_client_side():
 
 def test_long_runs_are_decimated_for_drawing_only():
     s, runs = _race(steps=1000)
-    fig = F.trajectories_figure(s, runs, s.start)
+    fig = _fig(F.trajectories_figure(s, runs, s.start))
     assert len(fig.frames) <= F.MAX_FRAMES
     assert fig.frames[-1].name == "1000"
     for t in fig.data:
@@ -101,11 +111,11 @@ def test_long_runs_are_decimated_for_drawing_only():
 def test_every_surface_draws(surface):
     s, runs = _race(surface, keys=list(RACERS), steps=30)
     for fig in (
-        F.trajectories_figure(s, runs, s.start),
-        F.loss_figure(runs),
-        F.eff_lr_figure(runs),
-        F.accumulator_figure(runs),
-        F.surface3d_figure(s, runs),
+        _fig(F.trajectories_figure(s, runs, s.start)),
+        _fig(F.loss_figure(runs)),
+        _fig(F.eff_lr_figure(runs)),
+        _fig(F.accumulator_figure(runs)),
+        _fig(F.surface3d_figure(s, runs)),
     ):
         _finite(fig)
 
@@ -121,14 +131,14 @@ def test_log_levels_spread_the_bands():
 
 def test_divergence_is_marked_where_it_left_the_plot():
     s, runs = _race("rosenbrock", keys=("sgd", "adam"), lrs={"sgd": 1.0})
-    fig = F.trajectories_figure(s, runs, s.start)
+    fig = _fig(F.trajectories_figure(s, runs, s.start))
     marks = [t for t in fig.data if t.name == "SGD diverged"]
     assert len(marks) == 1
     assert (marks[0].x[0], marks[0].y[0]) == runs["sgd"].exit_point
     assert "SGD diverged (step" in marks[0].text[0]
     assert marks[0].marker.color == theme.OPT_COLORS["sgd"]
     _finite(fig)
-    loss = F.loss_figure(runs)
+    loss = _fig(F.loss_figure(runs))
     sgd_loss = [t for t in loss.data if t.name == "SGD"][0]
     assert len(sgd_loss.x) == runs["sgd"].diverged_at  # drawn up to where it stopped
     (message,) = F.divergence_messages(runs)
@@ -137,9 +147,9 @@ def test_divergence_is_marked_where_it_left_the_plot():
 
 def test_linked_charts():
     _, runs = _race()
-    loss = F.loss_figure(runs)
+    loss = _fig(F.loss_figure(runs))
     assert loss.layout.yaxis.type == "log" and len(loss.data) == len(runs)
-    eff = F.eff_lr_figure(runs)
+    eff = _fig(F.eff_lr_figure(runs))
     assert eff.layout.yaxis.type == "log"
     envelope = [t for t in eff.data if t.legendgroup == "envelope"]
     assert len(envelope) == 2  # Adagrad's x and y, each (step-1 value) / sqrt(t)
@@ -147,7 +157,7 @@ def test_linked_charts():
     np.testing.assert_allclose(envelope[0].y, runs["adagrad"].eff_lr[0, 0] / np.sqrt(t))
     sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
     np.testing.assert_allclose(sgd_x.y, runs["sgd"].hparams["lr"])
-    acc = F.accumulator_figure(runs)
+    acc = _fig(F.accumulator_figure(runs))
     names = {t.name for t in acc.data}
     assert "Adagrad G x" in names and not any(n.startswith("SGD") for n in names)
     g = [t for t in acc.data if t.name == "Adagrad G y"][0]
@@ -181,7 +191,7 @@ def test_rotation_lesson():
     for name in ("quadratic", "rotated"):
         s = SURFACES[name]
         panels.append((s, race(name, ("adagrad", "adagrad_full"), {}, KNOBS, s.start, 100)))
-    fig = F.rotation_figure(panels)
+    fig = _fig(F.rotation_figure(panels))
     assert len([t for t in fig.data if t.type == "contour"]) == 2
     (aligned, rotated) = (panels[0][1], panels[1][1])
     # full-matrix Adagrad does not care about rotation; diagonal Adagrad does
@@ -194,7 +204,7 @@ def test_rotation_lesson():
 
 def test_default_view_json_is_small():
     s, runs = _race()
-    figs = [
+    figs = [  # the dicts exactly as sent
         F.trajectories_figure(s, runs, s.start),
         F.loss_figure(runs),
         F.eff_lr_figure(runs),
