@@ -134,9 +134,11 @@ def contour_image(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> di
     }
 
 
-def _greys(n: int = 9) -> list[str]:
-    """The light part of plotly's "Greys" scale (low values lightest), as in the raster."""
-    return plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, n)))
+def _greys(n: int = 9) -> list[list]:
+    """The light part of plotly's "Greys" scale (low values lightest), as in the raster, as the
+    [[fraction, colour], ...] pairs plotly.js reads."""
+    colors = plotly.colors.sample_colorscale("Greys", list(np.linspace(*SHADES, n)))
+    return [[i / (n - 1), c] for i, c in enumerate(colors)]
 
 
 def _contour(surface: Surface, n: int = GRID, showscale: bool = True, **kw) -> dict:
