@@ -59,6 +59,35 @@ def ensure_router() -> None:
         st.rerun()
 
 
+def _seed(values: dict) -> None:
+    """Put settings read from the URL into ``st.session_state``, under the browser's values.
+
+    A new session's first run seeds its settings from the URL. But after a server restart the
+    browser reconnects to a new session still showing its widgets, and sends their values with
+    that first run: one may be a slider the student has just moved. A value set in
+    ``st.session_state`` beats the browser's, so that move would snap back. For a key whose value
+    the browser sent, the URL's value is stored as the session's previous value instead: the
+    page reads it until the widget is drawn, and the widget then takes the browser's value.
+    Streamlit has no public API for either step (the incoming widget states, whose ids end in
+    the widget's key, and the previous state); should its internals change, every key is seeded
+    as before, and tests/browser/test_faults.py fails.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.state.common import is_element_id, user_key_from_element_id
+
+        state = get_script_run_ctx().session_state._state
+        sent = {user_key_from_element_id(i) for i in state._new_widget_state if is_element_id(i)}
+        previous = state._old_state
+    except Exception:  # noqa: BLE001 (internals moved: seed every key)
+        sent, previous = set(), {}
+    for key, value in values.items():
+        if key in sent:
+            previous[key] = value
+        else:
+            st.session_state[key] = value
+
+
 class Settings:
     def __init__(self, schema: Sequence[Param], page: str):
         ensure_router()
@@ -76,8 +105,7 @@ class Settings:
         if missing:
             query = {k: st.query_params.get_all(k) for k in st.query_params}
             values, notes = parse(self.schema, query)
-            for p in missing:
-                st.session_state[p.key] = values[p.key]
+            _seed({p.key: values[p.key] for p in missing})
             st.session_state[notes_key] = notes
         self.notes: list[str] = st.session_state.get(notes_key, [])
 

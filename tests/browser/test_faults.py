@@ -81,11 +81,6 @@ def _move_batch_to_64(page: Page) -> None:
     wait_for_app(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui.Settings: the first run of a new server session seeds every key from the URL "
-    "and so overrides the widget value the browser sent with it; the move snaps back",
-)
 def test_first_move_after_a_server_restart_is_kept(page: Page):
     """Without a reload: the page reconnects, the student moves a slider at once."""
     with restarted_server(page):
