@@ -1,4 +1,10 @@
-"""Figures and computed captions for the sparse-features page: pure ``run -> go.Figure / str``.
+"""Figures and computed captions for the sparse-features page: pure ``run -> dict / str``.
+
+Each figure is the plain dict plotly.js reads (``{"data": [...], "layout": {...}}``): building
+plotly's graph objects validates every property, which took most of a rerun's time. Send a
+figure with ``ui.plotly_chart`` (no second validation); the tests check every builder's dict
+with ``go.Figure(spec)``, so a misspelt property still fails. Numbers are rounded to
+``SIG_DIGITS`` significant digits, far below what a chart or its hover shows.
 
 Every caption reads its numbers from the run it describes, so text and chart cannot disagree.
 """
@@ -6,11 +12,10 @@ Every caption reads its numbers from the run it describes, so text and chart can
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb
-from plotly.subplots import make_subplots
 
 from adagrad_core import OPTIMIZERS
 from adagrad_core.sparse import BatchSweep, SparseRun, predicted_eff_lr, summarize
@@ -19,6 +24,10 @@ from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS
 
 GROUP_DASH = {"rare": "solid", "frequent": "dot"}
 N_SHOWN = 8  # features drawn one line each in the accumulator chart
+SIG_DIGITS = 5  # significant digits of the numbers in a figure
+# Subplot domains as plotly's make_subplots lays out two columns (0.1 apart) and two rows.
+HALVES = ([0.0, 0.45], [0.55, 1.0])
+FULL_HEIGHT = ([0.0, 1.0],)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -65,16 +74,91 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
 
 
-def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
+def _layout(height: int, **extra) -> dict:
     """Base layout with the legend under the charts, clear of the subplot titles."""
-    fig.update_layout(**BASE_LAYOUT)
-    fig.update_layout(
-        height=height,
-        margin={**BASE_LAYOUT["margin"], "t": 40, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+    return {
+        **BASE_LAYOUT,
+        "margin": {**BASE_LAYOUT["margin"], "t": 40, "b": 40},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        "height": height,
         **extra,
-    )
-    return fig
+    }
+
+
+def _suffix(cell: int) -> str:
+    """Axis suffix of subplot ``cell`` (0-based): "", "2", "3", ..."""
+    return "" if cell == 0 else str(cell + 1)
+
+
+def _subplots(titles: Sequence[str], x_domains: Sequence[list], y_domains: Sequence[list]) -> dict:
+    """Axes and title annotations of a grid, cells numbered row by row from the top left (as in
+    make_subplots): cell *k* draws on axes ``x{k+1}``/``y{k+1}``, written ``x``/``y`` for 1."""
+    layout: dict = {}
+    notes = []
+    cell = 0
+    for yd in y_domains:
+        for xd in x_domains:
+            s = _suffix(cell)
+            layout[f"xaxis{s}"] = {"anchor": f"y{s}", "domain": list(xd)}
+            layout[f"yaxis{s}"] = {"anchor": f"x{s}", "domain": list(yd)}
+            notes.append(
+                {
+                    "font": {"size": 16},
+                    "showarrow": False,
+                    "text": titles[cell],
+                    "x": (xd[0] + xd[1]) / 2,
+                    "xanchor": "center",
+                    "xref": "paper",
+                    "y": yd[1],
+                    "yanchor": "bottom",
+                    "yref": "paper",
+                }
+            )
+            cell += 1
+    layout["annotations"] = notes
+    return layout
+
+
+def _axes(layout: dict, letter: str, cells: Sequence[int] | None = None, **props) -> None:
+    """Set ``props`` on the ``letter`` ("x" or "y") axis of each cell (all cells if None)."""
+    for key, axis in layout.items():
+        if not key.startswith(f"{letter}axis"):
+            continue
+        cell = int(key[5:] or 1) - 1
+        if cells is None or cell in cells:
+            axis.update(props)
+
+
+def _scatter(cell: int, x, y, **props) -> dict:
+    """A scatter trace on subplot ``cell`` with plain, rounded ``x`` and ``y``."""
+    s = _suffix(cell)
+    return {
+        "type": "scatter",
+        "x": _num(x),
+        "y": _num(y),
+        "xaxis": f"x{s}",
+        "yaxis": f"y{s}",
+        **props,
+    }
+
+
+def _num(a) -> list:
+    """``a`` as a plain list: integers as they are, floats to SIG_DIGITS significant digits
+    (the shortest decimal, so the JSON stays small), None (no point) where not finite."""
+    a = np.asarray(a)
+    if a.dtype.kind in "biu":
+        return a.tolist()
+    a = a.astype(float)
+    out = a.copy()
+    ok = np.isfinite(a) & (a != 0)
+    v = a[ok]
+    if v.size:
+        places = SIG_DIGITS - 1 - np.floor(np.log10(np.abs(v)))
+        scale = 10.0 ** np.abs(places)  # exact for the powers of ten that matter
+        out[ok] = np.where(places >= 0, np.round(v * scale) / scale, np.round(v / scale) * scale)
+    if np.isfinite(a).all():
+        return out.tolist()
+    return np.where(np.isfinite(a), out, None).tolist()
 
 
 def _smooth(y: np.ndarray, points: int = 9) -> np.ndarray:
@@ -99,19 +183,13 @@ def diverged_messages(run: SparseRun) -> list[str]:
 # --- 1. error and loss over time ---------------------------------------------------------------
 
 
-def error_figure(run: SparseRun) -> go.Figure:
+def error_figure(run: SparseRun) -> dict:
     """Mean |w - w*| of rare and frequent weights, and the loss, against examples seen."""
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        column_widths=[0.6, 0.4],
-        subplot_titles=(
-            "Weight error |w − w*| (group mean)",
-            "Loss per batch, before its step (smoothed)",
-        ),
-    )
+    titles = ("Weight error |w − w*| (group mean)", "Loss per batch, before its step (smoothed)")
+    layout = _layout(440, **_subplots(titles, ([0.0, 0.54], [0.64, 1.0]), FULL_HEIGHT))
     rare, freq = run.groups
     x = run.examples_seen
+    data = []
     for name in run.optimizers:
         ok = _alive_mask(run, name)
         err = np.abs(run.w[name] - run.w_true)
@@ -119,36 +197,34 @@ def error_figure(run: SparseRun) -> go.Figure:
             if not mask.any():
                 continue
             label = "all features" if not rare.any() else f"{group} ({mask.sum()})"
-            fig.add_trace(
-                go.Scatter(
-                    x=x[ok],
-                    y=err[ok][:, mask].mean(1),
+            line = {"color": OPT_COLORS[name], "dash": GROUP_DASH[group], "width": 2.5}
+            data.append(
+                _scatter(
+                    0,
+                    x[ok],
+                    err[ok][:, mask].mean(1),
                     name=f"{_label(name)} · {label}",
                     mode="lines",
-                    line={"color": OPT_COLORS[name], "dash": GROUP_DASH[group], "width": 2.5},
+                    line=line,
                     legendgroup=name,
-                ),
-                row=1,
-                col=1,
+                )
             )
         lok = ok[1:] & np.isfinite(run.loss[name])
-        fig.add_trace(
-            go.Scatter(
-                x=x[1:][lok],
-                y=_smooth(run.loss[name][lok]),
+        data.append(
+            _scatter(
+                1,
+                x[1:][lok],
+                _smooth(run.loss[name][lok]),
                 name=f"{_label(name)} loss",
                 mode="lines",
                 line={"color": OPT_COLORS[name], "width": 1.5},
                 legendgroup=name,
                 showlegend=False,
-            ),
-            row=1,
-            col=2,
+            )
         )
-    fig.update_xaxes(title_text="examples seen")
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(type="log", row=1, col=2)
-    return _layout(fig, 440)
+    _axes(layout, "x", title={"text": "examples seen"})
+    _axes(layout, "y", type="log")
+    return {"data": data, "layout": layout}
 
 
 def error_caption(run: SparseRun) -> str:
@@ -175,36 +251,37 @@ def error_caption(run: SparseRun) -> str:
 # --- 2. the accumulator over time --------------------------------------------------------------
 
 
-def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> go.Figure:
+def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> dict:
     """Adagrad's G and effective learning rate of a few features, coloured by frequency."""
     idx = shown_features(run.probs) if features is None else np.asarray(features)
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(
-            "Adagrad accumulator G (sum of squared gradients)",
-            "Effective learning rate lr / (√G + ε)",
-        ),
+    titles = (
+        "Adagrad accumulator G (sum of squared gradients)",
+        "Effective learning rate lr / (√G + ε)",
     )
+    legend = {
+        "orientation": "h",
+        "yanchor": "top",
+        "y": -0.2,
+        "x": 0,
+        "title": {"text": "feature occurs with probability"},
+    }
+    layout = _layout(420, legend=legend, **_subplots(titles, HALVES, FULL_HEIGHT))
     x = run.examples_seen
     ok = _alive_mask(run, "adagrad")
     p_min, p_max = float(run.probs.min()), float(run.probs.max())
+    data = []
     for i in idx:
         seen = ok & (run.adjusted[:, i] > 0)  # before its first appearance G is 0, lr/eps huge
         color = freq_color(float(run.probs[i]), p_min, p_max)
         common = {"mode": "lines", "line": {"color": color, "width": 2}, "legendgroup": f"f{i}"}
         name = f"p = {run.probs[i]:.3g}"
-        fig.add_trace(
-            go.Scatter(x=x[seen], y=run.accum[seen, i], name=name, **common), row=1, col=1
+        data.append(_scatter(0, x[seen], run.accum[seen, i], name=name, **common))
+        data.append(
+            _scatter(1, x[seen], run.eff_lr["adagrad"][seen, i], showlegend=False, **common)
         )
-        fig.add_trace(
-            go.Scatter(x=x[seen], y=run.eff_lr["adagrad"][seen, i], showlegend=False, **common),
-            row=1,
-            col=2,
-        )
-    fig.update_xaxes(title_text="examples seen")
-    fig.update_yaxes(type="log")
-    return _layout(fig, 420, legend_title_text="feature occurs with probability")
+    _axes(layout, "x", title={"text": "examples seen"})
+    _axes(layout, "y", type="log")
+    return {"data": data, "layout": layout}
 
 
 def accumulator_caption(run: SparseRun) -> str:
@@ -229,7 +306,7 @@ def accumulator_caption(run: SparseRun) -> str:
 # --- 3. end of run: G against the count, rate against frequency --------------------------------
 
 
-def frequency_figure(run: SparseRun) -> go.Figure:
+def frequency_figure(run: SparseRun) -> dict:
     """Per feature at the end: G against the number of adjustments, and rate against frequency."""
     n, G = run.adjusted[-1], run.accum[-1]
     seen = n > 0
@@ -237,81 +314,67 @@ def frequency_figure(run: SparseRun) -> go.Figure:
     pred = predicted_eff_lr(run)
     mean_g2 = G[seen].sum() / n[seen].sum() if seen.any() else 0.0
     rare, _ = run.groups
-    colors = np.where(rare, FREQ_COLORS["rare"], FREQ_COLORS["frequent"])
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(
-            "G against how often the feature was adjusted",
-            "Effective learning rate against frequency",
-        ),
+    colors = np.where(rare, FREQ_COLORS["rare"], FREQ_COLORS["frequent"])[seen].tolist()
+    titles = (
+        "G against how often the feature was adjusted",
+        "Effective learning rate against frequency",
     )
+    layout = _layout(460, **_subplots(titles, HALVES, FULL_HEIGHT))
+    marker = {"color": colors, "size": 6, "opacity": 0.75}
     hover = [f"p = {p:.3g}" for p in run.probs[seen]]
-    fig.add_trace(
-        go.Scatter(
-            x=n[seen],
-            y=G[seen],
+    data = [
+        _scatter(
+            0,
+            n[seen],
+            G[seen],
             mode="markers",
             name="features (Adagrad)",
-            marker={"color": colors[seen], "size": 6, "opacity": 0.75},
+            marker=marker,
             text=hover,
-        ),
-        row=1,
-        col=1,
-    )
+        )
+    ]
     if seen.any():
         line_n = np.array([n[seen].min(), n[seen].max()], dtype=float)
-        fig.add_trace(
-            go.Scatter(
-                x=line_n,
-                y=line_n * mean_g2,
+        data.append(
+            _scatter(
+                0,
+                line_n,
+                line_n * mean_g2,
                 mode="lines",
                 name=f"G = n × mean g² ({mean_g2:.3g})",
                 line={"color": "#333333", "dash": "dash"},
-            ),
-            row=1,
-            col=1,
+            )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=run.probs[seen],
-            y=eff[seen],
-            mode="markers",
-            showlegend=False,
-            marker={"color": colors[seen], "size": 6, "opacity": 0.75},
-        ),
-        row=1,
-        col=2,
+    data.append(
+        _scatter(1, run.probs[seen], eff[seen], mode="markers", showlegend=False, marker=marker)
     )
     order = np.argsort(run.probs)
-    fig.add_trace(
-        go.Scatter(
-            x=run.probs[order],
-            y=pred[order],
+    data.append(
+        _scatter(
+            1,
+            run.probs[order],
+            pred[order],
             mode="lines",
             name="formula: lr / √(p · examples · mean r² / B²)",
             line={"color": "#333333", "dash": "dash"},
-        ),
-        row=1,
-        col=2,
+        )
     )
     p_range = [float(run.probs.min()), float(run.probs.max())]
-    fig.add_trace(
-        go.Scatter(
-            x=p_range,
-            y=[run.hparams["sgd"]["lr"]] * 2,
+    data.append(
+        _scatter(
+            1,
+            p_range,
+            [run.hparams["sgd"]["lr"]] * 2,
             mode="lines",
             name="SGD: the same rate for all",
             line={"color": OPT_COLORS["sgd"], "width": 2},
-        ),
-        row=1,
-        col=2,
+        )
     )
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
-    fig.update_xaxes(title_text="steps in which the feature's gradient was non-zero", row=1, col=1)
-    fig.update_xaxes(title_text="occurrence probability p", row=1, col=2)
-    return _layout(fig, 460)
+    _axes(layout, "x", type="log")
+    _axes(layout, "y", type="log")
+    _axes(layout, "x", [0], title={"text": "steps in which the feature's gradient was non-zero"})
+    _axes(layout, "x", [1], title={"text": "occurrence probability p"})
+    return {"data": data, "layout": layout}
 
 
 def frequency_caption(run: SparseRun) -> str:
@@ -344,70 +407,72 @@ def frequency_caption(run: SparseRun) -> str:
 # --- 4. the batch-size sweep -------------------------------------------------------------------
 
 
-def sweep_figure(sweep: BatchSweep, current: int | None = None) -> go.Figure:
+def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
     """How often and how much rare weights are adjusted, and with what result, against B."""
-    fig = make_subplots(
-        rows=2,
-        cols=2,
-        vertical_spacing=0.2,
-        subplot_titles=(
-            "How often: share of steps that adjust a weight",
-            "How much: mean |step| per adjustment, rare weights",
-            "Rare / frequent effective-rate ratio",
-            f"Rare-weight error after {sweep.examples:,} examples",
-        ),
+    titles = (
+        "How often: share of steps that adjust a weight",
+        "How much: mean |step| per adjustment, rare weights",
+        "Rare / frequent effective-rate ratio",
+        f"Rare-weight error after {sweep.examples:,} examples",
     )
+    layout = _subplots(titles, HALVES, ([0.6, 1.0], [0.0, 0.4]))
     B = sweep.batch_sizes
     g = sweep.groups
     has_rare = bool(g["n_rare"][0])
     groups = ("rare", "frequent") if has_rare else ("frequent",)
+    data = []
     for group in groups:
         color = FREQ_COLORS[group]
-        fig.add_trace(
-            go.Scatter(
-                x=B,
-                y=g[f"{group}_presence"],
+        data.append(
+            _scatter(
+                0,
+                B,
+                g[f"{group}_presence"],
                 mode="lines",
                 name=f"1 − (1 − p)^B, {group}",
                 line={"color": color, "dash": "dash"},
-            ),
-            row=1,
-            col=1,
+            )
         )
-        fig.add_trace(
-            go.Scatter(
-                x=B,
-                y=g[f"{group}_adjusted"],
+        data.append(
+            _scatter(
+                0,
+                B,
+                g[f"{group}_adjusted"],
                 mode="markers",
                 name=f"simulated, {group}",
                 marker={"color": color, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
-            ),
-            row=1,
-            col=1,
+            )
         )
     key = "rare" if has_rare else "frequent"
     for name in sweep.optimizers:
         m = sweep.metrics[name]
         alive = ~m["diverged"].astype(bool)
         style = {"mode": "lines+markers", "line": {"color": OPT_COLORS[name], "width": 2.5}}
-        for i, (metric, row, col) in enumerate(
-            ((f"{key}_step", 1, 2), ("eff_lr_ratio", 2, 1), (f"{key}_error", 2, 2))
-        ):
+        for i, metric in enumerate((f"{key}_step", "eff_lr_ratio", f"{key}_error")):
             ok = alive & np.isfinite(m[metric])  # no ratio without a rare group
-            fig.add_trace(
-                go.Scatter(x=B[ok], y=m[metric][ok], name=_label(name), showlegend=i == 0, **style),
-                row=row,
-                col=col,
+            data.append(
+                _scatter(i + 1, B[ok], m[metric][ok], name=_label(name), showlegend=i == 0, **style)
             )
-    fig.update_xaxes(type="log", tickvals=B.tolist(), title_text="batch size B")
-    fig.update_yaxes(range=[0, 1.05], row=1, col=1)
-    fig.update_yaxes(type="log", row=1, col=2)
-    fig.update_yaxes(type="log", row=2, col=1)
+    _axes(layout, "x", type="log", tickvals=B.tolist(), title={"text": "batch size B"})
+    _axes(layout, "y", [0], range=[0, 1.05])
+    _axes(layout, "y", [1, 2], type="log")
     if current is not None:
-        fig.add_vline(x=current, line={"color": "#999999", "dash": "dot"}, row="all", col="all")
-    fig = _layout(fig, 700)
-    fig.update_layout(legend={"y": -0.12})
-    return fig
+        line = {"color": "#999999", "dash": "dot"}
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "x0": current,
+                "x1": current,
+                "xref": f"x{s}",
+                "y0": 0,
+                "y1": 1,
+                "yref": f"y{s} domain",
+                "line": line,
+            }
+            for s in map(_suffix, range(4))
+        ]
+    legend = {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}
+    return {"data": data, "layout": _layout(700, legend=legend, **layout)}
 
 
 def sweep_messages(sweep: BatchSweep) -> list[str]:

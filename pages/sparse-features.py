@@ -233,11 +233,11 @@ for answer in F.answers(run, sweep):
 sections = []
 
 
-def chart(heading: str, name: str, fig, caption: str) -> None:
+def chart(heading: str, name: str, spec: dict, caption: str) -> None:
     st.subheader(heading)
-    st.plotly_chart(fig, config=png_config(f"sparse-{name}"), key=f"chart_{name}")
+    ui.plotly_chart(spec, config=png_config(f"sparse-{name}"), key=f"chart_{name}")
     st.caption(caption)
-    sections.append((heading, fig, caption))
+    sections.append((heading, spec, caption))
 
 
 chart(

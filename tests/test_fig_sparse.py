@@ -1,6 +1,10 @@
-"""Figures and captions of the sparse-features page, checked on the go.Figure and the text."""
+"""Figures and captions of the sparse-features page. The builders return plain dicts; every
+test reads them through ``go.Figure``, which validates them (a misspelt property fails)."""
+
+import json
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -9,6 +13,7 @@ from adagrad_app.theme import FREQ_COLORS, OPT_COLORS
 from adagrad_core import sparse as sp
 
 LRS = {"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}}
+RTOL = 10.0 ** (1 - F.SIG_DIGITS)  # figures carry SIG_DIGITS significant digits
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +37,33 @@ def diverged():
     return sp.simulate(data, batch_size=1, hparams={"sgd": {"lr": 0.5}, "adagrad": {"lr": 0.5}})
 
 
+def _fig(spec: dict) -> go.Figure:
+    """A builder's plain dict, validated by plotly: a misspelt property or value fails here."""
+    assert isinstance(spec, dict) and set(spec) == {"data", "layout"}
+    # plotly.js knows no template names: the template must go out resolved
+    assert isinstance(spec["layout"]["template"], dict)
+    # sent as built (ui.PlainFigure): plain JSON types only, no NaN (plotly.js reads null)
+    json.dumps(spec, allow_nan=False)
+    fig = go.Figure(spec)
+    _check_keys(spec, fig.to_dict())
+    return fig
+
+
+def _check_keys(raw, valid, path: str = "figure") -> None:
+    """Every key of the raw dict is one plotly.py keeps as it is: a key in its underscore
+    shorthand (``xaxis_title``) passes validation by being rewritten, but plotly.js would not
+    read it."""
+    if isinstance(raw, dict):
+        assert isinstance(valid, dict), path
+        for key, value in raw.items():
+            assert key in valid, f"{path}.{key}"
+            _check_keys(value, valid[key], f"{path}.{key}")
+    elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
+        assert isinstance(valid, (list, tuple)) and len(valid) == len(raw), path
+        for i, (r, v) in enumerate(zip(raw, valid, strict=True)):
+            _check_keys(r, v, f"{path}[{i}]")
+
+
 def all_finite(fig):
     for trace in fig.data:
         for axis in ("x", "y"):
@@ -41,7 +73,7 @@ def all_finite(fig):
 
 
 def test_error_figure_has_each_optimizer_and_group(run):
-    fig = F.error_figure(run)
+    fig = _fig(F.error_figure(run))
     names = [t.name for t in fig.data if t.showlegend is not False]
     assert names == ["SGD · rare (90)", "SGD · frequent (10)", "Adagrad · rare (90)",
                      "Adagrad · frequent (10)"]  # fmt: skip
@@ -49,7 +81,7 @@ def test_error_figure_has_each_optimizer_and_group(run):
     assert rare_ada.line.color == OPT_COLORS["adagrad"] and rare_ada.line.dash == "solid"
     rare, _ = run.groups
     expected = np.abs(run.w["adagrad"] - run.w_true)[:, rare].mean(1)
-    np.testing.assert_allclose(rare_ada.y, expected)
+    np.testing.assert_allclose(rare_ada.y, expected, rtol=RTOL)
     np.testing.assert_array_equal(rare_ada.x, run.examples_seen)
     assert fig.layout.yaxis.type == "log"
     all_finite(fig)
@@ -58,7 +90,7 @@ def test_error_figure_has_each_optimizer_and_group(run):
 def test_a_diverged_optimizer_is_cut_where_it_stopped_and_named(diverged):
     stop = diverged.diverged_at["sgd"]
     assert stop is not None
-    fig = F.error_figure(diverged)
+    fig = _fig(F.error_figure(diverged))
     all_finite(fig)
     sgd = [t for t in fig.data if t.line.color == OPT_COLORS["sgd"]]
     assert sgd and all(len(t.x) == 0 or max(t.x) < stop * diverged.batch_size for t in sgd)
@@ -67,7 +99,7 @@ def test_a_diverged_optimizer_is_cut_where_it_stopped_and_named(diverged):
 
 
 def test_accumulator_figure_colours_by_frequency_and_skips_unseen_steps(run):
-    fig = F.accumulator_figure(run)
+    fig = _fig(F.accumulator_figure(run))
     g_traces = fig.data[0::2]
     assert 2 <= len(g_traces) <= F.N_SHOWN
     assert g_traces[0].line.color.lower() == FREQ_COLORS["frequent"].lower()
@@ -81,13 +113,13 @@ def test_accumulator_figure_colours_by_frequency_and_skips_unseen_steps(run):
 
 
 def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
-    fig = F.frequency_figure(run)
+    fig = _fig(F.frequency_figure(run))
     seen = run.adjusted[-1] > 0
     points = fig.data[0]
     assert len(points.x) == seen.sum()
     pred = next(t for t in fig.data if (t.name or "").startswith("formula"))
     np.testing.assert_allclose(
-        sorted(pred.y, reverse=True), np.sort(sp.predicted_eff_lr(run))[::-1]
+        sorted(pred.y, reverse=True), np.sort(sp.predicted_eff_lr(run))[::-1], rtol=RTOL
     )
     sgd = next(t for t in fig.data if (t.name or "").startswith("SGD"))
     assert list(sgd.y) == [0.1, 0.1]
@@ -96,13 +128,15 @@ def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
 
 
 def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
-    fig = F.sweep_figure(sweep, current=8)
+    fig = _fig(F.sweep_figure(sweep, current=8))
     formula = next(t for t in fig.data if t.name == "1 − (1 − p)^B, rare")
     rare, _ = sp.frequency_groups(sweep_probs := sp.zipf_probs(100))
     expected = [sp.batch_presence(sweep_probs, b)[rare].mean() for b in (1, 4, 8, 16, 64, 256)]
-    np.testing.assert_allclose(formula.y, expected)
+    np.testing.assert_allclose(formula.y, expected, rtol=RTOL)
     assert list(formula.x) == [1, 4, 8, 16, 64, 256]
-    assert any(s.type == "line" and s.x0 == 8 for s in fig.layout.shapes)
+    lines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == 8]
+    assert sorted(s.xref for s in lines) == ["x", "x2", "x3", "x4"]  # in each of the 4 charts
+    assert not _fig(F.sweep_figure(sweep)).layout.shapes
     all_finite(fig)
 
 
@@ -138,18 +172,92 @@ def test_no_rare_group_is_said_not_hidden():
     sweep = sp.batch_sweep(data, batch_sizes=(1, 4), hparams=LRS)
     assert "no rare group" in F.error_caption(run)
     assert "No feature is rare" in F.sweep_caption(sweep)
-    for fig in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
-                F.sweep_figure(sweep)):  # fmt: skip
-        all_finite(fig)
+    for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
+                 F.sweep_figure(sweep)):  # fmt: skip
+        all_finite(_fig(spec))
 
 
 def test_default_figures_stay_small(run, sweep):
-    for fig in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
-                F.sweep_figure(sweep, 8)):  # fmt: skip
-        assert len(pio.to_json(fig)) < 600_000
+    for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
+                 F.sweep_figure(sweep, 8)):  # fmt: skip
+        assert len(pio.to_json(spec, validate=False)) < 100_000  # as sent (ui.PlainFigure)
 
 
 def test_freq_color_runs_from_rare_to_frequent():
     assert F.freq_color(0.001, 0.001, 0.5).lower() == FREQ_COLORS["rare"].lower()
     assert F.freq_color(0.5, 0.001, 0.5).lower() == FREQ_COLORS["frequent"].lower()
     assert F.freq_color(0.3, 0.3, 0.3).startswith("#")
+
+
+# --- the dicts themselves ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def other_runs():
+    """Runs unlike the default: a diverged optimizer, no rare group, logistic with two more
+    optimizers, a handful of custom features."""
+    two = sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=2048)
+    logistic = sp.make_data(sp.zipf_probs(300, exponent=1.5), n_examples=2048,
+                            model="logistic", noise=0.05, seed=3)  # fmt: skip
+    extra = {**LRS, "rmsprop": {"lr": 0.05}, "adam": {"lr": 0.05}}
+    custom = sp.make_data([0.8, 0.3, 0.1, 0.03, 0.01], n_examples=1024)
+    return [
+        sp.simulate(two, batch_size=1, hparams={"sgd": {"lr": 0.5}, "adagrad": {"lr": 0.5}}),
+        sp.simulate(sp.make_data([0.5, 0.4, 0.3], n_examples=512), batch_size=4, hparams=LRS),
+        sp.simulate(logistic, batch_size=16, optimizers=tuple(extra), hparams=extra),
+        sp.simulate(custom, batch_size=2, hparams=LRS),
+    ]
+
+
+@pytest.mark.parametrize("builder", [F.error_figure, F.accumulator_figure, F.frequency_figure])
+def test_every_run_figure_is_a_valid_plain_dict(builder, run, other_runs):
+    for r in [run, *other_runs]:
+        all_finite(_fig(builder(r)))
+
+
+def test_every_sweep_figure_is_a_valid_plain_dict(sweep):
+    diverging = sp.batch_sweep(
+        sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=2048),
+        batch_sizes=(1, 4, 16),
+        hparams={"sgd": {"lr": 0.5}, "adagrad": {"lr": 0.5}},
+    )
+    assert diverging.metrics["sgd"]["diverged"].any()
+    for s, current in ((sweep, 8), (sweep, None), (diverging, 4)):
+        all_finite(_fig(F.sweep_figure(s, current)))
+
+
+def test_validation_catches_a_misspelt_property():
+    spec = {"data": [{"type": "scatter", "x": [1], "y": [2], "colour": "red"}], "layout": {}}
+    with pytest.raises(ValueError, match="colour"):
+        go.Figure(spec)  # what _fig relies on
+
+
+@pytest.mark.parametrize(
+    ("builder", "grid"),
+    [
+        (F.error_figure, {"rows": 1, "cols": 2, "column_widths": [0.6, 0.4]}),
+        (F.accumulator_figure, {"rows": 1, "cols": 2}),
+        (F.frequency_figure, {"rows": 1, "cols": 2}),
+        (None, {"rows": 2, "cols": 2, "vertical_spacing": 0.2}),
+    ],
+)
+def test_subplots_sit_where_make_subplots_puts_them(builder, grid, run, sweep):
+    from plotly.subplots import make_subplots
+
+    spec = F.sweep_figure(sweep, 8) if builder is None else builder(run)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    ref = make_subplots(**grid, subplot_titles=titles).to_dict()["layout"]
+    for key, axis in ref.items():
+        if key[1:5] == "axis":
+            assert spec["layout"][key]["anchor"] == axis["anchor"], key
+            np.testing.assert_allclose(spec["layout"][key]["domain"], axis["domain"], atol=1e-12)
+    for ours, theirs in zip(spec["layout"]["annotations"], ref["annotations"], strict=True):
+        assert (ours["x"], ours["y"]) == pytest.approx((theirs["x"], theirs["y"]))
+        assert {**ours, "x": 0, "y": 0} == {**theirs, "x": 0, "y": 0}
+
+
+def test_numbers_keep_their_significant_digits():
+    values = F._num(np.array([1.23456789e-7, -0.00123456789, 98765.4321, 0.0, 2.5, np.nan]))
+    assert values == [1.2346e-07, -0.0012346, 98765.0, 0.0, 2.5, None]
+    assert F._num(np.array([1, 4, 256])) == [1, 4, 256]
+    assert all(type(v) is int for v in F._num(np.arange(3)))
