@@ -65,6 +65,8 @@ DEFAULT_BOUND = 1e3
 """A run is stopped once a weight leaves [-bound, bound] or is not finite (true weights are at
 most 1.5 in size, so a weight past 1000 means the run has diverged)."""
 _CHUNK = 2048  # rows of X drawn at once: bounds the float32 scratch memory
+_CHUNK_FLOATS = 1 << 16  # simulate makes this many entries of X float at once (512 kB)
+_BLOCK = 64  # steps between two checks of the weights against the bound
 _ELEMENTWISE = ("sgd", "adagrad", "rmsprop", "adam", "adamw", "adadelta")
 
 
@@ -341,56 +343,88 @@ def simulate(
     w_hist = np.zeros((len(rec), K, d))
     lr_hist = np.zeros((len(rec), K, d))
     g_hist = np.zeros((len(rec), d)) if ada is not None else None
-    loss_hist = np.zeros((len(rec) - 1, K))
-    loss_sum = np.zeros(K)
-    sq_sum = np.zeros(K)
     abs_step = np.zeros((K, d))
     last_eff = [np.zeros(d) for _ in range(K)]
-    X, y = data.X, data.y
-    j = 1  # next record point
-    since = 0  # steps since the last record point
-
+    X, Y = data.X, data.y[: steps * B].reshape(steps, B, 1)
+    y_list = data.y[:steps].tolist() if B == 1 else None
     linear = data.model == "linear"
+    # Residuals (and logits) of every step, kept for the losses, which are summed after the loop:
+    # the loop does only what the next step depends on.
+    res = np.empty((steps, B, K))
+    logits = None if linear else np.empty((steps, B, K))
+    updates = [opt.update for opt in opts]
+    upd_kws = [kw[1] for kw in kws]
     live = list(range(K))
     U = np.zeros((K, d))  # this step's updates; rows of stopped optimizers stay zero
+    WT = W.T  # a view, so it follows W's in-place updates
+    absW = np.empty_like(W)
+    chunk = max(1, _CHUNK_FLOATS // (B * d))  # steps whose examples are made float at once
+    c0 = c1 = 0  # the steps whose examples are in Xc
+    j, next_rec = 1, int(rec[1])  # the next record point
     with np.errstate(all="ignore"):
-        for t in range(steps):
-            xb = X[t * B : (t + 1) * B].astype(float)
-            z, yb = xb @ W.T, y[t * B : (t + 1) * B, None]
-            if linear:
-                r = z - yb
-                sq = np.add.reduce(r * r, axis=0)
-                loss_sum += sq
-            else:
-                loss, r = _logistic(z, yb)
-                loss_sum += np.add.reduce(loss, axis=0)
-                sq = np.add.reduce(r * r, axis=0)
-            sq_sum += sq
-            grads = (r.T / B) @ xb  # (K, d): exactly zero for features absent from the batch
-            for k in live:
-                U[k], states[k], extras = opts[k].update(grads[k], states[k], W[k], **kws[k][1])
-                last_eff[k] = extras["eff_lr"]
-            W += U
-            abs_step += np.abs(U)
-            if not np.abs(W).max() <= bound:  # also catches NaN
-                for k in [k for k in live if not np.abs(W[k]).max() <= bound]:
-                    W[k] -= U[k]
-                    U[k] = 0.0
-                    abs_step[k] = np.nan_to_num(abs_step[k], posinf=0.0)
-                    live.remove(k)
-                    diverged[k] = t + 1
-            if t == 0:
-                lr_hist[0] = last_eff
-            since += 1
-            if t + 1 == rec[j]:
-                w_hist[j] = W
-                lr_hist[j] = last_eff
-                if g_hist is not None:
-                    g_hist[j] = states[ada].sum
-                loss_hist[j - 1] = loss_sum / (since * B) * (0.5 if linear else 1.0)
-                loss_sum[:] = 0.0
-                since = 0
-                j += 1
+        for b0 in range(0, steps, _BLOCK):
+            b1 = min(b0 + _BLOCK, steps)
+            # Weights are checked against the bound once per block: no |w| can have grown
+            # by more than the sum of |step| since the block began. When that cannot rule
+            # out a stop, the block is replayed from here, checking every step. (States are
+            # never changed in place, so a copy of the list is a snapshot.)
+            saved = (W.copy(), abs_step.copy(), states[:], last_eff[:], j, next_rec)
+            careful = False
+            while True:
+                for t in range(b0, b1):
+                    if not c0 <= t < c1:
+                        c0, c1 = t, min(t + chunk, steps)
+                        Xc = X[c0 * B : c1 * B].reshape(c1 - c0, B, d).astype(float)
+                    xb = Xc[t - c0]
+                    z = xb @ WT
+                    if linear:
+                        r = z - (y_list[t] if B == 1 else Y[t])  # a float is quicker
+                    else:
+                        logits[t] = z
+                        r = _sigmoid(z) - Y[t]
+                    res[t] = r
+                    # (K, d), exactly zero for features absent from the batch. For one
+                    # example the matmul is an outer product: broadcasting is quicker.
+                    grads = r.T * xb if B == 1 else (r.T / B) @ xb
+                    for k in live:
+                        U[k], states[k], extras = updates[k](
+                            grads[k], states[k], W[k], **upd_kws[k]
+                        )
+                        last_eff[k] = extras["eff_lr"]
+                    W += U
+                    abs_step += np.abs(U)
+                    if careful and not np.maximum.reduce(np.abs(W, out=absW), None) <= bound:
+                        for k in [k for k in live if not absW[k].max() <= bound]:  # or NaN
+                            W[k] -= U[k]
+                            U[k] = 0.0
+                            abs_step[k] = np.nan_to_num(abs_step[k], posinf=0.0)
+                            live.remove(k)
+                            diverged[k] = t + 1
+                    if t == 0:
+                        lr_hist[0] = last_eff
+                    if t + 1 == next_rec:
+                        w_hist[j] = W
+                        lr_hist[j] = last_eff
+                        if g_hist is not None:
+                            g_hist[j] = states[ada].sum
+                        j += 1
+                        next_rec = int(rec[j]) if j < len(rec) else -1
+                if careful:
+                    break
+                reach = np.abs(saved[0]) + (abs_step - saved[1])  # NaN, inf fail below
+                if np.maximum.reduce(reach, None) <= bound * (1 - 1e-9):
+                    break
+                W[:], abs_step[:] = saved[0], saved[1]
+                states[:], last_eff[:], j, next_rec = saved[2:]
+                careful = True
+
+        # Per step, the summed loss and squared residual of its batch; then per record interval.
+        sq = np.add.reduce(res * res, axis=1)  # (steps, K)
+        loss = sq if linear else np.add.reduce(_logistic(logits, Y)[0], axis=1)
+        loss_hist = np.add.reduceat(loss, rec[:-1], axis=0) / (np.diff(rec) * B)[:, None]
+        if linear:
+            loss_hist *= 0.5
+        sq_sum = np.add.reduce(sq, axis=0)
 
     used = X[: steps * B].reshape(steps, B, d)
     adjusted = _cumulative_at(used.any(1), rec)
@@ -420,9 +454,8 @@ def simulate(
 def _cumulative_at(per_step: np.ndarray, rec: np.ndarray) -> np.ndarray:
     """Running totals of ``per_step`` (steps, d) after each record step in ``rec``."""
     out = np.zeros((len(rec), per_step.shape[1]), dtype=np.int64)
-    if len(rec) > 1:
-        parts = np.add.reduceat(per_step.astype(np.int32), rec[:-1], axis=0)
-        out[1:] = np.cumsum(parts, axis=0)
+    for i in range(1, len(rec)):
+        np.add(out[i - 1], per_step[rec[i - 1] : rec[i]].sum(0), out=out[i])
     return out
 
 
