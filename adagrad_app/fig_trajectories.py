@@ -34,7 +34,8 @@ GRID = 90  # contour resolution per axis
 RASTER = 360  # pixels per axis of the animated chart's background (its contour bands)
 LEVELS = 24  # contour bands
 SHADES = (0.04, 0.55)  # the part of plotly's "Greys" scale the bands use: light, so paths show
-CLICK_GRID = 36  # invisible click targets per axis (a click on the chart sets the start)
+CLICK_GRID = 24  # invisible click targets per axis (a click on the chart sets the start)
+SLIDER_STEPS = 50  # most steps on the scrub slider (each is a text label plotly measures)
 FRAME_MS = {"▶ Play": 80, "▶▶ Fast": 25}
 SYMBOLS = {
     "sgd": "circle",
@@ -141,28 +142,6 @@ def _greys(n: int = 9) -> list[list]:
     return [[i / (n - 1), c] for i, c in enumerate(colors)]
 
 
-def _contour(surface: Surface, n: int = GRID, showscale: bool = True, **kw) -> dict:
-    xs, ys, z = surface_grid(surface, n)
-    title = "log₁₀(f − f*)" if surface.log_levels else "f"
-    return dict(
-        type="contour",
-        x=_r(xs),
-        y=_r(ys),
-        z=np.where(np.isfinite(z), np.round(z, 3), None).tolist(),
-        colorscale=_greys(),
-        ncontours=LEVELS,
-        contours={"coloring": "fill", "showlines": True},
-        line={"width": 0.5, "color": "rgba(0,0,0,0.25)"},
-        opacity=0.55,
-        showscale=showscale,
-        colorbar={"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.8},
-        hovertemplate=f"x=%{{x:.2f}}, y=%{{y:.2f}}<br>{title}=%{{z:.3g}}<extra></extra>",
-        name="surface",
-        showlegend=False,
-        **kw,
-    )
-
-
 def _minima(surface: Surface, **kw) -> dict:
     m = np.array(surface.minima)
     return dict(
@@ -238,20 +217,32 @@ def trajectories_figure(
         y=_r(gy.ravel(), 3),
         customdata=_finite(gz, 4),
         mode="markers",
-        marker={
-            "size": 14,
-            "opacity": 0,
-            "color": _finite(shade, 3),
-            "colorscale": _greys(),
-            "showscale": True,
-            "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.8},
-        },
+        marker={"size": 20, "opacity": 0, "color": "white"},  # one colour: cheap to draw
         hovertemplate="(%{x:.2f}, %{y:.2f}) f = %{customdata:.4g}<br>click to start here"
         "<extra></extra>",
         showlegend=False,
         name="click",
     )
-    data: list = [click, _minima(surface), _start(x0)]
+    finite = shade[np.isfinite(shade)]
+    span = [float(finite.min()), float(finite.max())] if finite.size else [0.0, 1.0]
+    colorbar = dict(  # two invisible points that carry the colour bar of the background
+        type="scatter",
+        x=[a, a],
+        y=[c, c],
+        mode="markers",
+        marker={
+            "size": 1,
+            "opacity": 0,
+            "color": np.round(span, 3).tolist(),
+            "colorscale": _greys(),
+            "showscale": True,
+            "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.8},
+        },
+        hoverinfo="skip",
+        showlegend=False,
+        name="colour bar",
+    )
+    data: list = [click, colorbar, _minima(surface), _start(x0)]
     moving: list[int] = []
     for key, run in runs.items():
         color = theme.color(key)
@@ -381,6 +372,9 @@ def _play_buttons() -> dict:
 
 
 def _slider(shown: np.ndarray) -> dict:
+    """The scrub slider: at most SLIDER_STEPS of the frames (plotly measures every step's
+    label whenever it draws the chart); ▶ Play still shows every frame."""
+    on_slider = shown[decimate(len(shown), SLIDER_STEPS)]
     return {
         "active": 0,
         "x": 0.3,
@@ -396,7 +390,7 @@ def _slider(shown: np.ndarray) -> dict:
                 "method": "animate",
                 "args": [[str(int(s))], _animate_args(0)],
             }
-            for s in shown
+            for s in on_slider
         ],
     }
 
@@ -527,11 +521,15 @@ def rotation_figure(
         "margin": {"l": 50, "r": 20, "t": 60, "b": 80},
         "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
         "annotations": [],
+        "images": [],
     }
     for col, (surface, runs) in enumerate(panels, start=1):
         sfx = "" if col == 1 else str(col)
         axes = {"xaxis": f"x{sfx}", "yaxis": f"y{sfx}"}
-        data.append(_contour(surface, n=60, showscale=False, **axes))
+        # the background as an image, as on the main chart: a contour trace costs plotly.js
+        # ~0.2 s of marching squares per panel on every page load
+        image = {**contour_image(surface), "xref": f"x{sfx}", "yref": f"y{sfx}"}
+        layout["images"].append(image)
         data.append(_minima(surface, showlegend=False, **axes))
         first = next(iter(runs.values()))
         data.append(_start(first.params[0], showlegend=False, **axes))

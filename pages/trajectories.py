@@ -229,7 +229,11 @@ def on_chart_click() -> None:
         S.set(x0=round(float(points[0]["x"]), 2), y0=round(float(points[0]["y"]), 2))
 
 
-if not S.locked:
+def controls() -> None:
+    """The sidebar. Drawn after the race chart: a rerun sends elements in the order they are
+    drawn, so the browser gets the chart first (the widgets' values are already known)."""
+    if S.locked:
+        return
     with st.sidebar:
         st.selectbox(
             "Surface",
@@ -286,6 +290,7 @@ if not S.locked:
             st.number_input("RMSprop α", 0.0, 0.9999, step=0.01, format="%.4f", key="alpha")
             st.number_input("Adadelta ρ", 0.0, 0.999, step=0.05, format="%.3f", key="rho")
 
+
 v = S.sync()
 keys = tuple(v["opts"])
 lrs = tuple((k, v[f"lr_{k}"]) for k in keys)
@@ -311,6 +316,7 @@ else:
 if not keys:
     st.info("Choose at least one optimizer in the sidebar.", icon="👈")
     S.share_box()
+    controls()
     st.stop()
 
 try:
@@ -320,6 +326,7 @@ try:
 except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the setting
     st.error(f"These settings cannot run: {err}", icon="🚫")
     S.share_box()
+    controls()
     st.stop()
 
 if not all(math.isfinite(r.gap[0]) for r in runs.values()):  # a typed f, off its domain
@@ -331,7 +338,6 @@ if not all(math.isfinite(r.gap[0]) for r in runs.values()):  # a typed f, off it
 else:
     for message in F.divergence_messages(runs):
         st.error(message, icon="💥")
-S.share_box()
 
 ui.plotly_chart(
     fig,
@@ -344,6 +350,8 @@ race_text = F.race_caption(runs)
 st.markdown(race_text)
 if text := F.step_ratio_caption(runs):
     st.caption(text)
+controls()
+S.share_box()  # below the chart: its code boxes load a highlighter the chart need not wait for
 
 
 def export_area() -> None:
