@@ -1,5 +1,6 @@
 """Sparse features: why rare features get bigger steps, and what mini-batches do to that."""
 
+import numpy as np
 import streamlit as st
 
 from adagrad_app import exports, ui
@@ -50,14 +51,15 @@ SCHEMA = [
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
-def cached_data(probs: tuple, examples: int, model: str, noise: float, seed: int):
+def cached_data(probs: bytes, examples: int, model: str, noise: float, seed: int):
     # The example stream (up to 20 MB of booleans): shared, read-only, never copied.
-    return sparse.make_data(probs, n_examples=examples, model=model, noise=noise, seed=seed)
+    p = np.frombuffer(probs)
+    return sparse.make_data(p, n_examples=examples, model=model, noise=noise, seed=seed)
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_run(
-    probs: tuple, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
+    probs: bytes, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
 ):
     data = cached_data(probs, examples, model, noise, seed)
     hp = {name: dict(kw) for name, kw in hparams}
@@ -66,7 +68,7 @@ def cached_run(
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_sweep(
-    probs: tuple, examples: int, model: str, noise: float, seed: int, sizes: tuple, hparams: tuple
+    probs: bytes, examples: int, model: str, noise: float, seed: int, sizes: tuple, hparams: tuple
 ):
     data = cached_data(probs, examples, model, noise, seed)
     hp = {name: dict(kw) for name, kw in hparams}
@@ -75,7 +77,7 @@ def cached_sweep(
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_run_figures(
-    probs: tuple, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
+    probs: bytes, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
 ) -> tuple:
     """Charts ① ② ③ of a run, built once per settings (read-only, shared)."""
     run = cached_run(probs, examples, model, noise, seed, batch, hparams)
@@ -84,7 +86,7 @@ def cached_run_figures(
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_sweep_figure(
-    probs: tuple,
+    probs: bytes,
     examples: int,
     model: str,
     noise: float,
@@ -164,8 +166,9 @@ def controls() -> None:
         st.toggle("Batch-size sweep (chart ④)", key="sweep")
 
 
-def problem(v: dict) -> tuple:
-    """Occurrence probabilities of the chosen preset, as a hashable tuple."""
+def problem(v: dict) -> bytes:
+    """Occurrence probabilities of the chosen preset, as bytes: a cache key that is quick to
+    hash (a tuple of 1000 floats costs the caches ~10 ms per call)."""
     if v["preset"] == "zipf":
         p = sparse.feature_probs("zipf", n_features=v["features"], exponent=v["zipf_s"])
     elif v["preset"] == "two_groups":
@@ -180,7 +183,7 @@ def problem(v: dict) -> tuple:
         p = sparse.feature_probs(
             "custom", probs=[v[f"p{i + 1}"] for i in range(len(CUSTOM_DEFAULTS))]
         )
-    return tuple(p.tolist())
+    return p.tobytes()
 
 
 st.title("🧮 Sparse features")
