@@ -201,8 +201,6 @@ if st.session_state["batch"] not in (1, 2, 4, 8, 16, 32, 64, 128, 256):
     st.warning(
         f"Batch size {old} is not on the slider; using {st.session_state['batch']}.", icon="⚠️"
     )
-if not S.locked:
-    controls()
 v = S.sync()
 
 probs = problem(v)
@@ -214,10 +212,6 @@ data_key = (probs, v["examples"], v["model"], noise, v["seed"])
 with st.spinner("Training…"):
     run = cached_run(*data_key, v["batch"], hparams)
     error_fig, accumulator_fig, frequency_fig = cached_run_figures(*data_key, v["batch"], hparams)
-    sweep = None
-    if v["sweep"]:
-        sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
-        sweep = cached_sweep(*data_key, sizes, hparams[:2])
 
 for message in F.diverged_messages(run):
     st.error(message, icon="💥")
@@ -229,8 +223,8 @@ if run.steps * run.batch_size < v["examples"]:
     )
 
 st.subheader("Three questions, answered by this run")
-for answer in F.answers(run, sweep):
-    st.markdown(answer)
+# Filled once the batch-size sweep has run: the browser gets chart ① (and the sidebar) first.
+answers_box = st.container()
 
 # (heading, figure, caption) of each chart: drawn here, and saved together as one HTML file.
 sections = []
@@ -249,6 +243,8 @@ chart(
     error_fig,
     F.error_caption(run),
 )
+if not S.locked:
+    controls()  # after chart ①: a rerun sends elements in the order they are drawn
 chart(
     "② Where frequency hides: G grows only when the feature is present",
     "accumulator",
@@ -261,6 +257,14 @@ chart(
     frequency_fig,
     F.frequency_caption(run),
 )
+sweep = None
+if v["sweep"]:
+    sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
+    with st.spinner("Sweeping batch sizes…"):
+        sweep = cached_sweep(*data_key, sizes, hparams[:2])
+with answers_box:
+    for answer in F.answers(run, sweep):
+        st.markdown(answer)
 heading = "④ Mini-batches: how often, and how much, a rare weight moves"
 if sweep is None:
     st.subheader(heading)
