@@ -66,7 +66,6 @@ DEFAULT_BOUND = 1e3
 most 1.5 in size, so a weight past 1000 means the run has diverged)."""
 _CHUNK = 2048  # rows of X drawn at once: bounds the float32 scratch memory
 _CHUNK_FLOATS = 1 << 16  # simulate makes this many entries of X float at once (512 kB)
-_BLOCK = 64  # steps between two checks of the weights against the bound
 _ELEMENTWISE = ("sgd", "adagrad", "rmsprop", "adam", "adamw", "adadelta")
 
 
@@ -362,61 +361,40 @@ def simulate(
     c0 = c1 = 0  # the steps whose examples are in Xc
     j, next_rec = 1, int(rec[1])  # the next record point
     with np.errstate(all="ignore"):
-        for b0 in range(0, steps, _BLOCK):
-            b1 = min(b0 + _BLOCK, steps)
-            # Weights are checked against the bound once per block: no |w| can have grown
-            # by more than the sum of |step| since the block began. When that cannot rule
-            # out a stop, the block is replayed from here, checking every step. (States are
-            # never changed in place, so a copy of the list is a snapshot.)
-            saved = (W.copy(), abs_step.copy(), states[:], last_eff[:], j, next_rec)
-            careful = False
-            while True:
-                for t in range(b0, b1):
-                    if not c0 <= t < c1:
-                        c0, c1 = t, min(t + chunk, steps)
-                        Xc = X[c0 * B : c1 * B].reshape(c1 - c0, B, d).astype(float)
-                    xb = Xc[t - c0]
-                    z = xb @ WT
-                    if linear:
-                        r = z - (y_list[t] if B == 1 else Y[t])  # a float is quicker
-                    else:
-                        logits[t] = z
-                        r = _sigmoid(z) - Y[t]
-                    res[t] = r
-                    # (K, d), exactly zero for features absent from the batch. For one
-                    # example the matmul is an outer product: broadcasting is quicker.
-                    grads = r.T * xb if B == 1 else (r.T / B) @ xb
-                    for k in live:
-                        U[k], states[k], extras = updates[k](
-                            grads[k], states[k], W[k], **upd_kws[k]
-                        )
-                        last_eff[k] = extras["eff_lr"]
-                    W += U
-                    abs_step += np.abs(U)
-                    if careful and not np.maximum.reduce(np.abs(W, out=absW), None) <= bound:
-                        for k in [k for k in live if not absW[k].max() <= bound]:  # or NaN
-                            W[k] -= U[k]
-                            U[k] = 0.0
-                            abs_step[k] = np.nan_to_num(abs_step[k], posinf=0.0)
-                            live.remove(k)
-                            diverged[k] = t + 1
-                    if t == 0:
-                        lr_hist[0] = last_eff
-                    if t + 1 == next_rec:
-                        w_hist[j] = W
-                        lr_hist[j] = last_eff
-                        if g_hist is not None:
-                            g_hist[j] = states[ada].sum
-                        j += 1
-                        next_rec = int(rec[j]) if j < len(rec) else -1
-                if careful:
-                    break
-                reach = np.abs(saved[0]) + (abs_step - saved[1])  # NaN, inf fail below
-                if np.maximum.reduce(reach, None) <= bound * (1 - 1e-9):
-                    break
-                W[:], abs_step[:] = saved[0], saved[1]
-                states[:], last_eff[:], j, next_rec = saved[2:]
-                careful = True
+        for t in range(steps):
+            if not c0 <= t < c1:
+                c0, c1 = t, min(t + chunk, steps)
+                Xc = X[c0 * B : c1 * B].reshape(c1 - c0, B, d).astype(float)
+            xb = Xc[t - c0]
+            z = xb @ WT
+            if linear:
+                r = z - (y_list[t] if B == 1 else Y[t])  # a float is quicker
+            else:
+                logits[t] = z
+                r = _sigmoid(z) - Y[t]
+            res[t] = r
+            grads = r.T * xb if B == 1 else (r.T / B) @ xb
+            for k in live:
+                U[k], states[k], extras = updates[k](grads[k], states[k], W[k], **upd_kws[k])
+                last_eff[k] = extras["eff_lr"]
+            W += U
+            abs_step += np.abs(U)
+            if not np.maximum.reduce(np.abs(W, out=absW), None) <= bound:
+                for k in [k for k in live if not absW[k].max() <= bound]:  # or NaN
+                    W[k] -= U[k]
+                    U[k] = 0.0
+                    abs_step[k] = np.nan_to_num(abs_step[k], posinf=0.0)
+                    live.remove(k)
+                    diverged[k] = t + 1
+            if t == 0:
+                lr_hist[0] = last_eff
+            if t + 1 == next_rec:
+                w_hist[j] = W
+                lr_hist[j] = last_eff
+                if g_hist is not None:
+                    g_hist[j] = states[ada].sum
+                j += 1
+                next_rec = int(rec[j]) if j < len(rec) else -1
 
         # Per step, the summed loss and squared residual of its batch; then per record interval.
         sq = np.add.reduce(res * res, axis=1)  # (steps, K)

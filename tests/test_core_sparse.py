@@ -178,24 +178,23 @@ def test_a_diverging_optimizer_is_stopped_and_named():
 
 
 @pytest.mark.parametrize("bound", [1.5, 1.6, sp.DEFAULT_BOUND])
-def test_checking_the_bound_once_per_block_stops_at_the_same_step(monkeypatch, bound):
-    """simulate checks the weights once per block of steps (replaying the block when a stop
-    is possible); checking after every step, with small chunks of X, gives the same run."""
+def test_examples_made_float_in_chunks_give_the_same_run(monkeypatch, bound):
+    """simulate converts X to floats a chunk of steps at a time; a tiny chunk (a new one every
+    few steps) gives the same run, the same stops included."""
     data = sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=2048)
     hp = {"sgd": {"lr": 0.05}, "adagrad": {"lr": 0.5}}
     runs = []
-    for block, chunk in ((sp._BLOCK, sp._CHUNK_FLOATS), (1, 300)):
-        monkeypatch.setattr(sp, "_BLOCK", block)
+    for chunk in (sp._CHUNK_FLOATS, 300):
         monkeypatch.setattr(sp, "_CHUNK_FLOATS", chunk)
         runs.append(sp.simulate(data, batch_size=1, hparams=hp, bound=bound, max_records=50))
-    blocked, each = runs
-    assert blocked.diverged_at == each.diverged_at
+    big, small = runs
+    assert big.diverged_at == small.diverged_at
     if bound < 2:
-        assert all(s is not None and s > 1 for s in each.diverged_at.values())
+        assert all(s is not None and s > 1 for s in small.diverged_at.values())
     for name in ("sgd", "adagrad"):
-        np.testing.assert_array_equal(blocked.w[name], each.w[name])
-        np.testing.assert_array_equal(blocked.abs_step[name], each.abs_step[name])
-        np.testing.assert_allclose(blocked.loss[name], each.loss[name], rtol=1e-12)
+        np.testing.assert_array_equal(big.w[name], small.w[name])
+        np.testing.assert_array_equal(big.abs_step[name], small.abs_step[name])
+        np.testing.assert_allclose(big.loss[name], small.loss[name], rtol=1e-12)
 
 
 # --- the batch-size sweep ---------------------------------------------------------------------
