@@ -1,18 +1,26 @@
-"""Figures for the formula page: pure ``data -> go.Figure`` builders, no streamlit.
+"""Figures for the formula page: pure builders of plain figure dicts, no streamlit.
 
 * :func:`term_series`: one small panel per term of Adagrad's rule, its value over the run for
   each coordinate, a cursor at the current step; colours from ``theme.TERM_COLORS``.
-* :func:`path_figure`: where the run is on its surface, with the current point marked.
+* :func:`path_figure`: where the run is on its surface, with the current point marked, over
+  the surface's contour lines drawn as an image (:func:`contour_image`).
+
+Each figure is the dict plotly.js reads (``{"data": [...], "layout": {...}}``), numbers as
+plain lists in full precision: pages send it with ``ui.plotly_chart`` (building plotly's graph
+objects would validate every property on every step, ~40 ms), and the tests validate it once
+with ``go.Figure(spec)``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import plotly.graph_objects as go
+import plotly.colors
 
 from . import theme
+from .fig_trajectories import _png
 from .formula_tex import term_color
 
 # The panels, in the order of the rule: (term, title, log axis when all values are > 0).
@@ -25,6 +33,17 @@ PANELS: tuple[tuple[str, str, bool], ...] = (
 )
 DASHES = ("solid", "dot", "dash", "dashdot")
 CURSOR_COLOR = theme.TERM_COLORS["theta"]
+RASTER = 300  # pixels per axis of the contour image (the plot is ~230 px; sharp at 1.3x zoom)
+LEVELS = 18  # as ncontours: at most this many lines, at round values
+LINE_PX = 1.0  # width of a contour line, in image pixels
+OPACITY = 0.6
+# plotly.py's "Greys" (white to black) as (fraction, grey level) pairs
+_GREYS = np.array(
+    [
+        (i / (len(plotly.colors.sequential.Greys) - 1), plotly.colors.unlabel_rgb(c)[0])
+        for i, c in enumerate(plotly.colors.sequential.Greys)
+    ]
+)
 
 
 def term_series(
@@ -32,7 +51,7 @@ def term_series(
     t: int,
     names: Sequence[str],
     panels: Sequence[tuple[str, str, bool]] = PANELS,
-) -> go.Figure:
+) -> dict:
     """Small multiples: each term against the step, one line per coordinate, cursor at ``t``.
 
     A panel is on a log axis when its term is positive throughout (G and the effective rate
@@ -42,7 +61,7 @@ def term_series(
     n, d = len(panels), len(names)
     gap = 0.05
     width = (1 - gap * (n - 1)) / n
-    steps = np.arange(terms["g"].shape[0])
+    steps = list(range(terms["g"].shape[0]))
     data, shapes, annotations = [], [], []
     layout: dict = {}
     for k, (term, title, want_log) in enumerate(panels):
@@ -55,7 +74,7 @@ def term_series(
                 {
                     "type": "scatter",
                     "x": steps,
-                    "y": values[:, i],
+                    "y": values[:, i].tolist(),
                     "xaxis": xa,
                     "yaxis": ya,
                     "mode": "lines",
@@ -70,7 +89,7 @@ def term_series(
             {
                 "type": "scatter",
                 "x": [t] * d,
-                "y": values[t],
+                "y": values[t].tolist(),
                 "xaxis": xa,
                 "yaxis": ya,
                 "mode": "markers",
@@ -116,7 +135,7 @@ def term_series(
             if 0 < acting.size < values.size:
                 lo, hi = np.log10(acting.min()), np.log10(acting.max())
                 pad = max(0.1 * (hi - lo), 0.05)
-                yaxis["range"] = [lo - pad, hi + pad]
+                yaxis["range"] = [float(lo - pad), float(hi + pad)]
                 yaxis.pop("dtick")
         xaxis: dict = {"anchor": ya, "domain": [left, left + width]}
         if k == 0:
@@ -131,51 +150,32 @@ def term_series(
         margin={"l": 40, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": -0.18, "yanchor": "top"},
     )
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}
 
 
 def path_figure(
-    x: np.ndarray | None,
-    y: np.ndarray | None,
-    z: np.ndarray | None,
     path: np.ndarray,
     t: int,
     *,
+    background: Mapping | None = None,
     minima: Sequence[tuple[float, float]] = (),
-    log_levels: bool = False,
     axis_titles: tuple[str, str] = ("x", "y"),
     minimum_name: str = "minimum",
-) -> go.Figure:
-    """The surface's contour (grid ``x``, ``y``, values ``z``), the run's path and step ``t``.
+) -> dict:
+    """The run's path over its surface's contour lines, with step ``t`` marked.
 
     ``path`` is ``(steps+1, 2)``; the point moved in step ``t`` is drawn from ``path[t]`` to
-    ``path[t+1]``. Without a grid (``z`` is None) there is no contour and the axes fit the path.
+    ``path[t+1]``. ``background`` is :func:`contour_image`'s layout image: the axes span it.
+    Without one there are no contour lines and the axes fit the path.
     """
     data: list[dict] = []
-    if z is not None:
-        zz = np.log10(z - z.min() + 1e-3) if log_levels else z
-        data.append(
-            {
-                "type": "contour",
-                "x": x,
-                "y": y,
-                "z": zz,
-                "colorscale": "Greys",
-                "reversescale": True,
-                "showscale": False,
-                "ncontours": 18,
-                "contours": {"coloring": "lines"},
-                "hoverinfo": "skip",
-                "opacity": 0.6,
-            }
-        )
     if minima:
         mx, my = zip(*minima, strict=True)
         data.append(
             {
                 "type": "scatter",
-                "x": mx,
-                "y": my,
+                "x": [float(v) for v in mx],
+                "y": [float(v) for v in my],
                 "mode": "markers",
                 "name": minimum_name,
                 "marker": {"symbol": "star", "size": 11, "color": theme.TERM_COLORS["theta"]},
@@ -186,8 +186,8 @@ def path_figure(
     data.append(
         {
             "type": "scatter",
-            "x": path[:, 0],
-            "y": path[:, 1],
+            "x": path[:, 0].tolist(),
+            "y": path[:, 1].tolist(),
             "mode": "lines+markers",
             "name": "Adagrad",
             "line": {"color": theme.OPT_COLORS["adagrad"], "width": 2},
@@ -199,8 +199,8 @@ def path_figure(
     data.append(
         {
             "type": "scatter",
-            "x": path[t : t + 2, 0],
-            "y": path[t : t + 2, 1],
+            "x": path[t : t + 2, 0].tolist(),
+            "y": path[t : t + 2, 1].tolist(),
             "mode": "lines+markers",
             "name": f"step {t}",
             "line": {"color": step_color, "width": 4},
@@ -211,30 +211,108 @@ def path_figure(
     layout = {
         **theme.BASE_LAYOUT,
         "height": 340,
-        "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+        # wide enough for the tick labels and title of any surface's range: were plotly to push
+        # the margin for them (automargin), it would lay the chart out twice on every draw
+        "margin": {"l": 48, "r": 10, "t": 10, "b": 40},
         "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
         "xaxis": {"title": {"text": axis_titles[0]}},
         "yaxis": {"title": {"text": axis_titles[1], "standoff": 2}},
     }
-    if z is not None:
-        layout["xaxis"]["range"] = [float(x[0]), float(x[-1])]
-        layout["yaxis"]["range"] = [float(y[0]), float(y[-1])]
-    return go.Figure({"data": data, "layout": layout})
+    if background is not None:
+        x0, y1 = background["x"], background["y"]
+        layout["xaxis"]["range"] = [x0, x0 + background["sizex"]]
+        layout["yaxis"]["range"] = [y1 - background["sizey"], y1]
+        layout["images"] = [background]
+    return {"data": data, "layout": layout}
 
 
 def view_bounds(bounds, path: np.ndarray, pad: float = 0.05):
-    """The surface's plotting bounds, widened to hold the whole path (plus a margin)."""
+    """The surface's plotting bounds, widened to hold the whole path (plus a margin).
+
+    Where the path reaches past a bound, the new bound is rounded outward (to a power of ten
+    between 1/100 and 1/10 of the span), so runs that differ a little share one view and its
+    cached background image."""
     out = []
     for k, (lo, hi) in enumerate(bounds):
-        lo, hi = min(lo, float(path[:, k].min())), max(hi, float(path[:, k].max()))
+        p_lo, p_hi = float(path[:, k].min()), float(path[:, k].max())
+        if p_lo < lo or p_hi > hi:
+            q = 10.0 ** math.floor(math.log10((max(hi, p_hi) - min(lo, p_lo)) / 10))
+            if p_lo < lo:
+                lo = round(math.floor(p_lo / q) * q, 12)
+            if p_hi > hi:
+                hi = round(math.ceil(p_hi / q) * q, 12)
         margin = pad * (hi - lo)
         out.append((lo - margin, hi + margin))
     return tuple(out)
 
 
-def surface_grid(value_fn, bounds, n: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(x, y, z)`` for a contour of ``value_fn`` over ``bounds = ((x0, x1), (y0, y1))``."""
+def level_step(span: float, levels: int = LEVELS) -> float:
+    """The distance between contour levels plotly.js picks for ``ncontours=levels``: the span
+    over ``levels``, rounded up to 2, 5 or 10 times a power of ten."""
+    rough = span / levels
+    base = 10.0 ** math.floor(math.log10(rough))
+    return base * next(m for m in (2.0, 5.0, 10.0) if m * base >= rough * (1 - 1e-12))
+
+
+def contour_pixels(
+    value_fn, bounds, *, log_levels: bool = False, n: int = RASTER, levels: int = LEVELS
+) -> np.ndarray:
+    """Contour lines of ``value_fn`` over ``bounds`` drawn on white: an ``(n, n, 3)`` uint8
+    image, rows from the top of the plot down (pixel centres sampled).
+
+    The look of the contour trace this replaces (plotly's "Greys" reversed, lines only, opacity
+    0.6, the levels of ``ncontours``): low levels dark, high ones light. Each line is
+    antialiased from the pixel's distance to its nearest level (the level offset over the
+    local gradient); where f is not finite the image stays white.
+    """
     (x0, x1), (y0, y1) = bounds
-    x, y = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-    z = value_fn(np.stack(np.meshgrid(x, y), axis=-1))
-    return x, y, z
+    xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    ys = y1 - (np.arange(n) + 0.5) * (y1 - y0) / n
+    z = np.asarray(value_fn(np.stack(np.meshgrid(xs, ys), axis=-1)), dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        finite = np.isfinite(z)
+        if log_levels and finite.any():
+            z = np.log10(z - z[finite].min() + 1e-3)
+            finite = np.isfinite(z)
+        rgb = np.full((n, n, 3), 255.0)
+        if not finite.any():
+            return rgb.astype(np.uint8)
+        lo, hi = float(z[finite].min()), float(z[finite].max())
+        if not (hi > lo and math.isfinite(hi - lo)):
+            return rgb.astype(np.uint8)
+        step = level_step(hi - lo, levels)
+        u = np.where(finite, z, lo) / step  # levels where u is a whole number
+        k = np.rint(u)
+        gy, gx = np.gradient(u)  # per pixel
+        dist = np.abs(u - k) / np.maximum(np.hypot(gx, gy), 1e-12)  # pixels to the level
+        cover = np.clip(LINE_PX / 2 + 0.5 - dist, 0.0, 1.0)
+        level = k * step
+        cover[~finite | (level <= lo) | (level >= hi)] = 0.0
+    fractions = np.clip((level - lo) / (hi - lo), 0.0, 1.0)
+    shade = np.interp(1.0 - fractions, _GREYS[:, 0], _GREYS[:, 1])  # reversed: low is dark
+    alpha = (OPACITY * cover)[..., None]
+    rgb = rgb * (1 - alpha) + shade[..., None] * alpha
+    return rgb.round().astype(np.uint8)
+
+
+def contour_image(
+    value_fn, bounds, *, log_levels: bool = False, n: int = RASTER, levels: int = LEVELS
+) -> dict:
+    """The contour lines over ``bounds`` as a layout image for :func:`path_figure`: a PNG
+    drawn below the traces, spanning the axes. plotly.js would trace a contour trace's lines
+    again (marching squares) on every draw of the chart, each step and each slider move; an
+    image it only places. Cache it per bounds (~50 ms to draw and compress)."""
+    (x0, x1), (y0, y1) = bounds
+    pixels = contour_pixels(value_fn, bounds, log_levels=log_levels, n=n, levels=levels)
+    return {
+        "source": _png(pixels),
+        "xref": "x",
+        "yref": "y",
+        "x": float(x0),
+        "y": float(y1),
+        "sizex": float(x1 - x0),
+        "sizey": float(y1 - y0),
+        "sizing": "stretch",
+        "layer": "below",
+        "name": "contour",
+    }

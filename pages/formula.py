@@ -30,6 +30,7 @@ SCHEMA = [
     Param("play", False, "bool", label="Play"),
     Param("compare", False, "bool", label="Compare with SGD, RMSprop, Adam"),
 ]
+CHART = {"displaylogo": False}
 PLACEMENT_LABELS = {
     "outside": "outside √ (torch)",
     "inside": "inside √ (d2l, Keras 3, optax)",
@@ -75,8 +76,15 @@ def simulate_sparse(seed: int, lr: float, eps: float, eps_at: str, acc0: float, 
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def contour(surface: str, bounds: tuple):
-    return fig_formula.surface_grid(SURFACES[surface].value, bounds)
+def background(surface: str, bounds: tuple) -> dict:
+    """The surface's contour lines over ``bounds``, as the path chart's background image."""
+    s = SURFACES[surface]
+    return fig_formula.contour_image(s.value, bounds, log_levels=s.log_levels)
+
+
+def png_config(name: str) -> dict:
+    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
+    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
 def _new_surface():
@@ -90,11 +98,11 @@ def _play_pressed():
         st.session_state["t"] = 0  # play from the start again
 
 
-st.title("🔎 The formula, step by step")
-S = ui.Settings(SCHEMA, "formula")
-S.show_notes()
-
-if not S.locked:
+def controls() -> None:
+    """The sidebar. Drawn after the charts: a rerun sends elements in the order they are drawn,
+    so the browser gets the charts first (the widgets' values are already in session_state)."""
+    if S.locked:
+        return
     with st.sidebar:
         st.subheader("The run")
         st.radio("Run on", list(RUN_ON), key="run_on", format_func=RUN_ON.get, horizontal=True)
@@ -123,6 +131,11 @@ if not S.locked:
         )
         st.slider("Steps", 2, MAX_STEPS, key="steps")
 
+
+st.title("🔎 The formula, step by step")
+S = ui.Settings(SCHEMA, "formula")
+S.show_notes()
+
 v = S.values()
 if v["t"] > v["steps"] - 1:
     st.info(f"ℹ️ Step {v['t']} is beyond this run's {v['steps']} steps: showing the last one.")
@@ -145,6 +158,7 @@ if diverged_at is not None:
         f"{diverged_at - 1} and was stopped; only the {done} steps before it are shown."
     )
 if done == 0:
+    controls()
     st.stop()
 if v["t"] > done - 1:
     S.set(t=done - 1)
@@ -200,17 +214,8 @@ def step_view():
         st.slider("Step t", 0, max(last, 1), key="t", disabled=last == 0)
     t = min(S.sync()["t"], last)
     left, right = st.columns([5, 2])
-    for tex in formula_tex.values_tex(terms, t, NAMES, v["eps_at"]):
-        left.latex(tex)
-    left.caption(
-        "Under each term, its value at this step for each coordinate. A shaded value changed since "
-        "step t−1 (▲ rose, ▼ fell); an unshaded one is the same as before."
-    )
     if sparse:
         fig = fig_formula.path_figure(
-            None,
-            None,
-            None,
             path,
             t,
             minima=[w_true],
@@ -219,17 +224,28 @@ def step_view():
         )
     else:
         bounds = fig_formula.view_bounds(surface.bounds, path)
-        x, y, z = contour(v["surface"], bounds)
         fig = fig_formula.path_figure(
-            x, y, z, path, t, minima=surface.minima, log_levels=surface.log_levels
+            path, t, background=background(v["surface"], bounds), minima=surface.minima
         )
-    right.plotly_chart(fig, key="path")
+    with right:  # drawn before the formulas beside it: the chart is sent first
+        ui.plotly_chart(fig, key="path", config=png_config("formula-path"))
+    for tex in formula_tex.values_tex(terms, t, NAMES, v["eps_at"]):
+        left.latex(tex)
+    left.caption(
+        "Under each term, its value at this step for each coordinate. A shaded value changed since "
+        "step t−1 (▲ rose, ▼ fell); an unshaded one is the same as before."
+    )
     st.markdown(formula_tex.reading(terms, t, NAMES))
     st.caption(formula_tex.convention_note(terms, t, NAMES, eps, v["eps_at"]))
-    st.plotly_chart(fig_formula.term_series(terms, t, NAMES), key="series")
+    ui.plotly_chart(
+        fig_formula.term_series(terms, t, NAMES),
+        key="series",
+        config=png_config("formula-terms"),
+    )
 
 
 step_view()
+controls()
 
 st.subheader("The code that computed these numbers")
 st.caption(

@@ -1,6 +1,10 @@
-"""The formula page's figure builders, on go.Figure (no streamlit)."""
+"""The formula page's figure builders (no streamlit). The builders return plain dicts; every
+test reads them through ``go.Figure``, which validates them (a misspelt property fails)."""
 
+import base64
 import json
+import struct
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,14 +26,67 @@ def data():
     return ft.step_terms(traj, eps=1e-10, eps_placement="outside"), traj.params
 
 
+def _fig(spec: dict) -> go.Figure:
+    """A builder's plain dict, validated by plotly: a misspelt property or value fails here."""
+    assert isinstance(spec, dict) and set(spec) == {"data", "layout"}
+    # plotly.js knows no template names: the template must go out resolved
+    assert isinstance(spec["layout"]["template"], dict)
+    # sent as built (ui.PlainFigure): plain JSON types only, no NaN (plotly.js reads null)
+    json.dumps(spec, allow_nan=False)
+    _check_colorscales(spec)
+    fig = go.Figure(spec)
+    _check_keys(spec, fig.to_dict())
+    return fig
+
+
+def _check_colorscales(node) -> None:
+    """Every colorscale is a name or [[fraction, colour], ...]: plotly.py turns a bare list of
+    colours into pairs when it validates, plotly.js does not (it falls back to its default)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "colorscale" and isinstance(value, list):
+                assert all(len(pair) == 2 and 0 <= pair[0] <= 1 for pair in value), value
+            _check_colorscales(value)
+    elif isinstance(node, list):
+        for item in node:
+            _check_colorscales(item)
+
+
+def _check_keys(raw, valid, path: str = "figure") -> None:
+    """Every key of the raw dict is one plotly.py keeps as it is: a key in its underscore
+    shorthand (``xaxis_title``) passes validation by being rewritten, but plotly.js would not
+    read it."""
+    if isinstance(raw, dict):
+        assert isinstance(valid, dict), path
+        for key, value in raw.items():
+            assert key in valid, f"{path}.{key}"
+            _check_keys(value, valid[key], f"{path}.{key}")
+    elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
+        assert isinstance(valid, (list, tuple)) and len(valid) == len(raw), path
+        for i, (r, v) in enumerate(zip(raw, valid, strict=True)):
+            _check_keys(r, v, f"{path}[{i}]")
+
+
+def _png_size(uri: str) -> tuple[int, int]:
+    """(width, height) of a data: URI's PNG, after checking its signature and pixel data."""
+    prefix = "data:image/png;base64,"
+    assert uri.startswith(prefix)
+    png = base64.b64decode(uri[len(prefix) :])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    idat = png.index(b"IDAT")
+    (length,) = struct.unpack(">I", png[idat - 4 : idat])
+    assert len(zlib.decompress(png[idat + 4 : idat + 4 + length])) == height * (1 + 3 * width)
+    return width, height
+
+
 def _lines(fig):
     return [tr for tr in fig.data if tr.mode == "lines"]
 
 
 def test_term_series_one_panel_per_term(data):
     terms, _ = data
-    fig = ff.term_series(terms, 5, NAMES)
-    assert isinstance(fig, go.Figure)
+    fig = _fig(ff.term_series(terms, 5, NAMES))
     assert len(fig.layout.annotations) == len(ff.PANELS)  # subplot titles
     lines = _lines(fig)
     assert len(lines) == 2 * len(ff.PANELS)
@@ -44,7 +101,7 @@ def test_term_series_one_panel_per_term(data):
 def test_term_series_cursor_at_step(data):
     terms, _ = data
     for t in (0, 7, 29):
-        fig = ff.term_series(terms, t, NAMES)
+        fig = _fig(ff.term_series(terms, t, NAMES))
         cursors = [s for s in fig.layout.shapes if s.type == "line"]
         assert len(cursors) == len(ff.PANELS)
         assert all(s.x0 == t and s.x1 == t for s in cursors)
@@ -58,28 +115,27 @@ def test_term_series_cursor_at_step(data):
 
 def test_term_series_log_only_when_positive(data):
     terms, _ = data
-    fig = ff.term_series(terms, 0, NAMES)
+    fig = _fig(ff.term_series(terms, 0, NAMES))
     types = [fig.layout[f"yaxis{'' if k == 1 else k}"].type for k in range(1, len(ff.PANELS) + 1)]
     assert types == ["linear", "log", "log", "linear", "linear"]
     zero = {k: v.copy() for k, v in terms.items()}
     zero["G"][:, 0] = 0.0  # a coordinate that never had a gradient
-    assert ff.term_series(zero, 0, NAMES).layout.yaxis2.type == "linear"
+    assert _fig(ff.term_series(zero, 0, NAMES)).layout.yaxis2.type == "linear"
 
 
 def test_term_series_is_small(data):
     terms, _ = data
-    assert len(json.dumps(ff.term_series(terms, 0, NAMES).to_plotly_json(), default=str)) < 100_000
+    assert len(json.dumps(ff.term_series(terms, 0, NAMES))) < 100_000
 
 
 def test_path_figure_marks_the_step(data):
     _, params = data
     s = SURFACES["quadratic"]
     bounds = ff.view_bounds(s.bounds, params)
-    x, y, z = ff.surface_grid(s.value, bounds, n=40)
-    assert z.shape == (40, 40)
-    fig = ff.path_figure(x, y, z, params, 4, minima=s.minima)
-    contour, minimum, path, step = fig.data
-    assert isinstance(contour, go.Contour)
+    image = ff.contour_image(s.value, bounds, n=40)
+    assert _png_size(image["source"]) == (40, 40)
+    fig = _fig(ff.path_figure(params, 4, background=image, minima=s.minima))
+    minimum, path, step = fig.data
     np.testing.assert_array_equal(path.x, params[:, 0])
     assert path.line.color == theme.OPT_COLORS["adagrad"]
     np.testing.assert_array_equal(step.x, params[4:6, 0])
@@ -87,6 +143,23 @@ def test_path_figure_marks_the_step(data):
     assert step.line.color == theme.TERM_COLORS["update"]
     assert step.name == "step 4"
     assert list(minimum.x) == [0.0]
+    # the contour lines: an image below the traces, spanning exactly the axes
+    (background,) = fig.layout.images
+    assert (background.xref, background.yref, background.layer) == ("x", "y", "below")
+    (x0, x1), (y0, y1) = bounds
+    assert (background.x, background.y) == (x0, y1)
+    assert (background.sizex, background.sizey) == pytest.approx((x1 - x0, y1 - y0))
+    assert background.sizing == "stretch"
+    assert tuple(fig.layout.xaxis.range) == pytest.approx((x0, x1))
+    assert tuple(fig.layout.yaxis.range) == pytest.approx((y0, y1))
+
+
+def test_path_figure_without_surface_fits_the_path(data):
+    _, params = data
+    fig = _fig(ff.path_figure(params, 0, minima=[(0.5, 0.5)], axis_titles=("a", "b")))
+    assert not fig.layout.images
+    assert fig.layout.xaxis.range is None and fig.layout.yaxis.range is None  # autorange
+    assert fig.layout.xaxis.title.text == "a"
 
 
 def test_view_bounds_hold_the_path():
@@ -95,11 +168,76 @@ def test_view_bounds_hold_the_path():
     assert x0 < -20 and x1 > 6 and y0 < -3 and y1 > 5
 
 
-def test_path_figure_log_levels_finite():
+def test_view_bounds_are_shared_by_nearby_runs():
+    # a path past the bounds is rounded outward: a slightly different run draws the same view
+    bounds = ((-6.0, 6.0), (-3.0, 3.0))
+    a = ff.view_bounds(bounds, np.array([[-8.31, 0.0], [1.0, 1.0]]))
+    b = ff.view_bounds(bounds, np.array([[-8.37, 0.0], [1.0, 1.0]]))
+    assert a == b
+    assert a[0][0] < -8.37
+    inside = ff.view_bounds(bounds, np.array([[-5.0, -2.0], [0.0, 0.0]]))
+    assert inside == ((-6.6, 6.6), (-3.3, 3.3))  # inside the bounds: the bounds, 5% wider
+
+
+@pytest.mark.parametrize(
+    ("span", "step"), [(21.6, 2.0), (18.0, 2.0), (6.0, 0.5), (1.0, 0.1), (90.0, 5.0)]
+)
+def test_level_step_as_plotly_picks_it(span, step):
+    # plotly.js: span / ncontours rounded up to 2, 5 or 10 times a power of ten
+    assert ff.level_step(span, 18) == pytest.approx(step)
+
+
+def test_contour_lines_dark_low_light_high():
+    # plotly's "Greys" reversed, as the contour trace this replaces: low levels dark
+    s = SURFACES["quadratic"]  # 0.1 x² + 2 y² on x in [-6, 6], y in [-3, 3]
+    pixels = ff.contour_pixels(s.value, s.bounds, n=200)
+    assert pixels.shape == (200, 200, 3) and pixels.dtype == np.uint8
+    assert (pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all()
+    column = pixels[:, 100, 0].astype(int)  # x = 0, y from 3 down to -3
+    assert column[100] == 255  # at the minimum: below the first level
+    assert column.min() >= round(255 * (1 - ff.OPACITY))  # at most the opacity of black
+    # from the minimum up: one line per level (2, 4, ..., 16 at f = 2 y²), each lighter
+    up = column[100::-1]
+    darkest = [
+        int(up[i])
+        for i in range(1, len(up) - 1)
+        if up[i] < 250 and up[i] <= up[i - 1] and up[i] < up[i + 1]
+    ]
+    assert len(darkest) == 8
+    # (to a few grey levels: a line falls between pixels differently each time)
+    assert all(b >= a - 5 for a, b in zip(darkest, darkest[1:], strict=False))
+    assert darkest[0] < darkest[-1] - 50
+
+
+def test_contour_log_levels_reach_the_valley():
+    # Rosenbrock spans orders of magnitude: its levels are on a log scale, so lines run close
+    # to the minimum at (1, 1) too (linear levels would all crowd where f is large)
     s = SURFACES["rosenbrock"]
-    x, y, z = ff.surface_grid(s.value, s.bounds, n=30)
-    fig = ff.path_figure(x, y, z, np.array([[-1.5, 2.5], [-1.4, 2.4]]), 0, log_levels=True)
-    assert np.isfinite(np.asarray(fig.data[0].z)).all()
+    n = 150
+    (x0, x1), (y0, y1) = s.bounds
+    col = int((1.0 - x0) / (x1 - x0) * n)
+    row = int((y1 - 1.0) / (y1 - y0) * n)
+
+    def lines_near_minimum(log_levels):
+        pixels = ff.contour_pixels(s.value, s.bounds, log_levels=log_levels, n=n)
+        near = pixels[row - 10 : row + 10, col - 10 : col + 10, 0]
+        return int((near < 250).sum())
+
+    assert lines_near_minimum(True) > 0
+    assert lines_near_minimum(False) == 0
+
+
+def test_contour_image_white_where_f_undefined():
+    def value(p):
+        return np.where(p[..., 0] > 0, np.nan, (p**2).sum(-1))
+
+    bounds = ((-2.0, 2.0), (-2.0, 2.0))
+    pixels = ff.contour_pixels(value, bounds, n=60)
+    assert (pixels[:, 31:] == 255).all()  # x > 0: no lines
+    assert (pixels[:, :29] < 250).any()
+    flat = ff.contour_pixels(lambda p: np.zeros(p.shape[:-1]), bounds, n=20)
+    assert (flat == 255).all()
+    assert _png_size(ff.contour_image(value, bounds, n=60)["source"]) == (60, 60)
 
 
 def test_unused_rate_is_kept_off_the_axis():
@@ -108,7 +246,7 @@ def test_unused_rate_is_kept_off_the_axis():
     traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
     terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
     assert terms["eff_lr"].max() > 1e9
-    fig = ff.term_series(terms, 7, ft.SPARSE_NAMES)
+    fig = _fig(ff.term_series(terms, 7, ft.SPARSE_NAMES))
     lo, hi = fig.layout.yaxis3.range
     acting = terms["eff_lr"][terms["G"] > 0]
     assert 10**lo < acting.min() and acting.max() < 10**hi < 100

@@ -1,8 +1,11 @@
 """The formula page under AppTest: defaults, each switch, the step control, bad links, lock."""
 
+import json
 from pathlib import Path
 
 import pytest
+from streamlit.proto.RootContainer_pb2 import RootContainer
+from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from streamlit.testing.v1 import AppTest
 
 from adagrad_app import formula_tex as ft
@@ -191,3 +194,42 @@ def test_sparse_run():
     assert at.query_params["run_on"] in ("sparse", ["sparse"])
     at.number_input(key="seed").set_value(5).run()
     assert not at.exception
+
+
+def test_charts_are_plain_dicts_over_an_image(default):
+    path_chart, series = default.get("plotly_chart")
+    spec = json.loads(path_chart.proto.spec)
+    # the contour lines are a background image: no contour trace for plotly.js to trace again
+    assert [trace["type"] for trace in spec["data"]] == ["scatter"] * 3
+    (image,) = spec["layout"]["images"]
+    assert image["source"].startswith("data:image/png;base64,")
+    assert image["layer"] == "below"
+    assert spec["layout"]["xaxis"]["range"] == [image["x"], image["x"] + image["sizex"]]
+    assert isinstance(spec["layout"]["template"], dict)  # resolved: plotly.js knows no names
+    assert json.loads(path_chart.proto.config)["displaylogo"] is False
+    panels = json.loads(series.proto.spec)
+    assert len(panels["layout"]["annotations"]) == 5
+
+
+def test_charts_are_sent_before_the_sidebar_and_code(monkeypatch):
+    """A rerun sends elements in the order the script draws them, and the browser renders them
+    in that order: the charts go before the sidebar's widgets and the code boxes."""
+    at = _open()
+    sent = []
+    enqueue = ForwardMsgQueue.enqueue
+
+    def record(self, msg):
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            sent.append((msg.metadata.delta_path[0], msg.delta.new_element.WhichOneof("type")))
+        enqueue(self, msg)
+
+    monkeypatch.setattr(ForwardMsgQueue, "enqueue", record)
+    at.select_slider(key="eps").set_value("1e-8").run()
+    assert not at.exception
+    charts = [i for i, (_, kind) in enumerate(sent) if kind == "plotly_chart"]
+    sidebar = [i for i, (root, _) in enumerate(sent) if root == RootContainer.SIDEBAR]
+    code = [i for i, (_, kind) in enumerate(sent) if kind == "code"]
+    assert len(charts) == 2 and sidebar and code
+    assert max(charts) < min(sidebar) and max(charts) < min(code)
+    assert at.select_slider(key="eps").value == "1e-8"
+    assert at.query_params["eps"] in ("1e-8", ["1e-8"])

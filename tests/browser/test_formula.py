@@ -9,6 +9,13 @@ from adagrad_app import theme
 from tests.browser.harness import ARTIFACTS, assert_healthy, open_app
 
 
+def _open(page: Page, url: str) -> None:
+    """Open the page and wait for its formulas: KaTeX loads on its own, so a markdown element
+    (the reading under the numbers) can be drawn before any formula is."""
+    open_app(page, url)
+    page.wait_for_function("() => document.querySelectorAll('.katex').length >= 5", timeout=60_000)
+
+
 def _rgb(hex_color: str) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({r}, {g}, {b})"
@@ -42,7 +49,7 @@ def _reading(page: Page):
 
 
 def test_formula_renders_in_term_colours(page: Page, app_url: str):
-    open_app(page, f"{app_url}/formula?t=2")
+    _open(page, f"{app_url}/formula?t=2")
     expect(_reading(page)).to_contain_text("Step 2.", timeout=60_000)  # the whole page is drawn
     assert_healthy(page)
     assert page.locator(".katex").count() >= 5
@@ -54,12 +61,30 @@ def test_formula_renders_in_term_colours(page: Page, app_url: str):
     backgrounds = _colors(page, "backgroundColor")
     assert _rgb(ft.tint(theme.TERM_COLORS["G"])) in backgrounds
     expect(_reading(page)).to_contain_text("Step 2.")
+    # the path chart's contour lines are a layout image below its traces, drawn by plotly.js
+    path_chart = page.wait_for_function(  # plotly.js loads on its own: wait for the chart
+        """() => {
+            const gd = document.querySelector('.js-plotly-plot');
+            if (!gd || !gd._fullData || !gd.querySelector('.main-svg')) return null;
+            return {
+                types: gd._fullData.map((t) => t.type),
+                images: gd._fullLayout.images.map((im) => [im.source.slice(0, 22), im.layer]),
+                drawn: gd.querySelectorAll('.layer-subplot .imagelayer image').length,
+            };
+        }""",
+        timeout=60_000,
+    ).json_value()
+    assert path_chart == {
+        "types": ["scatter"] * 3,
+        "images": [["data:image/png;base64,", "below"]],
+        "drawn": 1,
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "formula-step2.png", full_page=True)
 
 
 def test_step_slider_changes_values_and_url(page: Page, app_url: str):
-    open_app(page, f"{app_url}/formula")
+    _open(page, f"{app_url}/formula")
     before = _tables(page)
     assert "x:" in before
     expect(_reading(page)).to_contain_text("Step 0.")
@@ -75,7 +100,7 @@ def test_step_slider_changes_values_and_url(page: Page, app_url: str):
 
 
 def test_eps_switch_changes_rendered_denominator(page: Page, app_url: str):
-    open_app(page, f"{app_url}/formula?eps=1&t=1")
+    _open(page, f"{app_url}/formula?eps=1&t=1")
     before = _tables(page)
     page.get_by_role("radio", name=re.compile("inside")).click()
     expect(page).to_have_url(re.compile(r"eps_at=inside"))
@@ -104,7 +129,7 @@ def test_play_walks_to_the_end_and_stops(page: Page, app_url: str):
 
 
 def test_locked_view_has_formula_and_no_controls(page: Page, app_url: str):
-    open_app(page, f"{app_url}/formula?lock=1&t=3")
+    _open(page, f"{app_url}/formula?lock=1&t=3")
     assert page.locator(".katex").count() >= 5
     expect(page.get_by_role("slider")).to_have_count(0)
     expect(_reading(page)).to_contain_text("Step 3.")
