@@ -32,7 +32,7 @@ class PlainFigure(go.Figure):
     """
 
     def __init__(self, spec: dict):
-        super().__init__()
+        super().__init__(layout={"template": {}})  # an empty one: not a copy of the default
         self._spec = spec
 
     def to_dict(self) -> dict:
