@@ -1,50 +1,67 @@
 """Simulate a class: N students open the app at once and move a slider a few times.
 
-Starts its own ``streamlit run app.py`` on a free loopback port, opens N browser contexts (one
-headless Chromium, playwright's async API; each context is a separate student with its own
-session), spread across the three pages, and in each one moves the first slider ``--moves``
-times. Reports:
+Starts its own ``streamlit run app.py`` on a free loopback port and runs --sessions students
+(30 by default), spread over the three pages and arriving evenly within --ramp seconds. Each
+opens its page, then moves the page's first slider (the sidebar comes first) one step,
+--moves times, --think seconds after each update, and stays connected until the whole class is
+done, as an open tab does. Two kinds of student:
 
-- load: navigation start -> first chart drawn, per session;
-- move: the arrow key on a slider -> some chart's drawn data changed (Streamlit's debounce,
-  the rerun under load, the websocket transfer and plotly's redraw: what a student waits for),
-  polled every POLL_MS;
-- errors: a Streamlit exception box, a JavaScript error, a timeout, or a request that left the
-  machine (must all be 0; the exit code is 1 otherwise);
-- the server's peak memory (VmHWM of its process, from /proc/<pid>/status).
+- protocol (all but --browser of them): tools/st_client.py does what a browser tab does on the
+  wire (the page and its static files, unless --no-assets; the XSRF cookie; the websocket; the
+  rerun request with the page and its query string; every widget's value on each rerun; cached
+  charts by reference) but draws nothing. Times are the server's: open (from the first HTTP
+  request) -> first plotly chart delta received / run finished; move -> first chart whose
+  figure changed / run finished.
+- browser (--browser K, 2 by default): real tabs in one headless Chromium (one context each),
+  timed as a student sees it: navigation -> first chart drawn; arrow key -> a chart's drawn data
+  changed (the slider's debounce, the rerun, the transfer and plotly's redraw). Thirty such tabs
+  would measure the test machine's two CPUs drawing plotly, not the server; a few of them keep
+  real rendering in the measure.
 
-Bounded: at most --sessions (<= 100) contexts and --moves (<= 20) moves each, every wait has
-a timeout and the whole run a --budget; the server is stopped by its own PID at the end.
+Reports median and p95 of each time, errors by kind (an exception or Streamlit warning element,
+a timeout (--timeout per wait), a disconnect, a run without a chart, a move that redrew no chart,
+a JavaScript error or a request leaving the machine in a browser: must all be 0, else exit 1,
+as for a traceback in the server's log), the server's CPU time (in all, over its busiest 5 s)
+and peak memory (VmHWM), and the CPU used by the clients themselves (they share the machine).
 
-    python tools/load_test.py --sessions 30
+Bounded: at most --sessions (<= 100) students and --moves (<= 20) moves each, every wait has a
+timeout and the whole run a --budget; the server is stopped by its own PID at the end.
+
+    python tools/load_test.py --sessions 30             # 28 protocol students + 2 browsers
+    python tools/load_test.py --sessions 30 --browser 0 --no-assets  # script runs only
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.browser.harness import CHART_SIGNATURE_JS, CHROMIUM_ARGS, Server, find_chromium  # noqa: E402
+from tools.st_client import Session as ProtocolSession  # noqa: E402
+from tools.st_client import SessionError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/trajectories", "/sparse-features", "/formula"]
 MAX_SESSIONS = 100
 MAX_MOVES = 20
-WAIT_MS = 300_000  # one wait under full load (30 sessions and their browsers on 2 cores)
 QUIET_MS = 500
-# Poll in the page every few ms, not every animation frame: 30 tabs each hashing every chart's
+# Poll in the page every few ms, not every animation frame: tabs each hashing every chart's
 # data 60 times a second would load the machine more than the students do.
 POLL_MS = 50
+SAMPLE_S = 0.5
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -71,6 +88,11 @@ SETTLED_JS = """(runs) => {
 # A slider is an <input type="range"> (or an ARIA slider in older Streamlit versions).
 VALUE_AND_MAX_JS = """(e) => e.tagName === 'INPUT' ? [e.value, e.max]
   : [e.getAttribute('aria-valuenow'), e.getAttribute('aria-valuemax')]"""
+
+SLIDER_LABEL_JS = """(e) => {
+  const box = e.closest('[data-testid="stSlider"]');
+  return box ? box.innerText.split('\\n')[0] : '';
+}"""
 
 FIRST_CHART_JS = """() => {
   const gd = document.querySelector('.js-plotly-plot');
@@ -100,13 +122,113 @@ def peak_memory_mb(pid: int) -> float | None:
     return None
 
 
+class CpuSampler(threading.Thread):
+    """Samples a process's CPU time every SAMPLE_S, to find its busiest stretch."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            self.samples.append((time.monotonic(), cpu_seconds(self.pid)))
+            if self.halt.wait(SAMPLE_S):
+                return
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join()
+
+    def busiest(self, window_s: float = 5.0) -> float:
+        """The highest CPU use over any window_s, in CPUs (1.0 = one CPU all the time)."""
+        best, j = 0.0, 0
+        for t, c in self.samples:
+            while self.samples[j][0] < t - window_s:
+                j += 1
+            if t - self.samples[j][0] >= window_s / 2:
+                best = max(best, (c - self.samples[j][1]) / (t - self.samples[j][0]))
+        return best
+
+    def busy_s(self, threshold: float = 0.9) -> float:
+        """Seconds during which the process used at least ``threshold`` of a CPU."""
+        pairs = itertools.pairwise(self.samples)
+        return sum(t1 - t0 for (t0, c0), (t1, c1) in pairs if c1 - c0 >= threshold * (t1 - t0))
+
+
 @dataclass
-class Session:
+class Student:
     index: int
     path: str
-    load_ms: float | None = None
-    move_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    kind: str  # "protocol" or "browser"
+    delay_s: float = 0.0
+    static_ms: float | None = None  # to the page's HTML and the files it names (protocol)
+    open_ms: float | None = None  # to the first chart (browser: drawn)
+    open_done_ms: float | None = None  # to the end of the run (protocol only)
+    move_ms: list[float] = field(default_factory=list)  # to the updated chart
+    move_done_ms: list[float] = field(default_factory=list)  # to the end of the run (protocol)
+    slider: str | None = None
+    asset_files: int = 0  # static files fetched by a protocol student
+    asset_bytes: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def arrivals(n: int, browsers: int, ramp_s: float) -> list[Student]:
+    """n students in order of arrival, evenly over ramp_s; the browsers spread among them; each
+    kind goes round the pages."""
+    where = {math.floor((j + 0.5) * n / browsers) for j in range(browsers)} if browsers else set()
+    gap = ramp_s / max(n - 1, 1)
+    count: Counter[str] = Counter()
+    students = []
+    for i in range(n):
+        kind = "browser" if i in where else "protocol"
+        students.append(Student(i, PAGES[count[kind] % len(PAGES)], kind, i * gap))
+        count[kind] += 1
+    return students
+
+
+async def protocol_student(
+    base: str,
+    s: Student,
+    moves: int,
+    think_s: float,
+    timeout_s: float,
+    release: asyncio.Event,
+    assets: bool = True,
+) -> None:
+    await asyncio.sleep(s.delay_s)
+    session = ProtocolSession(base, s.path, timeout_s, assets=assets)
+    try:
+        try:
+            opened = await session.open()
+            s.asset_files, s.asset_bytes = session.asset_files, session.asset_bytes
+            s.static_ms = 1000 * session.static_s if session.static_s is not None else None
+            s.open_ms, s.open_done_ms = 1000 * opened.chart_s, 1000 * opened.done_s
+            for _ in range(moves):
+                await asyncio.sleep(think_s)
+                slider = session.first_slider()
+                s.slider = slider.label if slider else None
+                moved = await session.move(slider)
+                s.move_ms.append(1000 * moved.chart_s)
+                s.move_done_ms.append(1000 * moved.done_s)
+        finally:
+            s.done.set()
+        # An open tab until the class is done: the server keeps this session meanwhile.
+        drain = asyncio.create_task(session.drain())
+        waiting = asyncio.create_task(release.wait())
+        await asyncio.wait({drain, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if drain.done():
+            s.errors.append(("disconnect", f"{session.url}: closed while idle"))
+        for task in (drain, waiting):
+            task.cancel()
+    except SessionError as err:
+        s.errors.append((err.kind, err.detail))
+    except Exception as err:  # a bug in the client: counted, never hidden
+        s.errors.append(("client", f"{type(err).__name__}: {str(err)[:200]}"))
+    finally:
+        await session.close()
 
 
 def _is_noise(text: str, url: str) -> bool:
@@ -115,11 +237,11 @@ def _is_noise(text: str, url: str) -> bool:
     return "404" in text and "/_stcore/" in url
 
 
-async def settle(page, runs: int) -> int:
+async def settle(page, runs: int, wait_ms: float) -> int:
     """Wait until more than ``runs`` script runs have finished, every chart is drawn and no new
     run started for QUIET_MS (a page may rerun itself after writing the URL)."""
     while True:
-        await page.wait_for_function(SETTLED_JS, arg=runs, polling=5 * POLL_MS, timeout=WAIT_MS)
+        await page.wait_for_function(SETTLED_JS, arg=runs, polling=5 * POLL_MS, timeout=wait_ms)
         runs = await page.evaluate("() => window.__runs")
         await page.wait_for_timeout(QUIET_MS)
         still = await page.evaluate(SETTLED_JS, runs - 1)
@@ -127,9 +249,16 @@ async def settle(page, runs: int) -> int:
             return runs
 
 
-async def student(browser, base: str, s: Session, moves: int, delay_s: float) -> None:
-    await asyncio.sleep(delay_s)  # students arrive within a few seconds, not the same ms
+async def browser_student(
+    browser, base: str, s: Student, moves: int, think_s: float, timeout_s: float, release
+) -> None:
+    await asyncio.sleep(s.delay_s)
+    wait_ms = 1000 * timeout_s
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+
+    def error(kind: str, detail: str) -> None:
+        s.errors.append((kind, detail[:200]))
+
     try:
         await context.add_init_script(INIT_JS)
         page = await context.new_page()
@@ -138,70 +267,88 @@ async def student(browser, base: str, s: Session, moves: int, delay_s: float) ->
             lambda m: (
                 m.type == "error"
                 and not _is_noise(m.text, m.location.get("url", ""))
-                and s.errors.append(f"console error: {m.text[:200]}")
+                and error("browser console error", m.text)
             ),
         )
-        page.on("pageerror", lambda e: s.errors.append(f"page error: {str(e)[:200]}"))
+        page.on("pageerror", lambda e: error("browser page error", str(e)))
         page.on(
             "request",
             lambda r: (
                 r.url.startswith(("http:", "https:", "ws:", "wss:"))
                 and urlparse(r.url).hostname not in LOOPBACK
-                and s.errors.append(f"request left the machine: {r.url[:120]}")
+                and error("request left the machine", r.url)
             ),
         )
-        await page.goto(base + s.path, wait_until="commit", timeout=WAIT_MS)
-        handle = await page.wait_for_function(FIRST_CHART_JS, polling=POLL_MS, timeout=WAIT_MS)
-        s.load_ms = float(await handle.json_value())
-        runs = await settle(page, 0)
-        slider = page.get_by_role("slider").first
-        await slider.wait_for(timeout=WAIT_MS)
-        for _ in range(moves):
-            before = await page.evaluate(CHART_SIGNATURE_JS)
-            value, top = await slider.evaluate(VALUE_AND_MAX_JS)
-            await slider.focus()
-            await slider.press("ArrowLeft" if value == top else "ArrowRight")  # one step, always
-            handle = await page.wait_for_function(
-                CHANGED_JS, arg=before, polling=POLL_MS, timeout=WAIT_MS
-            )
-            s.move_ms.append(
-                float(await handle.json_value()) - await page.evaluate("() => window.__keydown")
-            )
-            runs = await settle(page, runs)
-        boxes = page.locator('[data-testid="stException"]')
-        for i in range(await boxes.count()):
-            s.errors.append(f"Streamlit exception: {(await boxes.nth(i).inner_text())[:200]}")
+        try:
+            await page.goto(base + s.path, wait_until="commit", timeout=wait_ms)
+            handle = await page.wait_for_function(FIRST_CHART_JS, polling=POLL_MS, timeout=wait_ms)
+            s.open_ms = float(await handle.json_value())
+            runs = await settle(page, 0, wait_ms)
+            slider = page.get_by_role("slider").first
+            await slider.wait_for(timeout=wait_ms)
+            s.slider = await slider.evaluate(SLIDER_LABEL_JS)
+            for _ in range(moves):
+                await page.wait_for_timeout(1000 * think_s)
+                before = await page.evaluate(CHART_SIGNATURE_JS)
+                value, top = await slider.evaluate(VALUE_AND_MAX_JS)
+                await slider.focus()
+                await slider.press("ArrowLeft" if value == top else "ArrowRight")  # one step
+                handle = await page.wait_for_function(
+                    CHANGED_JS, arg=before, polling=POLL_MS, timeout=wait_ms
+                )
+                keydown = await page.evaluate("() => window.__keydown")
+                s.move_ms.append(float(await handle.json_value()) - keydown)
+                runs = await settle(page, runs, wait_ms)
+            boxes = page.locator('[data-testid="stException"]')
+            for i in range(await boxes.count()):
+                error("exception", f"{s.path}: {await boxes.nth(i).inner_text()}")
+        finally:
+            s.done.set()
+        await release.wait()
     except Exception as err:  # a timeout or a crash in this session: counted, never hidden
-        s.errors.append(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
+        kind = "timeout" if type(err).__name__ == "TimeoutError" else "browser"
+        error(kind, f"{s.path}: {type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
         await context.close()
 
 
-async def simulate(
-    base: str, sessions: list[Session], moves: int, budget_s: float, ramp_s: float
-) -> None:
-    from playwright.async_api import async_playwright
+async def simulate(base: str, students: list[Student], args) -> None:
+    """Run every student against the server at ``base``; results land in the students."""
+    release = asyncio.Event()
+    common = (args.moves, args.think, args.timeout, release)
+    tasks = [
+        asyncio.create_task(protocol_student(base, s, *common, assets=not args.no_assets))
+        for s in students
+        if s.kind == "protocol"
+    ]
+    browsers = [s for s in students if s.kind == "browser"]
+    pw = browser = None
+    try:
+        if browsers:
+            from playwright.async_api import async_playwright
 
-    executable = find_chromium()
-    if executable is None:
-        raise RuntimeError("chromium not found (apt-get install -y chromium)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            gap = ramp_s / max(len(sessions) - 1, 1)
-            tasks = [
-                asyncio.create_task(student(browser, base, s, moves, i * gap))
-                for i, s in enumerate(sessions)
+            pw = await async_playwright().start()
+            browser = await pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+            tasks += [
+                asyncio.create_task(browser_student(browser, base, s, *common)) for s in browsers
             ]
-            done, pending = await asyncio.wait(tasks, timeout=budget_s)
-            for task in pending:
-                task.cancel()
-            for s, task in zip(sessions, tasks, strict=True):
-                if task in pending:
-                    s.errors.append(f"not finished within the budget of {budget_s:.0f} s")
-            await asyncio.gather(*pending, return_exceptions=True)
-        finally:
+        everyone = asyncio.gather(*(s.done.wait() for s in students))
+        try:
+            await asyncio.wait_for(everyone, args.budget)
+        except TimeoutError:
+            for s in students:
+                if not s.done.is_set():
+                    s.errors.append(("timeout", f"unfinished after --budget {args.budget:g} s"))
+        release.set()
+        done, pending = await asyncio.wait(tasks, timeout=60)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if browser is not None:
             await browser.close()
+        if pw is not None:
+            await pw.stop()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -210,79 +357,152 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(math.ceil(q / 100 * len(ordered)) - 1, 0)]
 
 
-def report(
-    sessions: list[Session], peak_mb: float | None, wall_s: float, cpu_s: float, args
-) -> str:
-    loads = [s.load_ms for s in sessions if s.load_ms is not None]
-    lines = [
-        f"{len(sessions)} sessions arriving over {args.ramp:g} s, {args.moves} slider moves each; "
-        f"{wall_s:.0f} s wall time, server CPU {cpu_s:.0f} s"
-    ]
-    lines.append(
-        f"machine: {os.cpu_count()} CPUs shared by the server, {len(sessions)} browser tabs and "
-        f"anything else running; load average {os.getloadavg()[0]:.1f} at the end"
+def _row(name: str, values: list[float]) -> str:
+    if not values:
+        return f"  {name:<26} {0:>4}"
+    return (
+        f"  {name:<26} {len(values):>4}  median {statistics.median(values):6.0f} ms  "
+        f"p95 {percentile(values, 95):6.0f} ms  max {max(values):6.0f} ms"
     )
-    for path in PAGES:
-        mine = [s for s in sessions if s.path == path]
-        ms = [m for s in mine for m in s.move_ms]
-        if ms:
-            lines.append(
-                f"  {path:<17} {len(mine):>3} sessions  move median {statistics.median(ms):6.0f} "
-                f"ms  p95 {percentile(ms, 95):6.0f} ms"
-            )
-    moves_all = [m for s in sessions for m in s.move_ms]
-    if loads:
+
+
+@dataclass
+class Measures:
+    wall_s: float
+    server_cpu_s: float
+    server_peak_mb: float | None
+    server_busiest: float  # CPUs over the busiest 5 s
+    server_busy_s: float  # seconds at >= 90 % of a CPU
+    client_cpu_s: float  # this process: the protocol clients and playwright's side
+    browser_cpu_s: float  # child processes reaped: playwright's driver and Chromium
+    load_before: float
+    load_after: float
+
+
+def report(students: list[Student], m: Measures, args) -> str:
+    protocol = [s for s in students if s.kind == "protocol"]
+    browsers = [s for s in students if s.kind == "browser"]
+    lines = [
+        f"{len(students)} sessions ({len(protocol)} protocol, {len(browsers)} browser) over "
+        f"{', '.join(PAGES)}, arriving within {args.ramp:g} s; {args.moves} slider moves each, "
+        f"{args.think:g} s after each update",
+        f"machine: {os.cpu_count()} CPUs; load average {m.load_before:.1f} before, "
+        f"{m.load_after:.1f} after; wall time {m.wall_s:.0f} s",
+        f"server: CPU {m.server_cpu_s:.1f} s in {m.wall_s:.0f} s, {m.server_busiest:.0%} of a CPU "
+        f"over the busiest 5 s, >= 90 % of a CPU for {m.server_busy_s:.0f} s; "
+        + (f"peak memory (VmHWM) {m.server_peak_mb:.0f} MB" if m.server_peak_mb else "no VmHWM"),
+        f"clients: CPU {m.client_cpu_s:.1f} s (this process)"
+        + (f", {max(m.browser_cpu_s, 0):.1f} s (Chromium and its driver)" if browsers else ""),
+    ]
+    if protocol:
+        files, mb = sum(s.asset_files for s in protocol), sum(s.asset_bytes for s in protocol) / 1e6
         lines.append(
-            f"load to first chart: median {statistics.median(loads):.0f} ms, "
-            f"p95 {percentile(loads, 95):.0f} ms ({len(loads)} loads)"
+            "protocol sessions (the server's times: request -> message received); static files: "
+            + (f"{files / len(protocol):.0f} a visit, {mb:.0f} MB in all" if files else "none")
         )
-    if moves_all:
-        lines.append(
-            f"slider move to updated chart: median {statistics.median(moves_all):.0f} ms, "
-            f"p95 {percentile(moves_all, 95):.0f} ms ({len(moves_all)} moves)"
-        )
-    errors = [f"session {s.index} {s.path}: {e}" for s in sessions for e in s.errors]
-    lines.append(f"errors: {len(errors)}")
-    lines += [f"  {e}" for e in errors[:20]]
-    if peak_mb is not None:
-        lines.append(f"server peak memory (VmHWM): {peak_mb:.0f} MB")
+        for name, values in [
+            ("open -> HTML + named files", [s.static_ms for s in protocol if s.static_ms]),
+            ("open -> first chart", [s.open_ms for s in protocol if s.open_ms is not None]),
+            ("open -> run finished", [s.open_done_ms for s in protocol if s.open_done_ms]),
+            ("move -> updated chart", [v for s in protocol for v in s.move_ms]),
+            ("move -> run finished", [v for s in protocol for v in s.move_done_ms]),
+        ]:
+            if values or "HTML" not in name:
+                lines.append(_row(name, values))
+        for path in PAGES:
+            mine = [s for s in protocol if s.path == path]
+            opens = [s.open_ms for s in mine if s.open_ms is not None]
+            moved = [v for s in mine for v in s.move_ms]
+            if mine and opens and moved:
+                lines.append(
+                    f"    {path:<17} {len(mine):>2} sessions: open median "
+                    f"{statistics.median(opens):5.0f} ms, move median "
+                    f"{statistics.median(moved):5.0f} ms p95 {percentile(moved, 95):5.0f} ms"
+                )
+    if browsers:
+        lines.append("browser sessions (drawn: navigation -> first chart; key -> chart redrawn):")
+        lines.append(_row("open -> first chart drawn", [s.open_ms for s in browsers if s.open_ms]))
+        lines.append(_row("move -> chart redrawn", [v for s in browsers for v in s.move_ms]))
+    moved = {f"{s.path} {s.slider!r} ({s.kind})" for s in students if s.slider}
+    lines.append(f"sliders moved: {', '.join(sorted(moved)) or 'none'}")
+    errors = [(kind, f"session {s.index} {s.path} ({s.kind}): {detail}") for s in students
+              for kind, detail in s.errors]  # fmt: skip
+    kinds = Counter(kind for kind, _ in errors)
+    lines.append(
+        f"errors: {len(errors)}"
+        + (" (" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")" if errors else "")
+    )
+    lines += [f"  {kind}: {detail}" for kind, detail in errors[:20]]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=30, help="concurrent students (<= 100)")
+    parser.add_argument("--sessions", type=int, default=30, help="students, in all (<= 100)")
+    parser.add_argument(
+        "--browser", type=int, default=2, help="of them, real Chromium tabs (0: none)"
+    )
     parser.add_argument("--moves", type=int, default=3, help="slider moves each (<= 20)")
-    parser.add_argument("--budget", type=float, default=1200, help="seconds for the whole run")
     parser.add_argument("--ramp", type=float, default=15, help="seconds over which they arrive")
+    parser.add_argument("--think", type=float, default=0.5, help="seconds between moves")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds for one wait")
+    parser.add_argument("--budget", type=float, default=900, help="seconds for the whole run")
+    parser.add_argument(
+        "--no-assets", action="store_true", help="protocol students fetch no static files"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be in [1, {MAX_SESSIONS}]")
+    if not 0 <= args.browser <= args.sessions:
+        parser.error("--browser must be in [0, --sessions]")
+    if args.browser and find_chromium() is None:
+        parser.error("chromium not found (apt-get install -y chromium), or pass --browser 0")
     if not 1 <= args.moves <= MAX_MOVES:
         parser.error(f"--moves must be in [1, {MAX_MOVES}]")
-    if not 10 <= args.budget <= 3600:
-        parser.error("--budget must be in [10, 3600] seconds")
     if not 0 <= args.ramp <= 600:
         parser.error("--ramp must be in [0, 600] seconds")
+    if not 0 <= args.think <= 60:
+        parser.error("--think must be in [0, 60] seconds")
+    if not 1 <= args.timeout <= 600:
+        parser.error("--timeout must be in [1, 600] seconds")
+    if not 10 <= args.budget <= 3600:
+        parser.error("--budget must be in [10, 3600] seconds")
 
-    sessions = [Session(i, PAGES[i % len(PAGES)]) for i in range(args.sessions)]
+    students = arrivals(args.sessions, args.browser, args.ramp)
     with tempfile.TemporaryDirectory(prefix="load-test-") as tmp:
         server = Server(ROOT / "app.py", Path(tmp) / "streamlit.log")
         try:
             server.wait_healthy()
-            start = time.monotonic()
-            cpu0 = cpu_seconds(server.proc.pid)
-            asyncio.run(simulate(server.url, sessions, args.moves, args.budget, args.ramp))
-            wall = time.monotonic() - start
-            cpu = cpu_seconds(server.proc.pid) - cpu0
-            peak = peak_memory_mb(server.proc.pid)
+            load_before = os.getloadavg()[0]
+            start, cpu0, mine0 = time.monotonic(), cpu_seconds(server.proc.pid), os.times()
+            sampler = CpuSampler(server.proc.pid)
+            sampler.start()
+            try:
+                asyncio.run(simulate(server.url, students, args))
+            finally:
+                sampler.stop()
+            mine = os.times()
+            measures = Measures(
+                wall_s=time.monotonic() - start,
+                server_cpu_s=cpu_seconds(server.proc.pid) - cpu0,
+                server_peak_mb=peak_memory_mb(server.proc.pid),
+                server_busiest=sampler.busiest(),
+                server_busy_s=sampler.busy_s(),
+                client_cpu_s=mine.user + mine.system - mine0.user - mine0.system,
+                browser_cpu_s=mine.children_user
+                + mine.children_system
+                - mine0.children_user
+                - mine0.children_system,
+                load_before=load_before,
+                load_after=os.getloadavg()[0],
+            )
             log = Path(server.log.name).read_text()
         finally:
             server.stop()
-    print(report(sessions, peak, wall, cpu, args))
+    print(report(students, measures, args))
     if "Traceback" in log:
         print("the server logged a traceback:\n" + log[log.index("Traceback") :][:3000])
-    return 1 if any(s.errors for s in sessions) or "Traceback" in log else 0
+    return 1 if any(s.errors for s in students) or "Traceback" in log else 0
 
 
 if __name__ == "__main__":
