@@ -357,6 +357,9 @@ def simulate(
     U = np.zeros((K, d))  # this step's updates; rows of stopped optimizers stay zero
     WT = W.T  # a view, so it follows W's in-place updates
     absW = np.empty_like(W)
+    w_flat = W.reshape(-1)  # a view of W
+    # (a margin for rounding; no screen when the square would overflow)
+    sq_bound = bound * bound * (1 - 1e-9) if bound < 1e150 else -math.inf
     chunk = max(1, _CHUNK_FLOATS // (B * d))  # steps whose examples are made float at once
     c0 = c1 = 0  # the steps whose examples are in Xc
     j, next_rec = 1, int(rec[1])  # the next record point
@@ -379,7 +382,9 @@ def simulate(
                 last_eff[k] = extras["eff_lr"]
             W += U
             abs_step += np.abs(U)
-            if not np.maximum.reduce(np.abs(W, out=absW), None) <= bound:
+            # Quick screen: no |w| passes the bound while the sum of squares stays under its
+            # square (NaN and inf fail it too). Only then is each weight looked at.
+            if not np.dot(w_flat, w_flat) <= sq_bound and not np.abs(W, out=absW).max() <= bound:
                 for k in [k for k in live if not absW[k].max() <= bound]:  # or NaN
                     W[k] -= U[k]
                     U[k] = 0.0

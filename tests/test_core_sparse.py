@@ -177,6 +177,17 @@ def test_a_diverging_optimizer_is_stopped_and_named():
         assert np.isfinite(arr).all()
 
 
+@pytest.mark.parametrize("bound", [1.5, 1e200])
+def test_the_bound_holds_at_every_record(bound):
+    """simulate screens the weights with their sum of squares before looking at each: a bound
+    near the weights (the screen fails at once) and one whose square overflows both hold."""
+    run = sp.simulate(two_groups(n=2048), batch_size=1, hparams={"sgd": {"lr": 1.5}},
+                      max_records=sp.MAX_RECORDS, bound=bound)  # fmt: skip
+    assert run.diverged_at["sgd"] is not None
+    for name in run.optimizers:
+        assert np.isfinite(run.w[name]).all() and np.abs(run.w[name]).max() <= bound
+
+
 @pytest.mark.parametrize("bound", [1.5, 1.6, sp.DEFAULT_BOUND])
 def test_examples_made_float_in_chunks_give_the_same_run(monkeypatch, bound):
     """simulate converts X to floats a chunk of steps at a time; a tiny chunk (a new one every
