@@ -369,14 +369,14 @@ def simulate(
                 c0, c1 = t, min(t + chunk, steps)
                 Xc = X[c0 * B : c1 * B].reshape(c1 - c0, B, d).astype(float)
             xb = Xc[t - c0]
-            z = xb @ WT
+            # np.dot: the numbers of @, with less overhead on arrays this small
+            z = np.dot(xb, WT)
             if linear:
-                r = z - (y_list[t] if B == 1 else Y[t])  # a float is quicker
+                r = np.subtract(z, y_list[t] if B == 1 else Y[t], out=res[t])  # a float is quicker
             else:
                 logits[t] = z
-                r = _sigmoid(z) - Y[t]
-            res[t] = r
-            grads = r.T * xb if B == 1 else (r.T / B) @ xb
+                r = np.subtract(_sigmoid(z), Y[t], out=res[t])
+            grads = r.T * xb if B == 1 else np.dot(r.T / B, xb)
             for k in live:
                 U[k], states[k], extras = updates[k](grads[k], states[k], W[k], **upd_kws[k])
                 last_eff[k] = extras["eff_lr"]
