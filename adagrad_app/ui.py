@@ -59,6 +59,9 @@ def ensure_router() -> None:
         st.rerun()
 
 
+_RERUN_KEY = "_rerun_with_browser_values"
+
+
 def _seed(values: dict) -> None:
     """Put settings read from the URL into ``st.session_state``, under the browser's values.
 
@@ -67,7 +70,8 @@ def _seed(values: dict) -> None:
     that first run: one may be a slider the student has just moved. A value set in
     ``st.session_state`` beats the browser's, so that move would snap back. For a key whose value
     the browser sent, the URL's value is stored as the session's previous value instead: the
-    page reads it until the widget is drawn, and the widget then takes the browser's value.
+    page reads it until the widget is drawn, the widget then takes the browser's value, and
+    :meth:`Settings.widgets_drawn` reruns the page once so that all of it uses that value.
     Streamlit has no public API for either step (the incoming widget states, whose ids end in
     the widget's key, and the previous state); should its internals change, every key is seeded
     as before, and tests/browser/test_faults.py fails.
@@ -86,6 +90,8 @@ def _seed(values: dict) -> None:
             previous[key] = value
         else:
             st.session_state[key] = value
+    if sent & set(values):
+        st.session_state[_RERUN_KEY] = True
 
 
 class Settings:
@@ -121,6 +127,13 @@ class Settings:
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)
         return values
+
+    def widgets_drawn(self) -> None:
+        """Call once the page's widgets are drawn. In a run that seeded the URL's values under
+        the browser's (see :func:`_seed`), the page read the URL's values until each widget was
+        drawn: rerun once, so that it computes, draws and writes the URL with the browser's."""
+        if st.session_state.pop(_RERUN_KEY, False):
+            st.rerun()
 
     def set(self, **changes) -> None:
         """Change settings from code (e.g. a click on a chart), before widgets are drawn."""

@@ -130,6 +130,7 @@ def controls() -> None:
             help="0 in torch, 0.1 in Keras and optax.",
         )
         st.slider("Steps", 2, MAX_STEPS, key="steps")
+    S.widgets_drawn()  # after a server restart: rerun with the browser's values
 
 
 st.title("🔎 The formula, step by step")

@@ -164,6 +164,7 @@ def controls() -> None:
                 **hidden,
             )
         st.toggle("Batch-size sweep (chart ④)", key="sweep")
+    S.widgets_drawn()  # after a server restart: rerun with the browser's values
 
 
 def problem(v: dict) -> bytes:

@@ -289,6 +289,7 @@ def controls() -> None:
             st.number_input("Adam β₂", 0.0, 0.9999, step=0.001, format="%.4f", key="beta2")
             st.number_input("RMSprop α", 0.0, 0.9999, step=0.01, format="%.4f", key="alpha")
             st.number_input("Adadelta ρ", 0.0, 0.999, step=0.05, format="%.3f", key="rho")
+    S.widgets_drawn()  # after a server restart: rerun with the browser's values
 
 
 v = S.sync()

@@ -5,7 +5,6 @@ a slider and get a changed chart, with 0 errors), and the client against a tiny 
 fail in each way the load test counts, so that a broken page cannot pass as a fast one.
 """
 
-import asyncio
 import re
 import textwrap
 
@@ -13,7 +12,7 @@ import pytest
 
 from tests.browser.harness import REPO_ROOT, Server, find_chromium, free_port
 from tools import load_test
-from tools.st_client import Session, SessionError
+from tools.st_client import Session, SessionError, run_sync
 
 TIMEOUT_S = 60
 
@@ -93,7 +92,7 @@ async def _open_and_move(url: str, path: str) -> tuple[Session, list]:
 
 
 def test_client_opens_with_the_xsrf_cookie_and_times_a_move(tiny_url):
-    session, (opened, *moves) = asyncio.run(_open_and_move(tiny_url, "/?mode=ok"))
+    session, (opened, *moves) = run_sync(_open_and_move(tiny_url, "/?mode=ok"))
     assert REPO_ROOT.joinpath(".streamlit/config.toml").read_text().count("XsrfProtection = true")
     assert session.xsrf_cookie and session.xsrf_cookie.startswith("2|")
     # as a browser's first visit: the files the HTML names, and the plotly and slider chunks
@@ -120,7 +119,7 @@ def test_a_slider_in_a_fragment_reruns_only_the_fragment(tiny_url):
         finally:
             await session.close()
 
-    run = asyncio.run(go())
+    run = run_sync(go())
     assert run.charts == run.changed == 1  # the main chart was not sent again
 
 
@@ -135,7 +134,7 @@ def test_a_slider_in_a_fragment_reruns_only_the_fragment(tiny_url):
 )
 def test_every_failure_is_an_error_of_its_kind(tiny_url, mode, kind):
     with pytest.raises(SessionError) as caught:
-        asyncio.run(_open_and_move(tiny_url, f"/?mode={mode}"))
+        run_sync(_open_and_move(tiny_url, f"/?mode={mode}"))
     assert caught.value.kind == kind, caught.value
 
 
@@ -150,7 +149,7 @@ def test_every_failure_is_an_error_of_its_kind(tiny_url, mode, kind):
 def test_a_missing_page_a_timeout_and_no_server_are_errors(tiny_url, where, timeout_s, kind):
     url = f"http://127.0.0.1:{free_port()}" if where == "no server" else tiny_url
     with pytest.raises(SessionError) as caught:
-        asyncio.run(Session(url, where.replace("no server", "/"), timeout_s).open())
+        run_sync(Session(url, where.replace("no server", "/"), timeout_s).open())
     assert caught.value.kind == kind, caught.value
 
 

@@ -51,7 +51,7 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.browser.harness import CHART_SIGNATURE_JS, CHROMIUM_ARGS, Server, find_chromium  # noqa: E402
 from tools.st_client import Session as ProtocolSession  # noqa: E402
-from tools.st_client import SessionError  # noqa: E402
+from tools.st_client import SessionError, run_sync  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/trajectories", "/sparse-features", "/formula"]
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             sampler = CpuSampler(server.proc.pid)
             sampler.start()
             try:
-                asyncio.run(simulate(server.url, students, args))
+                run_sync(simulate(server.url, students, args))
             finally:
                 sampler.stop()
             mine = os.times()

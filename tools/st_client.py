@@ -42,6 +42,7 @@ never received).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import re
 import time
@@ -57,6 +58,14 @@ from streamlit.proto.Slider_pb2 import Slider as SliderProto
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+
+def run_sync(coro):
+    """``asyncio.run(coro)`` on a thread of its own: it also works where this thread already
+    runs an event loop (in a test process after playwright's sync API has been used)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 
 XSRF_COOKIE = "_streamlit_xsrf"
 NO_XSRF_TOKEN = "PLACEHOLDER_AUTH_TOKEN"  # what the frontend sends when it has no cookie
