@@ -7,7 +7,6 @@ import struct
 import zlib
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from adagrad_app import fig_formula as ff
@@ -15,6 +14,7 @@ from adagrad_app import formula_tex as ft
 from adagrad_app import theme
 from adagrad_core.runner import run
 from adagrad_core.surfaces import SURFACES
+from tests.figcheck import plain_figure
 
 NAMES = ("x", "y")
 
@@ -24,47 +24,6 @@ def data():
     s = SURFACES["quadratic"]
     traj = run("adagrad", s.grad, [-5.0, -2.0], 30, lr=1.0)
     return ft.step_terms(traj, eps=1e-10, eps_placement="outside"), traj.params
-
-
-def _fig(spec: dict) -> go.Figure:
-    """A builder's plain dict, validated by plotly: a misspelt property or value fails here."""
-    assert isinstance(spec, dict) and set(spec) == {"data", "layout"}
-    # plotly.js knows no template names: the template must go out resolved
-    assert isinstance(spec["layout"]["template"], dict)
-    # sent as built (ui.PlainFigure): plain JSON types only, no NaN (plotly.js reads null)
-    json.dumps(spec, allow_nan=False)
-    _check_colorscales(spec)
-    fig = go.Figure(spec)
-    _check_keys(spec, fig.to_dict())
-    return fig
-
-
-def _check_colorscales(node) -> None:
-    """Every colorscale is a name or [[fraction, colour], ...]: plotly.py turns a bare list of
-    colours into pairs when it validates, plotly.js does not (it falls back to its default)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "colorscale" and isinstance(value, list):
-                assert all(len(pair) == 2 and 0 <= pair[0] <= 1 for pair in value), value
-            _check_colorscales(value)
-    elif isinstance(node, list):
-        for item in node:
-            _check_colorscales(item)
-
-
-def _check_keys(raw, valid, path: str = "figure") -> None:
-    """Every key of the raw dict is one plotly.py keeps as it is: a key in its underscore
-    shorthand (``xaxis_title``) passes validation by being rewritten, but plotly.js would not
-    read it."""
-    if isinstance(raw, dict):
-        assert isinstance(valid, dict), path
-        for key, value in raw.items():
-            assert key in valid, f"{path}.{key}"
-            _check_keys(value, valid[key], f"{path}.{key}")
-    elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
-        assert isinstance(valid, (list, tuple)) and len(valid) == len(raw), path
-        for i, (r, v) in enumerate(zip(raw, valid, strict=True)):
-            _check_keys(r, v, f"{path}[{i}]")
 
 
 def _png_size(uri: str) -> tuple[int, int]:
@@ -86,7 +45,7 @@ def _lines(fig):
 
 def test_term_series_one_panel_per_term(data):
     terms, _ = data
-    fig = _fig(ff.term_series(terms, 5, NAMES))
+    fig = plain_figure(ff.term_series(terms, 5, NAMES))
     assert len(fig.layout.annotations) == len(ff.PANELS)  # subplot titles
     lines = _lines(fig)
     assert len(lines) == 2 * len(ff.PANELS)
@@ -101,7 +60,7 @@ def test_term_series_one_panel_per_term(data):
 def test_term_series_cursor_at_step(data):
     terms, _ = data
     for t in (0, 7, 29):
-        fig = _fig(ff.term_series(terms, t, NAMES))
+        fig = plain_figure(ff.term_series(terms, t, NAMES))
         cursors = [s for s in fig.layout.shapes if s.type == "line"]
         assert len(cursors) == len(ff.PANELS)
         assert all(s.x0 == t and s.x1 == t for s in cursors)
@@ -115,12 +74,12 @@ def test_term_series_cursor_at_step(data):
 
 def test_term_series_log_only_when_positive(data):
     terms, _ = data
-    fig = _fig(ff.term_series(terms, 0, NAMES))
+    fig = plain_figure(ff.term_series(terms, 0, NAMES))
     types = [fig.layout[f"yaxis{'' if k == 1 else k}"].type for k in range(1, len(ff.PANELS) + 1)]
     assert types == ["linear", "log", "log", "linear", "linear"]
     zero = {k: v.copy() for k, v in terms.items()}
     zero["G"][:, 0] = 0.0  # a coordinate that never had a gradient
-    assert _fig(ff.term_series(zero, 0, NAMES)).layout.yaxis2.type == "linear"
+    assert plain_figure(ff.term_series(zero, 0, NAMES)).layout.yaxis2.type == "linear"
 
 
 def test_term_series_is_small(data):
@@ -134,7 +93,7 @@ def test_path_figure_marks_the_step(data):
     bounds = ff.view_bounds(s.bounds, params)
     image = ff.contour_image(s.value, bounds, n=40)
     assert _png_size(image["source"]) == (40, 40)
-    fig = _fig(ff.path_figure(params, 4, background=image, minima=s.minima))
+    fig = plain_figure(ff.path_figure(params, 4, background=image, minima=s.minima))
     minimum, path, step = fig.data
     np.testing.assert_array_equal(path.x, params[:, 0])
     assert path.line.color == theme.OPT_COLORS["adagrad"]
@@ -156,7 +115,7 @@ def test_path_figure_marks_the_step(data):
 
 def test_path_figure_without_surface_fits_the_path(data):
     _, params = data
-    fig = _fig(ff.path_figure(params, 0, minima=[(0.5, 0.5)], axis_titles=("a", "b")))
+    fig = plain_figure(ff.path_figure(params, 0, minima=[(0.5, 0.5)], axis_titles=("a", "b")))
     assert not fig.layout.images
     assert fig.layout.xaxis.range is None and fig.layout.yaxis.range is None  # autorange
     assert fig.layout.xaxis.title.text == "a"
@@ -246,7 +205,7 @@ def test_unused_rate_is_kept_off_the_axis():
     traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
     terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
     assert terms["eff_lr"].max() > 1e9
-    fig = _fig(ff.term_series(terms, 7, ft.SPARSE_NAMES))
+    fig = plain_figure(ff.term_series(terms, 7, ft.SPARSE_NAMES))
     lo, hi = fig.layout.yaxis3.range
     acting = terms["eff_lr"][terms["G"] > 0]
     assert 10**lo < acting.min() and acting.max() < 10**hi < 100

@@ -1,8 +1,6 @@
 """Figures and captions of the sparse-features page. The builders return plain dicts; every
 test reads them through ``go.Figure``, which validates them (a misspelt property fails)."""
 
-import json
-
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -11,6 +9,7 @@ import pytest
 from adagrad_app import fig_sparse as F
 from adagrad_app.theme import FREQ_COLORS, OPT_COLORS
 from adagrad_core import sparse as sp
+from tests.figcheck import plain_figure
 
 LRS = {"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}}
 RTOL = 10.0 ** (1 - F.SIG_DIGITS)  # figures carry SIG_DIGITS significant digits
@@ -37,33 +36,6 @@ def diverged():
     return sp.simulate(data, batch_size=1, hparams={"sgd": {"lr": 0.5}, "adagrad": {"lr": 0.5}})
 
 
-def _fig(spec: dict) -> go.Figure:
-    """A builder's plain dict, validated by plotly: a misspelt property or value fails here."""
-    assert isinstance(spec, dict) and set(spec) == {"data", "layout"}
-    # plotly.js knows no template names: the template must go out resolved
-    assert isinstance(spec["layout"]["template"], dict)
-    # sent as built (ui.PlainFigure): plain JSON types only, no NaN (plotly.js reads null)
-    json.dumps(spec, allow_nan=False)
-    fig = go.Figure(spec)
-    _check_keys(spec, fig.to_dict())
-    return fig
-
-
-def _check_keys(raw, valid, path: str = "figure") -> None:
-    """Every key of the raw dict is one plotly.py keeps as it is: a key in its underscore
-    shorthand (``xaxis_title``) passes validation by being rewritten, but plotly.js would not
-    read it."""
-    if isinstance(raw, dict):
-        assert isinstance(valid, dict), path
-        for key, value in raw.items():
-            assert key in valid, f"{path}.{key}"
-            _check_keys(value, valid[key], f"{path}.{key}")
-    elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
-        assert isinstance(valid, (list, tuple)) and len(valid) == len(raw), path
-        for i, (r, v) in enumerate(zip(raw, valid, strict=True)):
-            _check_keys(r, v, f"{path}[{i}]")
-
-
 def all_finite(fig):
     for trace in fig.data:
         for axis in ("x", "y"):
@@ -73,7 +45,7 @@ def all_finite(fig):
 
 
 def test_error_figure_has_each_optimizer_and_group(run):
-    fig = _fig(F.error_figure(run))
+    fig = plain_figure(F.error_figure(run))
     names = [t.name for t in fig.data if t.showlegend is not False]
     assert names == ["SGD · rare (90)", "SGD · frequent (10)", "Adagrad · rare (90)",
                      "Adagrad · frequent (10)"]  # fmt: skip
@@ -90,7 +62,7 @@ def test_error_figure_has_each_optimizer_and_group(run):
 def test_a_diverged_optimizer_is_cut_where_it_stopped_and_named(diverged):
     stop = diverged.diverged_at["sgd"]
     assert stop is not None
-    fig = _fig(F.error_figure(diverged))
+    fig = plain_figure(F.error_figure(diverged))
     all_finite(fig)
     sgd = [t for t in fig.data if t.line.color == OPT_COLORS["sgd"]]
     assert sgd and all(len(t.x) == 0 or max(t.x) < stop * diverged.batch_size for t in sgd)
@@ -99,7 +71,7 @@ def test_a_diverged_optimizer_is_cut_where_it_stopped_and_named(diverged):
 
 
 def test_accumulator_figure_colours_by_frequency_and_skips_unseen_steps(run):
-    fig = _fig(F.accumulator_figure(run))
+    fig = plain_figure(F.accumulator_figure(run))
     g_traces = fig.data[0::2]
     assert 2 <= len(g_traces) <= F.N_SHOWN
     assert g_traces[0].line.color.lower() == FREQ_COLORS["frequent"].lower()
@@ -113,7 +85,7 @@ def test_accumulator_figure_colours_by_frequency_and_skips_unseen_steps(run):
 
 
 def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
-    fig = _fig(F.frequency_figure(run))
+    fig = plain_figure(F.frequency_figure(run))
     seen = run.adjusted[-1] > 0
     points = fig.data[0]
     assert len(points.x) == seen.sum()
@@ -128,7 +100,7 @@ def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
 
 
 def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
-    fig = _fig(F.sweep_figure(sweep, current=8))
+    fig = plain_figure(F.sweep_figure(sweep, current=8))
     formula = next(t for t in fig.data if t.name == "1 − (1 − p)^B, rare")
     rare, _ = sp.frequency_groups(sweep_probs := sp.zipf_probs(100))
     expected = [sp.batch_presence(sweep_probs, b)[rare].mean() for b in (1, 4, 8, 16, 64, 256)]
@@ -136,7 +108,7 @@ def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
     assert list(formula.x) == [1, 4, 8, 16, 64, 256]
     lines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == 8]
     assert sorted(s.xref for s in lines) == ["x", "x2", "x3", "x4"]  # in each of the 4 charts
-    assert not _fig(F.sweep_figure(sweep)).layout.shapes
+    assert not plain_figure(F.sweep_figure(sweep)).layout.shapes
     all_finite(fig)
 
 
@@ -174,7 +146,7 @@ def test_no_rare_group_is_said_not_hidden():
     assert "No feature is rare" in F.sweep_caption(sweep)
     for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
                  F.sweep_figure(sweep)):  # fmt: skip
-        all_finite(_fig(spec))
+        all_finite(plain_figure(spec))
 
 
 def test_default_figures_stay_small(run, sweep):
@@ -212,7 +184,7 @@ def other_runs():
 @pytest.mark.parametrize("builder", [F.error_figure, F.accumulator_figure, F.frequency_figure])
 def test_every_run_figure_is_a_valid_plain_dict(builder, run, other_runs):
     for r in [run, *other_runs]:
-        all_finite(_fig(builder(r)))
+        all_finite(plain_figure(builder(r)))
 
 
 def test_every_sweep_figure_is_a_valid_plain_dict(sweep):
@@ -223,13 +195,13 @@ def test_every_sweep_figure_is_a_valid_plain_dict(sweep):
     )
     assert diverging.metrics["sgd"]["diverged"].any()
     for s, current in ((sweep, 8), (sweep, None), (diverging, 4)):
-        all_finite(_fig(F.sweep_figure(s, current)))
+        all_finite(plain_figure(F.sweep_figure(s, current)))
 
 
 def test_validation_catches_a_misspelt_property():
     spec = {"data": [{"type": "scatter", "x": [1], "y": [2], "colour": "red"}], "layout": {}}
     with pytest.raises(ValueError, match="colour"):
-        go.Figure(spec)  # what _fig relies on
+        go.Figure(spec)  # what plain_figure relies on
 
 
 @pytest.mark.parametrize(

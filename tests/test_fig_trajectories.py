@@ -5,7 +5,6 @@ import base64
 import json
 
 import numpy as np
-import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -13,50 +12,12 @@ from adagrad_app import fig_trajectories as F
 from adagrad_app import theme
 from adagrad_core import SURFACES
 from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, race
+from tests.figcheck import plain_figure
 
 
 def _race(surface="quadratic", keys=DEFAULT_RACERS, lrs=None, steps=100, x0=None):
     s = SURFACES[surface]
     return s, race(surface, keys, lrs or {}, KNOBS, x0 or s.start, steps)
-
-
-def _fig(spec: dict) -> go.Figure:
-    """A builder's plain dict, validated by plotly: a misspelt property or value fails here."""
-    assert isinstance(spec, dict) and set(spec) <= {"data", "layout", "frames"}
-    # plotly.js knows no template names: a template must go out resolved
-    assert isinstance(spec["layout"].get("template", {}), dict)
-    _check_colorscales(spec)
-    fig = go.Figure(spec)
-    _check_keys(spec, fig.to_dict())
-    return fig
-
-
-def _check_colorscales(node) -> None:
-    """Every colorscale is a name or [[fraction, colour], ...]: plotly.py turns a bare list of
-    colours into pairs when it validates, plotly.js does not (it falls back to its default)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "colorscale" and isinstance(value, list):
-                assert all(len(pair) == 2 and 0 <= pair[0] <= 1 for pair in value), value
-            _check_colorscales(value)
-    elif isinstance(node, list):
-        for item in node:
-            _check_colorscales(item)
-
-
-def _check_keys(raw, valid, path: str = "figure") -> None:
-    """Every key of the raw dict is one plotly.py keeps as it is: a key in its underscore
-    shorthand (``xaxis_title`` for ``xaxis: {title: ...}``) passes validation by being
-    rewritten, but plotly.js would not read it."""
-    if isinstance(raw, dict):
-        assert isinstance(valid, dict), path
-        for key, value in raw.items():
-            assert key in valid, f"{path}.{key}"
-            _check_keys(value, valid[key], f"{path}.{key}")
-    elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
-        assert isinstance(valid, (list, tuple)) and len(valid) == len(raw), path
-        for i, (r, v) in enumerate(zip(raw, valid, strict=True)):
-            _check_keys(r, v, f"{path}[{i}]")
 
 
 def _moving(fig):
@@ -73,7 +34,7 @@ def _finite(fig):
 
 def test_main_figure_frames_move_only_the_racers():
     s, runs = _race()
-    fig = _fig(F.trajectories_figure(s, runs, s.start))
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
     moving = _moving(fig)
     assert len(moving) == len(DEFAULT_RACERS)
     assert len(fig.frames) == 101  # one per step, step 0 included
@@ -93,7 +54,7 @@ def test_main_figure_frames_move_only_the_racers():
 
 def test_main_figure_colours_symbols_and_static_parts():
     s, runs = _race()
-    fig = _fig(F.trajectories_figure(s, runs, s.start))
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
     moving = [fig.data[i] for i in _moving(fig)]
     for trace, key in zip(moving, runs, strict=True):
         assert trace.line.color == theme.OPT_COLORS[key]
@@ -116,7 +77,7 @@ def test_main_figure_colours_symbols_and_static_parts():
 
 def test_play_pause_and_slider_are_client_side():
     s, runs = _race()
-    fig = _fig(F.trajectories_figure(s, runs, s.start))
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
     buttons = fig.layout.updatemenus[0].buttons
     labels = [b.label for b in buttons]
     assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
@@ -134,7 +95,7 @@ def test_play_pause_and_slider_are_client_side():
 
 def test_long_runs_are_decimated_for_drawing_only():
     s, runs = _race(steps=1000)
-    fig = _fig(F.trajectories_figure(s, runs, s.start))
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
     assert len(fig.frames) <= F.MAX_FRAMES
     assert fig.frames[-1].name == "1000"
     for t in fig.data:
@@ -146,11 +107,11 @@ def test_long_runs_are_decimated_for_drawing_only():
 def test_every_surface_draws(surface):
     s, runs = _race(surface, keys=list(RACERS), steps=30)
     for fig in (
-        _fig(F.trajectories_figure(s, runs, s.start)),
-        _fig(F.loss_figure(runs)),
-        _fig(F.eff_lr_figure(runs)),
-        _fig(F.accumulator_figure(runs)),
-        _fig(F.surface3d_figure(s, runs)),
+        plain_figure(F.trajectories_figure(s, runs, s.start)),
+        plain_figure(F.loss_figure(runs)),
+        plain_figure(F.eff_lr_figure(runs)),
+        plain_figure(F.accumulator_figure(runs)),
+        plain_figure(F.surface3d_figure(s, runs)),
     ):
         _finite(fig)
 
@@ -166,14 +127,14 @@ def test_log_levels_spread_the_bands():
 
 def test_divergence_is_marked_where_it_left_the_plot():
     s, runs = _race("rosenbrock", keys=("sgd", "adam"), lrs={"sgd": 1.0})
-    fig = _fig(F.trajectories_figure(s, runs, s.start))
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
     marks = [t for t in fig.data if t.name == "SGD diverged"]
     assert len(marks) == 1
     assert (marks[0].x[0], marks[0].y[0]) == runs["sgd"].exit_point
     assert "SGD diverged (step" in marks[0].text[0]
     assert marks[0].marker.color == theme.OPT_COLORS["sgd"]
     _finite(fig)
-    loss = _fig(F.loss_figure(runs))
+    loss = plain_figure(F.loss_figure(runs))
     sgd_loss = [t for t in loss.data if t.name == "SGD"][0]
     assert len(sgd_loss.x) == runs["sgd"].diverged_at  # drawn up to where it stopped
     (message,) = F.divergence_messages(runs)
@@ -182,9 +143,9 @@ def test_divergence_is_marked_where_it_left_the_plot():
 
 def test_linked_charts():
     _, runs = _race()
-    loss = _fig(F.loss_figure(runs))
+    loss = plain_figure(F.loss_figure(runs))
     assert loss.layout.yaxis.type == "log" and len(loss.data) == len(runs)
-    eff = _fig(F.eff_lr_figure(runs))
+    eff = plain_figure(F.eff_lr_figure(runs))
     assert eff.layout.yaxis.type == "log"
     envelope = [t for t in eff.data if t.legendgroup == "envelope"]
     assert len(envelope) == 2  # Adagrad's x and y, each (step-1 value) / sqrt(t)
@@ -192,7 +153,7 @@ def test_linked_charts():
     np.testing.assert_allclose(envelope[0].y, runs["adagrad"].eff_lr[0, 0] / np.sqrt(t))
     sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
     np.testing.assert_allclose(sgd_x.y, runs["sgd"].hparams["lr"])
-    acc = _fig(F.accumulator_figure(runs))
+    acc = plain_figure(F.accumulator_figure(runs))
     names = {t.name for t in acc.data}
     assert "Adagrad G x" in names and not any(n.startswith("SGD") for n in names)
     g = [t for t in acc.data if t.name == "Adagrad G y"][0]
@@ -226,7 +187,7 @@ def test_rotation_lesson():
     for name in ("quadratic", "rotated"):
         s = SURFACES[name]
         panels.append((s, race(name, ("adagrad", "adagrad_full"), {}, KNOBS, s.start, 100)))
-    fig = _fig(F.rotation_figure(panels))
+    fig = plain_figure(F.rotation_figure(panels))
     assert not [t for t in fig.data if t.type == "contour"]  # backgrounds are images
     assert [(i.xref, i.yref) for i in fig.layout.images] == [("x", "y"), ("x2", "y2")]
     (aligned, rotated) = (panels[0][1], panels[1][1])
