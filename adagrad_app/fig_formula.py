@@ -111,19 +111,7 @@ def term_series(
             }
         )
         left = k * (width + gap)
-        annotations.append(
-            {
-                "text": title,
-                "x": left + width / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12},
-            }
-        )
+        annotations.append(theme.panel_title(title, left + width / 2, size=12))
         log = want_log and bool(np.all(values > 0))
         yaxis: dict = {"anchor": xa, "type": "log" if log else "linear"}
         if log:

@@ -20,7 +20,7 @@ from plotly.colors import hex_to_rgb
 from adagrad_core import OPTIMIZERS
 from adagrad_core.sparse import BatchSweep, SparseRun, predicted_eff_lr, summarize
 
-from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS
+from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, panel_title
 
 GROUP_DASH = {"rare": "solid", "frequent": "dot"}
 N_SHOWN = 8  # features drawn one line each in the accumulator chart
@@ -101,19 +101,7 @@ def _subplots(titles: Sequence[str], x_domains: Sequence[list], y_domains: Seque
             s = _suffix(cell)
             layout[f"xaxis{s}"] = {"anchor": f"y{s}", "domain": list(xd)}
             layout[f"yaxis{s}"] = {"anchor": f"x{s}", "domain": list(yd)}
-            notes.append(
-                {
-                    "font": {"size": 16},
-                    "showarrow": False,
-                    "text": titles[cell],
-                    "x": (xd[0] + xd[1]) / 2,
-                    "xanchor": "center",
-                    "xref": "paper",
-                    "y": yd[1],
-                    "yanchor": "bottom",
-                    "yref": "paper",
-                }
-            )
+            notes.append(panel_title(titles[cell], (xd[0] + xd[1]) / 2, yd[1]))
             cell += 1
     layout["annotations"] = notes
     return layout

@@ -560,19 +560,7 @@ def rotation_figure(
             "scaleanchor": f"x{sfx}",
             "scaleratio": 1,
         }
-        layout["annotations"].append(  # the panel's title, as make_subplots places it
-            {
-                "text": surface.label,
-                "x": left + width / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 16},
-            }
-        )
+        layout["annotations"].append(theme.panel_title(surface.label, left + width / 2))
     return {"data": data, "layout": layout}
 
 

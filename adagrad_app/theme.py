@@ -51,3 +51,19 @@ BASE_LAYOUT: dict = {
 def color(key: str) -> str:
     """The colour of an optimizer or term; grey for anything unknown."""
     return OPT_COLORS.get(key) or TERM_COLORS.get(key) or "#777777"
+
+
+def panel_title(text: str, x: float, y: float = 1.0, size: int = 16) -> dict:
+    """A subplot's title, centred above its panel at paper coordinates (x, y), as plotly's
+    make_subplots places it (the figure builders lay out their panels by hand)."""
+    return {
+        "text": text,
+        "x": x,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": size},
+    }
