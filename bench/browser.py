@@ -22,7 +22,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.browser.harness import CHART_SIGNATURE_JS, CHROMIUM_ARGS, Server, find_chromium
+from tests.browser.harness import (
+    CHART_SIGNATURE_JS,
+    CHROMIUM_ARGS,
+    RUN_COUNTER_JS,
+    SETTLED_JS,
+    Server,
+    find_chromium,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = Path(__file__).resolve().parent / "minimal_page.py"
@@ -33,27 +40,6 @@ QUIET_MS = 700
 _FIRST_CHART_JS = """() => {
   const gd = document.querySelector('.js-plotly-plot');
   return gd && gd._fullData && gd.querySelector('.main-svg') ? performance.now() : null;
-}"""
-
-# Counts finished script runs: every time stApp's data-test-script-state leaves "running".
-_RUN_COUNTER_JS = """
-window.__runs = 0;
-new MutationObserver((records) => {
-  for (const r of records) if (r.oldValue === 'running') window.__runs += 1;
-}).observe(document, {
-  attributes: true, subtree: true, attributeOldValue: true,
-  attributeFilter: ['data-test-script-state'],
-});
-"""
-
-# The app has finished more than `runs` script runs and drawn every chart.
-_SETTLED_JS = """(runs) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && window.__runs > runs && app.dataset.testConnectionState === 'CONNECTED'
-    && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
-    && !document.querySelector('[data-testid="stStatusWidget"]')
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-      .every((chart) => chart.querySelector('.main-svg'));
 }"""
 
 
@@ -101,10 +87,10 @@ def _settle(page, runs: int = 0) -> int:
     started no new run for QUIET_MS (a page may rerun itself, e.g. after writing the URL);
     return the number of runs so far."""
     while True:
-        page.wait_for_function(_SETTLED_JS, arg=runs, timeout=TIMEOUT_MS)
+        page.wait_for_function(SETTLED_JS, arg=runs, timeout=TIMEOUT_MS)
         runs = page.evaluate("() => window.__runs")
         page.wait_for_timeout(QUIET_MS)
-        if page.evaluate(_SETTLED_JS, runs - 1) and page.evaluate("() => window.__runs") == runs:
+        if page.evaluate(SETTLED_JS, runs - 1) and page.evaluate("() => window.__runs") == runs:
             return runs
 
 
@@ -116,7 +102,7 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
     """Milliseconds from an arrow key on the first slider to some chart's data changing."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        context.add_init_script(_RUN_COUNTER_JS)
+        context.add_init_script(RUN_COUNTER_JS)
         page = context.new_page()
         page.goto(url)
         runs = _settle(page)

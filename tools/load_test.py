@@ -49,7 +49,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.harness import CHART_SIGNATURE_JS, CHROMIUM_ARGS, Server, find_chromium  # noqa: E402
+from tests.browser.harness import (  # noqa: E402
+    CHART_SIGNATURE_JS,
+    CHROMIUM_ARGS,
+    RUN_COUNTER_JS,
+    SETTLED_JS,
+    Server,
+    find_chromium,
+)
 from tools.st_client import Session as ProtocolSession  # noqa: E402
 from tools.st_client import SessionError, run_sync  # noqa: E402
 
@@ -66,24 +73,12 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 # Before any page script: count finished script runs and note the time of each key press.
-INIT_JS = """
-window.__runs = 0;
-new MutationObserver((records) => {
-  for (const r of records) if (r.oldValue === 'running') window.__runs += 1;
-}).observe(document, {attributes: true, subtree: true, attributeOldValue: true,
-                      attributeFilter: ['data-test-script-state']});
+INIT_JS = (
+    RUN_COUNTER_JS
+    + """
 document.addEventListener('keydown', () => { window.__keydown = performance.now(); }, true);
 """
-
-# The app has finished more than `runs` script runs and drawn every chart.
-SETTLED_JS = """(runs) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && window.__runs > runs && app.dataset.testConnectionState === 'CONNECTED'
-    && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
-    && !document.querySelector('[data-testid="stStatusWidget"]')
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-      .every((chart) => chart.querySelector('.main-svg'));
-}"""
+)
 
 # A slider is an <input type="range"> (or an ARIA slider in older Streamlit versions).
 VALUE_AND_MAX_JS = """(e) => e.tagName === 'INPUT' ? [e.value, e.max]

@@ -39,6 +39,28 @@ WAIT_MS = 60_000  # generous: a loaded 2-core machine can take tens of seconds p
 _APP = '[data-testid="stApp"]'
 
 
+# Before any page script: count finished script runs (every time stApp's
+# data-test-script-state leaves "running") in window.__runs.
+RUN_COUNTER_JS = """
+window.__runs = 0;
+new MutationObserver((records) => {
+  for (const r of records) if (r.oldValue === 'running') window.__runs += 1;
+}).observe(document, {
+  attributes: true, subtree: true, attributeOldValue: true,
+  attributeFilter: ['data-test-script-state'],
+});
+"""
+
+# The app has finished more than `runs` script runs (RUN_COUNTER_JS) and drawn every chart.
+SETTLED_JS = """(runs) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && window.__runs > runs && app.dataset.testConnectionState === 'CONNECTED'
+    && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+      .every((chart) => chart.querySelector('.main-svg'));
+}"""
+
 # A fingerprint of the data of every chart drawn so far; null while none is.
 CHART_SIGNATURE_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')]
