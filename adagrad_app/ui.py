@@ -154,7 +154,12 @@ class Settings:
             return
         query = encode(self.schema, self.values())
         base = st.context.url or ""
-        with st.expander("🔗 Share this view", expanded=False):
+        # Its content is sent only once opened: st.code's highlighter is 1.5 MB of JavaScript,
+        # about 0.6 s of main-thread time when a page first loads (bench/browser.py).
+        box = st.expander("🔗 Share this view", key="share_open", on_change="rerun")
+        if not box.open:
+            return
+        with box:
             st.caption("Copy with the icon at the right of each box.")
             st.code(f"{base}?{urlencode(query)}".rstrip("?"), language=None)
             st.caption("Locked for students (charts and text, no controls):")

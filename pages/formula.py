@@ -255,6 +255,10 @@ st.caption(
     f"{'first' if v['eps_at'] == 'outside' else 'second'} branch); the runner then adds the "
     "returned update to θ. `state.sum` is G, `eff_lr` is η/(√G+ε)."
 )
-st.code(inspect.getsource(optimizers.adagrad_update), language="python")
+code_box = st.expander(
+    "🐍 `adagrad_update`, the core's own source", key="code_open", on_change="rerun"
+)
+if code_box.open:  # sent only once opened: st.code's highlighter is slow to load
+    code_box.code(inspect.getsource(optimizers.adagrad_update), language="python")
 
 S.share_box()

@@ -385,7 +385,10 @@ def export_area() -> None:
         "📷 PNG: hover over a chart and click its camera icon (Download plot as a PNG). "
         "The HTML file works offline, ▶ Play included."
     )
-    with st.expander("🔥 Reproduce this run in PyTorch"):
+    box = st.expander("🔥 Reproduce this run in PyTorch", key="torch_open", on_change="rerun")
+    if not box.open:  # sent only once opened: st.code's highlighter is slow to load
+        return
+    with box:
         hps = {k: RACERS[k].hparams(dict(lrs)[k], dict(knobs)) for k in keys}
         shown = [k for k in keys if in_torch(k, hps[k])]
         left = [RACERS[k].label for k in keys if k not in shown]

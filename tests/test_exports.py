@@ -163,6 +163,8 @@ def page_script(query: dict) -> AppTest:
         at.query_params[key] = value
     at.switch_page("pages/trajectories.py")
     at.run()
+    at.session_state["torch_open"] = True  # the snippet is sent once its expander is open
+    at.run()
     assert not at.exception
     return at
 

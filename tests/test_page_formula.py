@@ -62,6 +62,10 @@ def test_default_view(default):
     # step 0 from (-5, -2) on the quadratic with lr = 1: both coordinates move by 1
     assert "x's gradient (-1) is 8.0× smaller than y's (-8)" in _reading(at)
     assert len(at.get("plotly_chart")) == 2
+    assert not at.code  # the source is sent only once its expander is opened
+    at.session_state["code_open"] = True
+    at.run()
+    assert not at.exception
     assert "def adagrad_update" in at.code[0].value
     assert "eps_placement" in at.code[0].value
     assert not at.warning and not at.error
@@ -215,6 +219,8 @@ def test_charts_are_sent_before_the_sidebar_and_code(monkeypatch):
     """A rerun sends elements in the order the script draws them, and the browser renders them
     in that order: the charts go before the sidebar's widgets and the code boxes."""
     at = _open()
+    at.session_state["code_open"] = True
+    at.run()
     sent = []
     enqueue = ForwardMsgQueue.enqueue
 

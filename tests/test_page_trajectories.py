@@ -260,8 +260,16 @@ def test_changing_the_custom_range_moves_the_start_into_it():
 # --- exports -----------------------------------------------------------------------------------
 
 
+def open_snippet(at: AppTest) -> AppTest:
+    assert not at.code  # sent only once its expander is opened
+    at.session_state["torch_open"] = True
+    at.run()
+    assert not at.exception
+    return at
+
+
 def test_downloads_and_the_pytorch_snippet_are_under_the_chart():
-    at = open_page()
+    at = open_snippet(open_page())
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["📄 Data (CSV)", "🌐 Chart (HTML)", "🔥 PyTorch (.py)"]
     assert any("Download plot as a PNG" in c.value for c in at.caption)
@@ -273,7 +281,9 @@ def test_downloads_and_the_pytorch_snippet_are_under_the_chart():
 
 
 def test_the_snippet_follows_a_custom_surface_and_names_what_torch_lacks():
-    at = open_page(surface="custom", expr="x**2 + 10*sin(y)", opts="adagrad,adagrad_full")
+    at = open_snippet(
+        open_page(surface="custom", expr="x**2 + 10*sin(y)", opts="adagrad,adagrad_full")
+    )
     code = next(c.value for c in at.code if c.proto.language == "python")
     assert "return x**2 + 10*torch.sin(y)" in code
     assert "Not in torch.optim: Full-matrix Adagrad" in texts(at)
