@@ -297,9 +297,14 @@ COMPARE_NOTES: dict[str, str] = {
 
 def _ratio(a: float, b: float) -> str:
     """'8×' style, for two positive sizes; '' when it would be meaningless."""
-    if a <= 0 or b <= 0:
+    if not (a > 0 and b > 0):  # NaN too
         return ""
-    r = max(a, b) / min(a, b)
+    with np.errstate(over="ignore"):
+        r = float(max(a, b) / min(a, b))
+    if not math.isfinite(r):  # the sizes are 1e308 apart: no ratio worth printing
+        return ""
+    if r >= 1e5:
+        return f"{r:.1e}×"
     return f"{r:.0f}×" if r >= 10 else f"{r:.1f}×"
 
 

@@ -204,3 +204,19 @@ def test_sparse_trajectory_zero_gradient_when_feature_off():
     assert "G = 0 the rate is η/ε" in ft.reading(terms, 0, ft.SPARSE_NAMES)
     caption = ft.sparse_caption(terms, w_true)
     assert f"rare one {(~off[:, 1]).sum()} times" in caption
+
+
+@pytest.mark.parametrize(
+    "a, b, text",
+    [
+        (2.0, 1.0, "2.0×"),
+        (1.0, 40.0, "40×"),
+        (3e7, 1.0, "3.0e+07×"),
+        (np.float64(1e300), np.float64(1e-300), ""),  # overflows: no "inf×" in the prose
+        (0.0, 1.0, ""),
+        (float("nan"), 1.0, ""),
+    ],
+)
+def test_ratio_in_the_reading_is_always_a_readable_number(a, b, text):
+    with np.errstate(over="raise"):  # no overflow warning escapes either
+        assert ft._ratio(a, b) == text
