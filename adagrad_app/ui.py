@@ -39,6 +39,14 @@ class PlainFigure(go.Figure):
         return self._spec
 
 
+CHART = {"displaylogo": False}  # every chart's config (also for the offline HTML export)
+
+
+def png_config(name: str) -> dict:
+    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
+    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+
+
 def plotly_chart(spec: dict, **kwargs):
     """``st.plotly_chart`` for a figure builder's plain dict (see :class:`PlainFigure`)."""
     return st.plotly_chart(PlainFigure(spec), **kwargs)

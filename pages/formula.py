@@ -30,7 +30,6 @@ SCHEMA = [
     Param("play", False, "bool", label="Play"),
     Param("compare", False, "bool", label="Compare with SGD, RMSprop, Adam"),
 ]
-CHART = {"displaylogo": False}
 PLACEMENT_LABELS = {
     "outside": "outside √ (torch)",
     "inside": "inside √ (d2l, Keras 3, optax)",
@@ -80,11 +79,6 @@ def background(surface: str, bounds: tuple) -> dict:
     """The surface's contour lines over ``bounds``, as the path chart's background image."""
     s = SURFACES[surface]
     return fig_formula.contour_image(s.value, bounds, log_levels=s.log_levels)
-
-
-def png_config(name: str) -> dict:
-    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
-    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
 def _new_surface():
@@ -229,7 +223,7 @@ def step_view():
             path, t, background=background(v["surface"], bounds), minima=surface.minima
         )
     with right:  # drawn before the formulas beside it: the chart is sent first
-        ui.plotly_chart(fig, key="path", config=png_config("formula-path"))
+        ui.plotly_chart(fig, key="path", config=ui.png_config("formula-path"))
     for tex in formula_tex.values_tex(terms, t, NAMES, v["eps_at"]):
         left.latex(tex)
     left.caption(
@@ -241,7 +235,7 @@ def step_view():
     ui.plotly_chart(
         fig_formula.term_series(terms, t, NAMES),
         key="series",
-        config=png_config("formula-terms"),
+        config=ui.png_config("formula-terms"),
     )
 
 

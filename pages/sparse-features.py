@@ -17,12 +17,6 @@ PRESET_LABELS = {
 EXTRAS = ("rmsprop", "adam")
 CUSTOM_DEFAULTS = (0.8, 0.3, 0.1, 0.03, 0.01)
 SWEEP_SIZES = (1, 4, 16, 64, 256)
-CHART = {"displaylogo": False}
-
-
-def png_config(name: str) -> dict:
-    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
-    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
 SCHEMA = [
@@ -233,7 +227,7 @@ sections = []
 
 def chart(heading: str, name: str, spec: dict, caption: str) -> None:
     st.subheader(heading)
-    ui.plotly_chart(spec, config=png_config(f"sparse-{name}"), key=f"chart_{name}")
+    ui.plotly_chart(spec, config=ui.png_config(f"sparse-{name}"), key=f"chart_{name}")
     st.caption(caption)
     sections.append((heading, spec, caption))
 
@@ -291,7 +285,7 @@ def export_area() -> None:
     )
     cols[1].download_button(
         "🌐 Charts (HTML)",
-        data=lambda: exports.figures_html(title, sections, CHART),
+        data=lambda: exports.figures_html(title, sections, ui.CHART),
         file_name="sparse-features.html",
         mime="text/html",
         on_click="ignore",

@@ -29,12 +29,6 @@ ROTATION_STEPS = 100
 CUSTOM = "custom"  # the surface choice whose f(x, y) is typed in the `expr` box
 DEFAULT_EXPR = "x**2 + 10*sin(y)"
 BOX = Param("box", 5.0, "float", 0.5, START_LIMIT, label="Custom plot range ±")
-CHART = {"displaylogo": False}
-
-
-def png_config(name: str) -> dict:
-    """Chart config whose modebar camera downloads a PNG named after the chart (2x scale)."""
-    return {**CHART, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
 def custom_start(box: float) -> tuple[float, float]:
@@ -345,7 +339,7 @@ ui.plotly_chart(
     key="chart",
     on_select="ignore" if S.locked else on_chart_click,
     selection_mode="points",
-    config={**png_config("trajectories"), "scrollZoom": False},
+    config={**ui.png_config("trajectories"), "scrollZoom": False},
 )
 race_text = F.race_caption(runs)
 st.markdown(race_text)
@@ -369,7 +363,7 @@ def export_area() -> None:
     )
     cols[1].download_button(
         "🌐 Chart (HTML)",
-        data=lambda: exports.figures_html(title, [("", fig, race_text)], CHART),
+        data=lambda: exports.figures_html(title, [("", fig, race_text)], ui.CHART),
         file_name="trajectories.html",
         mime="text/html",
         on_click="ignore",
@@ -409,13 +403,13 @@ export_area()
 loss_fig, eff_lr_fig, acc_fig = cached_linked_figures(skey, keys, lrs, knobs, x0, v["steps"])
 cols = st.columns(3)
 with cols[0]:
-    ui.plotly_chart(loss_fig, config=png_config("trajectories-gap"))
+    ui.plotly_chart(loss_fig, config=ui.png_config("trajectories-gap"))
 with cols[1]:
-    ui.plotly_chart(eff_lr_fig, config=png_config("trajectories-eff-lr"))
+    ui.plotly_chart(eff_lr_fig, config=ui.png_config("trajectories-eff-lr"))
     if text := F.eff_lr_caption(runs):
         st.caption(text)
 with cols[2]:
-    ui.plotly_chart(acc_fig, config=png_config("trajectories-accumulator"))
+    ui.plotly_chart(acc_fig, config=ui.png_config("trajectories-accumulator"))
     if text := F.accumulator_caption(runs):
         st.caption(text)
 
@@ -427,14 +421,14 @@ def surface_3d(surface, runs) -> None:
         st.toggle("🧊 Show the surface in 3-D", key="view3d")
     S.sync()
     if st.session_state["view3d"]:
-        ui.plotly_chart(F.surface3d_figure(surface, runs), config=png_config("trajectories-3d"))
+        ui.plotly_chart(F.surface3d_figure(surface, runs), config=ui.png_config("trajectories-3d"))
 
 
 surface_3d(surface, runs)
 
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
 lesson, rotation_fig = cached_rotation_lesson()
-ui.plotly_chart(rotation_fig, config=png_config("rotation"))
+ui.plotly_chart(rotation_fig, config=ui.png_config("rotation"))
 st.markdown(F.rotation_caption(lesson[0][1], lesson[1][1]))
 st.caption(
     "Diagonal Adagrad gives each axis its own step size, which helps when the valley runs along "
