@@ -20,7 +20,7 @@ import numpy as np
 import plotly.colors
 
 from . import theme
-from .fig_trajectories import _png
+from .fig_trajectories import background_image
 from .formula_tex import term_color
 
 # The panels, in the order of the rule: (term, title, log axis when all values are > 0).
@@ -290,17 +290,6 @@ def contour_image(
     drawn below the traces, spanning the axes. plotly.js would trace a contour trace's lines
     again (marching squares) on every draw of the chart, each step and each slider move; an
     image it only places. Cache it per bounds (~50 ms to draw and compress)."""
-    (x0, x1), (y0, y1) = bounds
     pixels = contour_pixels(value_fn, bounds, log_levels=log_levels, n=n, levels=levels)
-    return {
-        "source": _png(pixels),
-        "xref": "x",
-        "yref": "y",
-        "x": float(x0),
-        "y": float(y1),
-        "sizex": float(x1 - x0),
-        "sizey": float(y1 - y0),
-        "sizing": "stretch",
-        "layer": "below",
-        "name": "contour",
-    }
+    (x0, x1), (y0, y1) = bounds
+    return background_image(pixels, ((float(x0), float(x1)), (float(y0), float(y1))))

@@ -93,6 +93,24 @@ def _png(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+def background_image(pixels: np.ndarray, bounds) -> dict:
+    """An ``(n, m, 3)`` uint8 image (rows from the top down) as a layout image stretched over
+    ``bounds = ((x0, x1), (y0, y1))`` in data coordinates, drawn below the traces."""
+    (x0, x1), (y0, y1) = bounds
+    return {
+        "source": _png(pixels),
+        "xref": "x",
+        "yref": "y",
+        "x": x0,
+        "y": y1,
+        "sizex": x1 - x0,
+        "sizey": y1 - y0,
+        "sizing": "stretch",
+        "layer": "below",
+        "name": "contour",
+    }
+
+
 def contour_bands(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> np.ndarray:
     """Band index (0 = lowest) of each pixel, rows from the top of the plot down; -1 where f
     is not finite (a typed surface outside its domain, e.g. log(x) for x < 0)."""
@@ -120,19 +138,7 @@ def contour_image(surface: Surface, n: int = RASTER, levels: int = LEVELS) -> di
     edge[:, 1:] |= bands[:, 1:] != bands[:, :-1]
     edge[1:, :] |= bands[1:, :] != bands[:-1, :]
     rgb[edge] *= 0.8
-    (x0, x1), (y0, y1) = surface.bounds
-    return {
-        "source": _png(rgb.round().astype(np.uint8)),
-        "xref": "x",
-        "yref": "y",
-        "x": x0,
-        "y": y1,
-        "sizex": x1 - x0,
-        "sizey": y1 - y0,
-        "sizing": "stretch",
-        "layer": "below",
-        "name": "contour",
-    }
+    return background_image(rgb.round().astype(np.uint8), surface.bounds)
 
 
 def _greys(n: int = 9) -> list[list]:
