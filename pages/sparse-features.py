@@ -62,11 +62,19 @@ def cached_run(
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_sweep(
-    probs: bytes, examples: int, model: str, noise: float, seed: int, sizes: tuple, hparams: tuple
+    probs: bytes,
+    examples: int,
+    model: str,
+    noise: float,
+    seed: int,
+    sizes: tuple,
+    hparams: tuple,
+    _run: sparse.SparseRun,
 ):
+    """The sweep; the page's own run (not part of the cache key) stands for its batch size."""
     data = cached_data(probs, examples, model, noise, seed)
     hp = {name: dict(kw) for name, kw in hparams}
-    return sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp)
+    return sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp, runs=(_run,))
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
@@ -88,9 +96,10 @@ def cached_sweep_figure(
     sizes: tuple,
     hparams: tuple,
     batch: int,
+    _sweep: sparse.BatchSweep,
 ):
-    """Chart ④, built once per settings (read-only, shared)."""
-    return F.sweep_figure(cached_sweep(probs, examples, model, noise, seed, sizes, hparams), batch)
+    """Chart ④, built once per settings (read-only, shared); ``_sweep`` is those settings'."""
+    return F.sweep_figure(_sweep, batch)
 
 
 def controls() -> None:
@@ -256,7 +265,7 @@ sweep = None
 if v["sweep"]:
     sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
     with st.spinner("Sweeping batch sizes…"):
-        sweep = cached_sweep(*data_key, sizes, hparams[:2])
+        sweep = cached_sweep(*data_key, sizes, hparams[:2], run)
 with answers_box:
     for answer in F.answers(run, sweep):
         st.markdown(answer)
@@ -267,7 +276,7 @@ if sweep is None:
 else:
     for message in F.sweep_messages(sweep):
         st.warning(message, icon="💥")
-    sweep_fig = cached_sweep_figure(*data_key, sizes, hparams[:2], v["batch"])
+    sweep_fig = cached_sweep_figure(*data_key, sizes, hparams[:2], v["batch"], sweep)
     chart(heading, "sweep", sweep_fig, F.sweep_caption(sweep))
 
 

@@ -219,6 +219,58 @@ def test_sweep_counts_examples_not_steps():
     np.testing.assert_allclose(sweep.groups["steps"] * sweep.batch_sizes, sweep.examples)
 
 
+def _sweep_equal(a, b):
+    assert a.batch_sizes.tolist() == b.batch_sizes.tolist() and a.examples == b.examples
+    for name in a.optimizers:
+        assert a.metrics[name].keys() == b.metrics[name].keys()
+        for key, values in a.metrics[name].items():
+            np.testing.assert_array_equal(values, b.metrics[name][key], err_msg=f"{name} {key}")
+    for key, values in a.groups.items():
+        np.testing.assert_array_equal(values, b.groups[key], err_msg=key)
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_sweep_uses_a_run_already_made_for_its_batch_size(monkeypatch, batch):
+    data = two_groups(n=1024)
+    sizes = (1, 4, 16)
+    plain = sp.batch_sweep(data, batch_sizes=sizes, hparams=LRS)
+    # the page's run: recorded at 200 points, and training a third optimizer alongside
+    run = sp.simulate(
+        data,
+        batch_size=batch,
+        optimizers=("sgd", "adagrad", "rmsprop"),
+        hparams={**LRS, "rmsprop": {"lr": 0.01}},
+    )
+    calls = []
+    simulate = sp.simulate
+    monkeypatch.setattr(sp, "simulate", lambda *a, **kw: calls.append(kw) or simulate(*a, **kw))
+    reused = sp.batch_sweep(data, batch_sizes=sizes, hparams=LRS, runs=(run,))
+    assert sorted(kw["batch_size"] for kw in calls) == [b for b in sizes if b != batch]
+    _sweep_equal(reused, plain)
+
+
+@pytest.mark.parametrize(
+    ("make_run", "why"),
+    [
+        (lambda d: sp.simulate(d, batch_size=4, hparams={**LRS, "sgd": {"lr": 0.06}}), "lr"),
+        (lambda d: sp.simulate(d, batch_size=4, optimizers=("adagrad",), hparams={}), "sgd"),
+        (lambda d: sp.simulate(two_groups(seed=1, n=1024), batch_size=4, hparams=LRS), "seed"),
+        (lambda d: sp.simulate(d.head(1000), batch_size=4, hparams=LRS), "examples"),
+        (lambda d: sp.simulate(d, batch_size=4, hparams=LRS), "sweep uses 960"),
+    ],
+)
+def test_sweep_ignores_a_run_of_other_training(monkeypatch, make_run, why):
+    data = two_groups(n=1024 if why != "sweep uses 960" else 1000)
+    run = make_run(data)
+    calls = []
+    simulate = sp.simulate
+    monkeypatch.setattr(sp, "simulate", lambda *a, **kw: calls.append(kw) or simulate(*a, **kw))
+    reused = sp.batch_sweep(data, batch_sizes=(1, 4, 64), hparams=LRS, runs=(run,))
+    assert sorted(kw["batch_size"] for kw in calls) == [1, 4, 64], why
+    monkeypatch.setattr(sp, "simulate", simulate)
+    _sweep_equal(reused, sp.batch_sweep(data, batch_sizes=(1, 4, 64), hparams=LRS))
+
+
 def test_sweep_sgd_step_shrinks_with_b_adagrad_step_does_not():
     sweep = sp.batch_sweep(two_groups(n=4096), batch_sizes=(1, 4, 16, 64), hparams=LRS)
     sgd, ada = sweep.metrics["sgd"]["rare_step"], sweep.metrics["adagrad"]["rare_step"]

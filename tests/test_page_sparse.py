@@ -131,3 +131,15 @@ def test_downloads_sit_under_the_charts_in_normal_and_locked_view():
         assert labels == ["📄 Data (CSV)", "🌐 Charts (HTML)"]
         caption = next(c.value for c in at.caption if "Download plot as a PNG" in c.value)
         assert "CSV: 20,100 rows" in caption  # 201 record points x 100 features
+
+
+def test_the_sweep_reuses_the_pages_own_run(monkeypatch):
+    """At B = 1 the sweep's B = 1 row is the page's run, not a second run over the examples."""
+    from adagrad_core import sparse
+
+    made = []
+    simulate = sparse.simulate
+    monkeypatch.setattr(sparse, "simulate", lambda *a, **kw: made.append(kw) or simulate(*a, **kw))
+    at = open_page({"batch": "1", "seed": "4321"})  # a seed no other test uses: no cache hit
+    assert sorted(kw["batch_size"] for kw in made) == [1, 4, 16, 64, 256]
+    assert len(at.get("plotly_chart")) == 4 and not at.error
