@@ -5,6 +5,9 @@ Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencie
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import plotly.io as pio
 
 # One colour per optimizer (keys are the "racer" names the pages use).
@@ -67,3 +70,39 @@ def panel_title(text: str, x: float, y: float = 1.0, size: int = 16) -> dict:
         "showarrow": False,
         "font": {"size": size},
     }
+
+
+def log_ticks(*values) -> dict:
+    """``tickvals`` and ``ticktext`` for a log axis that shows ``values`` (arrays; non-finite
+    and non-positive entries are ignored), to merge into the axis's properties.
+
+    Powers of ten, every few decades over a wide span; 1, 2 and 5 per decade over 0.6 to three
+    decades; every digit under that. Each label is the whole number (0.002, 50, 3e-5), never the
+    lone digits plotly writes between powers of ten, which read as 2 and 5 where they mean 0.2
+    and 0.5. Values within a sliver of a decade get ``{}``: plotly's own ticks.
+    """
+    v = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in values] or [[]])
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return {}
+    lo, hi = math.log10(v.min()), math.log10(v.max())
+    span = hi - lo
+    step = max(1, math.ceil(span / 6)) if span >= 3 else 1
+    mantissas = (1,) if span >= 3 else (1, 2, 5) if span >= 0.6 else range(1, 10)
+    first = math.floor(lo) // step * step
+    ticks = [
+        m * 10.0**k
+        for k in range(first - step, math.ceil(hi) + step, step)
+        for m in mantissas
+        if v.min() / 10 <= m * 10.0**k <= v.max() * 10  # plotly shows those in its range
+    ]
+    if sum(v.min() <= t <= v.max() for t in ticks) < 2:  # a sliver of a decade: plotly's own
+        return {}
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [_tick_label(t) for t in ticks]}
+
+
+def _tick_label(x: float) -> str:
+    if 1e-3 <= x < 1e5:
+        return f"{x:.6g}"
+    k = math.floor(math.log10(x) + 1e-9)
+    return f"{round(x / 10**k)}e{k}"
