@@ -20,7 +20,7 @@ from plotly.colors import hex_to_rgb
 from adagrad_core import OPTIMIZERS
 from adagrad_core.sparse import BatchSweep, SparseRun, predicted_eff_lr, summarize
 
-from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, panel_title
+from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, log_ticks, panel_title
 
 GROUP_DASH = {"rare": "solid", "frequent": "dot"}
 N_SHOWN = 8  # features drawn one line each in the accumulator chart
@@ -72,6 +72,14 @@ def _fmt(x: float) -> str:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
+
+
+def _count(x: float) -> str:
+    """An expected number of examples, as a whole number ("about 7", not "about 7.3")."""
+    return f"{round(x):,}" if x >= 1 else "less than 1"
+
+
+PRESENCE = "1 − (1 − p)ᴮ"  # the chance that a batch of B examples contains the feature
 
 
 def _layout(height: int, **extra) -> dict:
@@ -178,13 +186,14 @@ def error_figure(run: SparseRun) -> dict:
     rare, freq = run.groups
     x = run.examples_seen
     data = []
+    shown: list[list] = [[], []]  # the values each panel's log axis shows
     for name in run.optimizers:
         ok = _alive_mask(run, name)
         err = np.abs(run.w[name] - run.w_true)
         for group, mask in (("rare", rare), ("frequent", freq)):
             if not mask.any():
                 continue
-            label = "all features" if not rare.any() else f"{group} ({mask.sum()})"
+            label = "all features" if not rare.any() else f"{group}, {mask.sum()} features"
             line = {"color": OPT_COLORS[name], "dash": GROUP_DASH[group], "width": 2.5}
             data.append(
                 _scatter(
@@ -197,6 +206,7 @@ def error_figure(run: SparseRun) -> dict:
                     legendgroup=name,
                 )
             )
+            shown[0].append(data[-1]["y"])
         lok = ok[1:] & np.isfinite(run.loss[name])
         data.append(
             _scatter(
@@ -210,9 +220,29 @@ def error_figure(run: SparseRun) -> dict:
                 showlegend=False,
             )
         )
+        shown[1].append(data[-1]["y"])
     _axes(layout, "x", title={"text": "examples seen"})
-    _axes(layout, "y", type="log")
+    for cell, values in enumerate(shown):
+        _axes(layout, "y", [cell], type="log", **_log_ticks(values))
     return {"data": data, "layout": layout}
+
+
+def _log_ticks(values: list) -> dict:
+    """theme.log_ticks of the (None-holed) lists that a panel draws."""
+    return log_ticks(*[np.array(v, dtype=float) for v in values])
+
+
+def error_heading(run: SparseRun) -> str:
+    """Chart ①'s heading: its point, as far as this run bears it out."""
+    s = summarize(run)
+    sgd, ada = s["sgd"], s["adagrad"]
+    if not s["n_rare"] or any(run.diverged_at[n] is not None for n in ("sgd", "adagrad")):
+        return "① Weight error over time, SGD and Adagrad"
+    if ada["rare_error"] >= sgd["rare_error"]:
+        return "① Weight error over time: here Adagrad does not help the rare weights"
+    if ada["frequent_error"] <= 1.1 * sgd["frequent_error"]:
+        return "① Rare weights learn faster with Adagrad, without losing precision"
+    return "① Rare weights learn faster with Adagrad"
 
 
 def error_caption(run: SparseRun) -> str:
@@ -268,7 +298,9 @@ def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> di
             _scatter(1, x[seen], run.eff_lr["adagrad"][seen, i], showlegend=False, **common)
         )
     _axes(layout, "x", title={"text": "examples seen"})
-    _axes(layout, "y", type="log")
+    for cell in (0, 1):
+        ys = [t["y"] for t in data if t["yaxis"] == f"y{_suffix(cell)}"]
+        _axes(layout, "y", [cell], type="log", **_log_ticks(ys))
     return {"data": data, "layout": layout}
 
 
@@ -295,16 +327,17 @@ def accumulator_caption(run: SparseRun) -> str:
 
 
 def frequency_figure(run: SparseRun) -> dict:
-    """Per feature at the end: G against the number of adjustments, and rate against frequency."""
-    n, G = run.adjusted[-1], run.accum[-1]
-    seen = n > 0
+    """Per feature at the end: G against how many examples contained the feature, and the rate
+    against frequency, each with the prediction G ≈ occurrences × mean r² / B²."""
+    occ, G = run.occurrences[-1], run.accum[-1]
+    seen = run.adjusted[-1] > 0
     eff = run.eff_lr["adagrad"][-1]
     pred = predicted_eff_lr(run)
-    mean_g2 = G[seen].sum() / n[seen].sum() if seen.any() else 0.0
+    per_example = run.mean_sq_residual["adagrad"] / run.batch_size**2
     rare, _ = run.groups
     colors = np.where(rare, FREQ_COLORS["rare"], FREQ_COLORS["frequent"])[seen].tolist()
     titles = (
-        "G against how often the feature was adjusted",
+        "G against the number of examples with the feature",
         "Effective learning rate against frequency",
     )
     layout = _layout(460, **_subplots(titles, HALVES, FULL_HEIGHT))
@@ -313,7 +346,7 @@ def frequency_figure(run: SparseRun) -> dict:
     data = [
         _scatter(
             0,
-            n[seen],
+            occ[seen],
             G[seen],
             mode="markers",
             name="features (Adagrad)",
@@ -322,14 +355,14 @@ def frequency_figure(run: SparseRun) -> dict:
         )
     ]
     if seen.any():
-        line_n = np.array([n[seen].min(), n[seen].max()], dtype=float)
+        line_occ = np.array([occ[seen].min(), occ[seen].max()], dtype=float)
         data.append(
             _scatter(
                 0,
-                line_n,
-                line_n * mean_g2,
+                line_occ,
+                line_occ * per_example,
                 mode="lines",
-                name=f"G = n × mean g² ({mean_g2:.3g})",
+                name="prediction: G = examples × mean r² / B²",
                 line={"color": "#333333", "dash": "dash"},
             )
         )
@@ -343,7 +376,7 @@ def frequency_figure(run: SparseRun) -> dict:
             run.probs[order],
             pred[order],
             mode="lines",
-            name="formula: lr / √(p · examples · mean r² / B²)",
+            name="prediction: lr / √(p · examples · mean r² / B²)",
             line={"color": "#333333", "dash": "dash"},
         )
     )
@@ -358,37 +391,72 @@ def frequency_figure(run: SparseRun) -> dict:
             line={"color": OPT_COLORS["sgd"], "width": 2},
         )
     )
-    _axes(layout, "x", type="log")
-    _axes(layout, "y", type="log")
-    _axes(layout, "x", [0], title={"text": "steps in which the feature's gradient was non-zero"})
+    for cell in (0, 1):
+        mine = [t for t in data if t["xaxis"] == f"x{_suffix(cell)}"]
+        _axes(layout, "x", [cell], type="log", **_log_ticks([t["x"] for t in mine]))
+        _axes(layout, "y", [cell], type="log", **_log_ticks([t["y"] for t in mine]))
+    _axes(layout, "x", [0], title={"text": "examples that contained the feature"})
     _axes(layout, "x", [1], title={"text": "occurrence probability p"})
     return {"data": data, "layout": layout}
 
 
+def _spreads(run: SparseRun) -> tuple[float, float] | None:
+    """Across the features that appeared (5th to 95th percentile): how many times the number of
+    examples containing one varies, and how many times G per such example varies."""
+    occ, G = run.occurrences[-1], run.accum[-1]
+    seen = run.adjusted[-1] > 0
+    if seen.sum() < 2:
+        return None
+    lo_n, hi_n = np.percentile(occ[seen], [5, 95])
+    lo_g, hi_g = np.percentile(G[seen] / occ[seen], [5, 95])
+    return hi_n / max(lo_n, 1), hi_g / lo_g
+
+
+def _is_count(spreads: tuple[float, float] | None) -> bool:
+    """G is mostly a count: the counts vary at least twice as much as G per example."""
+    return spreads is not None and spreads[1] * 2 <= spreads[0]
+
+
+def frequency_heading(run: SparseRun) -> str:
+    if _is_count(_spreads(run)):
+        return "③ At the end: G is a count, so the rate follows frequency"
+    return "③ At the end: G against the count, and the rate against frequency"
+
+
 def frequency_caption(run: SparseRun) -> str:
-    n, G = run.adjusted[-1], run.accum[-1]
-    seen = n > 0
+    seen = run.adjusted[-1] > 0
     missing = int((~seen).sum())
     tail = (
         f" {missing} feature(s) never appeared, so Adagrad never touched them (not drawn)."
         if missing
         else ""
     )
-    if seen.sum() < 2:
+    spreads = _spreads(run)
+    if spreads is None:
         return "Too few features appeared to compare." + tail
-    per = G[seen] / n[seen]
-    lo_n, hi_n = np.percentile(n[seen], [5, 95])
-    lo_g, hi_g = np.percentile(per, [5, 95])
+    count, size = spreads
     eff, pred = run.eff_lr["adagrad"][-1][seen], predicted_eff_lr(run)[seen]
     ratio = eff / pred
     within = np.percentile(np.maximum(ratio, 1 / ratio), 90)
+    spread = (
+        f"Across features (5th to 95th percentile) the number of examples containing one varies "
+        f"by {_fmt(count)}×, G per example by {_fmt(size)}×"
+    )
+    if _is_count(spreads):
+        verdict = (
+            f"{spread}: G is mostly a count of the feature's examples, so the rate lr/√G falls "
+            "like 1/√p."
+        )
+    else:
+        verdict = (
+            f"{spread}, as much: after {run.steps:,} steps the model is still learning, so a "
+            "feature's gradients differ in size as well as in number (more steps, or B = 1, "
+            "make G a count)."
+        )
     return (
-        f"Across features (5th to 95th percentile) the number of adjustments n varies by "
-        f"{_fmt(hi_n / max(lo_n, 1))}×, the mean squared gradient per adjustment G/n only by "
-        f"{_fmt(hi_g / lo_g)}×: G is mostly a count. So the rate lr/√G falls like 1/√p; 90% of "
-        f"features are within a factor {_fmt(within)} of the dashed prediction, which uses only "
-        f"p, the batch size and the run's mean squared residual "
-        f"({_fmt(run.mean_sq_residual['adagrad'])})." + tail
+        f"{verdict} 90% of features are within a factor {_fmt(within)} of the dashed "
+        f"prediction, which uses only p, the batch size and the run's mean squared residual "
+        f"r² ({_fmt(run.mean_sq_residual['adagrad'])})." + tail
     )
 
 
@@ -417,7 +485,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
                 B,
                 g[f"{group}_presence"],
                 mode="lines",
-                name=f"1 − (1 − p)^B, {group}",
+                name=f"1 − (1 − p)<sup>B</sup>, {group}",
                 line={"color": color, "dash": "dash"},
             )
         )
@@ -443,7 +511,9 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
             )
     _axes(layout, "x", type="log", tickvals=B.tolist(), title={"text": "batch size B"})
     _axes(layout, "y", [0], range=[0, 1.05])
-    _axes(layout, "y", [1, 2], type="log")
+    for cell in (1, 2):
+        ys = [t["y"] for t in data if t["yaxis"] == f"y{_suffix(cell)}"]
+        _axes(layout, "y", [cell], type="log", **_log_ticks(ys))
     if current is not None:
         line = {"color": "#999999", "dash": "dot"}
         layout["shapes"] = [
@@ -477,6 +547,14 @@ def sweep_messages(sweep: BatchSweep) -> list[str]:
     return out
 
 
+def _alive(sweep: BatchSweep) -> np.ndarray:
+    """Indices of the batch sizes at which no optimizer diverged (the sweep's usable points)."""
+    bad = np.zeros(sweep.batch_sizes.size, bool)
+    for name in sweep.optimizers:
+        bad |= sweep.metrics[name]["diverged"].astype(bool)
+    return np.flatnonzero(~bad)
+
+
 def sweep_caption(sweep: BatchSweep) -> str:
     B = sweep.batch_sizes
     if B.size < 2:
@@ -484,13 +562,20 @@ def sweep_caption(sweep: BatchSweep) -> str:
     g = sweep.groups
     if not g["n_rare"][0]:
         return "No feature is rare here; spread the probabilities apart to compare groups."
+    alive = _alive(sweep)
+    if alive.size < 2:
+        return (
+            "An optimizer diverged at all but one batch size or more: lower the learning rates "
+            "to compare batch sizes."
+        )
     sgd, ada = sweep.metrics["sgd"], sweep.metrics["adagrad"]
-    a, b = 0, B.size - 1
+    a, b = alive[0], alive[-1]
+    left_out = "" if alive.size == B.size else " (leaving out the batch sizes where a run diverged)"
     return (
         f"Every batch size sees the same {sweep.examples:,} examples. From B = {B[a]} to "
-        f"{B[b]}, the share of steps that adjust a rare weight rises from "
+        f"{B[b]}{left_out}, the share of steps that adjust a rare weight rises from "
         f"{_pct(g['rare_adjusted'][a])} to {_pct(g['rare_adjusted'][b])} (the dashed formula "
-        f"1 − (1 − p)^B says {_pct(g['rare_presence'][a])} to {_pct(g['rare_presence'][b])}), "
+        f"{PRESENCE} says {_pct(g['rare_presence'][a])} to {_pct(g['rare_presence'][b])}), "
         f"but each batch gradient is a mean over B examples, of which usually only one has the "
         f"rare feature. SGD's step per adjustment shrinks from {_fmt(sgd['rare_step'][a])} to "
         f"{_fmt(sgd['rare_step'][b])}; Adagrad divides by the root of the same shrunken squares, "
@@ -508,18 +593,31 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
     s = summarize(run)
     sgd, ada = s["sgd"], s["adagrad"]
     examples = s["examples"]
-    if s["n_rare"]:
+    stopped = [_label(n) for n in ("sgd", "adagrad") if run.diverged_at[n] is not None]
+    if stopped:
+        q1 = (
+            f"**Why does a larger step help?** (chart ①) {' and '.join(stopped)} diverged on "
+            "this run (see the red box above): lower its learning rate to compare the two."
+        )
+    elif s["n_rare"]:
+        helped = ada["rare_error"] < sgd["rare_error"]
+        kept = ada["frequent_error"] <= sgd["frequent_error"] * 1.1
         q1 = (
             f"**Why does a larger step help?** (chart ①) A rare feature here (p ≈ "
-            f"{_fmt(s['rare_p'])}) shows up in about {_fmt(s['rare_p'] * examples)} of "
+            f"{_fmt(s['rare_p'])}) shows up in about {_count(s['rare_p'] * examples)} of "
             f"{examples:,} examples, a frequent one (p ≈ {_fmt(s['frequent_p'])}) in about "
-            f"{_fmt(s['frequent_p'] * examples)}. A rare weight gets few chances to move, so with "
-            f"one small rate for everyone (SGD) it ends {_fmt(sgd['rare_error'])} from its target; "
-            f"Adagrad's {_fmt(ada['eff_lr_ratio'])}× larger rate brings it to "
-            f"{_fmt(ada['rare_error'])}. Precision is not lost because every weight's step still "
-            f"shrinks as its *own* evidence grows, like a running average dividing by its own "
-            f"count: frequent weights end at {_fmt(ada['frequent_error'])} (SGD "
-            f"{_fmt(sgd['frequent_error'])})."
+            f"{_count(s['frequent_p'] * examples)}. A rare weight gets few chances to move, so "
+            f"with one small rate for everyone (SGD) it ends {_fmt(sgd['rare_error'])} from its "
+            f"target; Adagrad's {_fmt(ada['eff_lr_ratio'])}× larger rate "
+            + (
+                f"brings it to {_fmt(ada['rare_error'])}. "
+                if helped
+                else f"leaves it at {_fmt(ada['rare_error'])}, no closer on this run. "
+            )
+            + "Every weight's step still shrinks as its *own* evidence grows, like a running "
+            f"average dividing by its own count: frequent weights end at "
+            f"{_fmt(ada['frequent_error'])} (SGD {_fmt(sgd['frequent_error'])})"
+            + (", so precision is not lost." if kept else ", a little behind SGD on this run.")
         )
     else:
         q1 = (
@@ -539,24 +637,30 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
         f"rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}: lr/√G becomes lr/√(count × "
         f"mean g²)."
     )
-    if sweep is None or not sweep.groups["n_rare"][0] or sweep.batch_sizes.size < 2:
+    alive = np.array([], int) if sweep is None else _alive(sweep)
+    if sweep is None or not sweep.groups["n_rare"][0] or alive.size < 2:
+        why = (
+            "lower the learning rates that diverged"
+            if sweep is not None and sweep.groups["n_rare"][0] and sweep.batch_sizes.size >= 2
+            else "add examples and keep a rare group"
+        )
         q3 = (
             "**And with mini-batches?** (chart ④) A weight is adjusted only in steps whose "
-            "batch contains its feature, with probability 1 − (1 − p)^B; add examples and keep "
-            "a rare group to see the sweep."
+            f"batch contains its feature, with probability {PRESENCE}; {why} to see the sweep."
         )
     else:
         B, g = sweep.batch_sizes, sweep.groups
-        b = int(np.flatnonzero(run.batch_size == B)[0]) if run.batch_size in B else B.size - 1
+        mine = np.flatnonzero(B[alive] == run.batch_size)
+        a, b = alive[0], alive[mine[0]] if mine.size else alive[-1]
         sgd_m, ada_m = sweep.metrics["sgd"], sweep.metrics["adagrad"]
         q3 = (
             f"**And with mini-batches?** (chart ④) Frequency changes *how often*: a rare weight "
-            f"is adjusted only when its batch contains the feature, 1 − (1 − p)^B of the steps "
+            f"is adjusted only when its batch contains the feature, {PRESENCE} of the steps "
             f"({_pct(g['rare_adjusted'][b])} at B = {B[b]}, against "
             f"{_pct(g['frequent_adjusted'][b])} for frequent ones). And *how much*: the batch "
             f"gradient is a mean over B examples, so a rare feature's gradient is divided by B. "
-            f"SGD's rare step per adjustment falls from {_fmt(sgd_m['rare_step'][0])} at B = "
-            f"{B[0]} to {_fmt(sgd_m['rare_step'][b])}; Adagrad's G is built from those same "
+            f"SGD's rare step per adjustment falls from {_fmt(sgd_m['rare_step'][a])} at B = "
+            f"{B[a]} to {_fmt(sgd_m['rare_step'][b])}; Adagrad's G is built from those same "
             f"small gradients, so its step stays near {_fmt(ada_m['rare_step'][b])}. Over the "
             f"same examples, its rare-weight error is {_fmt(ada_m['rare_error'][b])} against "
             f"SGD's {_fmt(sgd_m['rare_error'][b])}."

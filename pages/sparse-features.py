@@ -242,7 +242,7 @@ def chart(heading: str, name: str, spec: dict, caption: str) -> None:
 
 
 chart(
-    "① Rare weights learn faster with Adagrad, without losing precision",
+    F.error_heading(run),
     "errors",
     error_fig,
     F.error_caption(run),
@@ -256,7 +256,7 @@ chart(
     F.accumulator_caption(run),
 )
 chart(
-    "③ At the end: G is a count, so the rate follows frequency",
+    F.frequency_heading(run),
     "frequency",
     frequency_fig,
     F.frequency_caption(run),

@@ -47,9 +47,9 @@ def all_finite(fig):
 def test_error_figure_has_each_optimizer_and_group(run):
     fig = plain_figure(F.error_figure(run))
     names = [t.name for t in fig.data if t.showlegend is not False]
-    assert names == ["SGD · rare (90)", "SGD · frequent (10)", "Adagrad · rare (90)",
-                     "Adagrad · frequent (10)"]  # fmt: skip
-    rare_ada = next(t for t in fig.data if t.name == "Adagrad · rare (90)")
+    assert names == ["SGD · rare, 90 features", "SGD · frequent, 10 features",
+                     "Adagrad · rare, 90 features", "Adagrad · frequent, 10 features"]  # fmt: skip
+    rare_ada = next(t for t in fig.data if t.name == "Adagrad · rare, 90 features")
     assert rare_ada.line.color == OPT_COLORS["adagrad"] and rare_ada.line.dash == "solid"
     rare, _ = run.groups
     expected = np.abs(run.w["adagrad"] - run.w_true)[:, rare].mean(1)
@@ -89,7 +89,14 @@ def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
     seen = run.adjusted[-1] > 0
     points = fig.data[0]
     assert len(points.x) == seen.sum()
-    pred = next(t for t in fig.data if (t.name or "").startswith("formula"))
+    occ = run.occurrences[-1][seen]
+    np.testing.assert_array_equal(points.x, occ)  # G against the feature's examples
+    np.testing.assert_allclose(points.y, run.accum[-1][seen], rtol=RTOL)
+    g_line = next(t for t in fig.data if (t.name or "").startswith("prediction: G"))
+    slope = run.mean_sq_residual["adagrad"] / run.batch_size**2  # G = examples x mean r^2 / B^2
+    np.testing.assert_allclose(g_line.y, np.array(g_line.x) * slope, rtol=10 * RTOL)
+    assert list(g_line.x) == [occ.min(), occ.max()]
+    pred = next(t for t in fig.data if (t.name or "").startswith("prediction: lr"))
     np.testing.assert_allclose(
         sorted(pred.y, reverse=True), np.sort(sp.predicted_eff_lr(run))[::-1], rtol=RTOL
     )
@@ -101,7 +108,7 @@ def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
 
 def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
     fig = plain_figure(F.sweep_figure(sweep, current=8))
-    formula = next(t for t in fig.data if t.name == "1 − (1 − p)^B, rare")
+    formula = next(t for t in fig.data if t.name == "1 − (1 − p)<sup>B</sup>, rare")
     rare, _ = sp.frequency_groups(sweep_probs := sp.zipf_probs(100))
     expected = [sp.batch_presence(sweep_probs, b)[rare].mean() for b in (1, 4, 8, 16, 64, 256)]
     np.testing.assert_allclose(formula.y, expected, rtol=RTOL)
@@ -134,7 +141,7 @@ def test_three_answers_point_at_their_charts(run, sweep):
     q1, q2, q3 = F.answers(run, sweep)
     assert "①" in q1 and "②" in q2 and "③" in q2 and "④" in q3
     assert f"{sp.summarize(run)['adagrad']['rare_error']:.2g}" in q1
-    assert "1 − (1 − p)^B" in q3 and "B = 8" in q3
+    assert "1 − (1 − p)ᴮ" in q3 and "B = 8" in q3
     assert "④" in F.answers(run, None)[2]
 
 
@@ -233,3 +240,71 @@ def test_numbers_keep_their_significant_digits():
     assert values == [1.2346e-07, -0.0012346, 98765.0, 0.0, 2.5, None]
     assert F._num(np.array([1, 4, 256])) == [1, 4, 256]
     assert all(type(v) is int for v in F._num(np.arange(3)))
+
+
+# --- honest words: diverged runs left out, verdicts that follow the numbers ---------------------
+
+
+def test_log_axes_label_every_tick_with_its_value(run, sweep, other_runs):
+    """No lone "2" under "1" meaning 0.2: each log axis carries its own whole-number labels."""
+    specs = [b(r) for r in (run, *other_runs) for b in (F.error_figure, F.accumulator_figure,
+             F.frequency_figure)] + [F.sweep_figure(sweep, 8)]  # fmt: skip
+    checked = 0
+    for spec in specs:
+        for key, axis in spec["layout"].items():
+            if key[1:5] != "axis" or axis.get("type") != "log" or "ticktext" not in axis:
+                continue  # (no labels of its own: a sliver of a decade, or the sweep's B values)
+            assert len(axis["tickvals"]) == len(axis["ticktext"]) >= 2, key
+            for value, text in zip(axis["tickvals"], axis["ticktext"], strict=True):
+                assert float(text) == pytest.approx(value, rel=1e-9), (key, text)
+            checked += 1
+    assert checked >= 20
+
+
+@pytest.fixture(scope="module")
+def sgd_diverges_at_b1():
+    data = sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=4096)
+    sweep = sp.batch_sweep(data, batch_sizes=(1, 4, 16, 64, 256), hparams=LRS)
+    run = sp.simulate(data, batch_size=64, hparams=LRS)
+    return run, sweep
+
+
+def test_sweep_words_leave_out_a_diverged_batch_size(sgd_diverges_at_b1):
+    run, sweep = sgd_diverges_at_b1
+    bad = sweep.metrics["sgd"]["diverged"]
+    assert bad[0] and not bad[1:].any()  # SGD diverged at B = 1 only
+    text = F.sweep_caption(sweep)
+    assert "From B = 4 to 256" in text and "leaving out" in text
+    assert f"{sweep.metrics['sgd']['rare_step'][1]:.2g}" in text
+    assert f"{sweep.metrics['sgd']['rare_error'][0]:.2g}" not in text  # the diverged run's
+    q3 = F.answers(run, sweep)[2]
+    assert "at B = 4 to" in q3 and "B = 1 " not in q3
+
+
+def test_answer_one_follows_the_numbers(sgd_diverges_at_b1, run, diverged):
+    s = sp.summarize(run)
+    assert s["adagrad"]["frequent_error"] <= 1.1 * s["sgd"]["frequent_error"]
+    assert "precision is not lost" in F.answers(run, None)[0]
+    slow, _ = sgd_diverges_at_b1
+    s = sp.summarize(slow)
+    worse = s["adagrad"]["frequent_error"] > 1.1 * s["sgd"]["frequent_error"]
+    q1 = F.answers(slow, None)[0]
+    assert ("a little behind SGD" in q1) == worse and ("precision is not lost" in q1) != worse
+    assert "diverged" in F.answers(diverged, None)[0]
+    # chart ①'s heading claims no more than the run shows
+    assert F.error_heading(run).endswith("without losing precision")
+    assert F.error_heading(slow).endswith("without losing precision") != worse
+    assert "faster" not in F.error_heading(diverged)
+
+
+@pytest.mark.parametrize(("preset", "batch"), [("zipf", 1), ("zipf", 256), ("two_groups", 64)])
+def test_frequency_caption_verdict_follows_the_spreads(preset, batch):
+    data = sp.make_data(sp.feature_probs(preset, n_features=100), n_examples=4096)
+    r = sp.simulate(data, batch_size=batch, hparams=LRS)
+    seen = r.adjusted[-1] > 0
+    occ = r.occurrences[-1][seen]
+    count = np.subtract(*np.percentile(np.log(occ), [95, 5]))
+    size = np.subtract(*np.percentile(np.log(r.accum[-1][seen] / occ), [95, 5]))
+    text = F.frequency_caption(r)
+    assert ("mostly a count" in text) == (size + np.log(2) <= count + 1e-12), text
+    assert ("G is a count" in F.frequency_heading(r)) == ("mostly a count" in text)
