@@ -413,8 +413,9 @@ def _spreads(run: SparseRun) -> tuple[float, float] | None:
 
 
 def _is_count(spreads: tuple[float, float] | None) -> bool:
-    """G is mostly a count: the counts vary at least twice as much as G per example."""
-    return spreads is not None and spreads[1] * 2 <= spreads[0]
+    """G is mostly a count: on a log scale, the counts vary at least twice as much as G per
+    example (so the count makes most of the differences in G)."""
+    return spreads is not None and spreads[1] ** 2 <= spreads[0]
 
 
 def frequency_heading(run: SparseRun) -> str:
@@ -449,9 +450,9 @@ def frequency_caption(run: SparseRun) -> str:
         )
     else:
         verdict = (
-            f"{spread}, as much: after {run.steps:,} steps the model is still learning, so a "
-            "feature's gradients differ in size as well as in number (more steps, or B = 1, "
-            "make G a count)."
+            f"{spread}: here the size of the gradients varies from feature to feature too, not "
+            f"only their number. After {run.steps:,} steps of {run.batch_size} examples the "
+            "model is still learning; with more steps, or a smaller B, G becomes mostly a count."
         )
     return (
         f"{verdict} 90% of features are within a factor {_fmt(within)} of the dashed "
