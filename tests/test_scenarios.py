@@ -139,6 +139,10 @@ def test_minibatch_sgd_rare_steps_shrink_adagrad_not(captured):
     assert s["rare_presence"] == pytest.approx(1 - (1 - p) ** 64, rel=0.5)
     # per adjustment, SGD's rare step is far smaller than Adagrad's at B = 64
     assert s["sgd"]["rare_step"] < s["adagrad"]["rare_step"] / 5
+    # every run the lesson shows (its own and the sweep's, B = 1 to 256) stays finite
+    sizes = sorted(r.batch_size for r in captured["simulate"])
+    assert sizes[0] == 1 and sizes[-1] == 256
+    assert all(r.diverged_at[n] is None for r in captured["simulate"] for n in r.optimizers)
 
 
 def test_epsilon_first_step_is_lr_g_over_g_plus_eps():
