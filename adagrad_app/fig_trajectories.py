@@ -35,7 +35,7 @@ RASTER = 360  # pixels per axis of the animated chart's background (its contour 
 LEVELS = 24  # contour bands
 SHADES = (0.04, 0.55)  # the part of plotly's "Greys" scale the bands use: light, so paths show
 CLICK_GRID = 24  # invisible click targets per axis (a click on the chart sets the start)
-SLIDER_STEPS = 50  # most steps on the scrub slider (each is a text label plotly measures)
+SLIDER_TICKS = 10  # about this many round steps on the scrub slider, the last step added
 FRAME_MS = {"▶ Play": 80, "▶▶ Fast": 25}
 SYMBOLS = {
     "sgd": "circle",
@@ -49,6 +49,8 @@ SYMBOLS = {
     "adadelta": "cross",
 }
 DIVERGED_SYMBOL = "x-thin-open"
+STAR = "adagrad"  # drawn over the other racers, with a thicker line
+START_SIZE = 24  # the start ring on the race chart: wide enough to show around the racers on it
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list[float]:
@@ -167,13 +169,14 @@ def _minima(surface: Surface, **kw) -> dict:
     )
 
 
-def _start(x0: Sequence[float], **kw) -> dict:
+def _start(x0: Sequence[float], size: int = 14, **kw) -> dict:
+    """The start: an open ring, drawn as the legend shows it."""
     return dict(
         type="scatter",
         x=[float(x0[0])],
         y=[float(x0[1])],
         mode="markers",
-        marker={"symbol": "circle-open", "size": 14, "color": "black", "line": {"width": 2}},
+        marker={"symbol": "circle-open", "size": size, "color": "black", "line": {"width": 2}},
         name="start",
         hovertemplate="start (%{x:.2f}, %{y:.2f})<extra></extra>",
         **kw,
@@ -190,9 +193,24 @@ def _axes_ranges(surface: Surface) -> tuple[dict, dict]:
     return xa, ya
 
 
+def slider_steps(steps: int) -> np.ndarray:
+    """The steps on the scrub slider: multiples of a round interval (1, 2 or 5 × 10ᵏ), about
+    SLIDER_TICKS of them, then the last step (a multiple less than half an interval before it
+    is left out). Few enough that plotly labels each one: it labels only every n-th step of a
+    crowded slider, which can leave the last one unlabelled."""
+    rounds = (m * 10**k for k in range(9) for m in (1, 2, 5))
+    every = next(d for d in rounds if d * SLIDER_TICKS >= steps)
+    ticks = np.arange(0, steps + 1, every)
+    return np.append(ticks[steps - ticks >= every / 2], steps)
+
+
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    """The step shown by each animation frame: every step, or an even subset."""
-    return decimate(steps + 1, max_frames)
+    """The step shown by each animation frame: every step, or an even subset in which the
+    frame nearest each slider step shows that step exactly (so the slider can go to it)."""
+    shown = decimate(steps + 1, max_frames)
+    ticks = slider_steps(steps)
+    shown[np.abs(shown[:, None] - ticks).argmin(0)] = ticks  # moves a frame by under half a gap
+    return shown
 
 
 def _trails(run: Run, shown: np.ndarray) -> list:
@@ -248,20 +266,23 @@ def trajectories_figure(
         showlegend=False,
         name="colour bar",
     )
-    data: list = [click, colorbar, _minima(surface), _start(x0)]
-    moving: list[int] = []
-    for key, run in runs.items():
-        color = theme.color(key)
+    # Drawn bottom to top: faint paths, moving heads, divergence marks, the start ring. The
+    # star (Adagrad) comes last among the paths and the heads, so it is drawn over the others;
+    # the legend keeps the racers in the order they were chosen (legendrank).
+    order = sorted(runs, key=lambda k: k == STAR)
+    paths, heads, marks = [], [], []
+    for key in order:
+        run, color, star = runs[key], theme.color(key), key == STAR
         idx = decimate(run.last + 1)
         path = run.params[idx]
-        data.append(
+        paths.append(
             dict(
                 type="scatter",
                 x=_r(path[:, 0]),
                 y=_r(path[:, 1]),
                 mode="lines",
-                line={"color": color, "width": 2},
-                opacity=0.5,
+                line={"color": color, "width": 3 if star else 2},
+                opacity=0.8 if star else 0.5,
                 legendgroup=key,
                 showlegend=False,
                 name=f"{run.label} path",
@@ -269,14 +290,13 @@ def trajectories_figure(
             )
         )
         tx, ty = _trails(run, shown[:1])[0]
-        moving.append(len(data))
-        data.append(
+        heads.append(
             dict(
                 type="scatter",
                 x=tx,
                 y=ty,
                 mode="lines+markers",
-                line={"color": color, "width": 3},
+                line={"color": color, "width": 4 if star else 3},
                 marker={
                     "color": color,
                     "symbol": SYMBOLS.get(key, "circle"),
@@ -284,13 +304,14 @@ def trajectories_figure(
                     "line": {"color": "white", "width": 1},
                 },
                 legendgroup=key,
+                legendrank=3 + list(runs).index(key),
                 name=run.label,
                 hovertemplate=f"{run.label} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
             )
         )
         if run.exit_point is not None:
             ex, ey = run.exit_point
-            data.append(
+            marks.append(
                 dict(
                     type="scatter",
                     x=[float(ex)],
@@ -312,7 +333,10 @@ def trajectories_figure(
                     hovertemplate=f"{run.label} left the plot here<extra></extra>",
                 )
             )
-    trails = [_trails(run, shown) for run in runs.values()]
+    data: list = [click, colorbar, _minima(surface, legendrank=1), *paths]
+    moving = list(range(len(data), len(data) + len(heads)))  # the traces the frames update
+    data += [*heads, *marks, _start(x0, START_SIZE, legendrank=2)]
+    trails = [_trails(runs[key], shown) for key in order]
     frames = [
         {
             "name": str(int(step)),
@@ -378,9 +402,9 @@ def _play_buttons() -> dict:
 
 
 def _slider(shown: np.ndarray) -> dict:
-    """The scrub slider: at most SLIDER_STEPS of the frames (plotly measures every step's
-    label whenever it draws the chart); ▶ Play still shows every frame."""
-    on_slider = shown[decimate(len(shown), SLIDER_STEPS)]
+    """The scrub slider: the round steps of ``slider_steps`` and the last one (each is a frame
+    of ``shown``); ▶ Play still shows every frame."""
+    on_slider = slider_steps(int(shown[-1]))
     return {
         "active": 0,
         "x": 0.3,
@@ -404,13 +428,15 @@ def _slider(shown: np.ndarray) -> dict:
 # --- linked charts ------------------------------------------------------------------------
 
 
-def _line_layout(title: str, ytitle: str, height: int) -> dict:
+def _line_layout(title: str, ytitle: str, height: int, data: list[dict]) -> dict:
+    """A linked chart's layout: its log y axis labels ticks from the values of ``data``."""
+    ticks = theme.log_ticks(*(trace["y"] for trace in data))
     return {
         **theme.BASE_LAYOUT,
         "height": height,
         "title": {"text": title, "font": {"size": 14}},
         "xaxis": {"title": {"text": "step"}},
-        "yaxis": {"title": {"text": ytitle}, "type": "log", "exponentformat": "power"},
+        "yaxis": {"title": {"text": ytitle}, "type": "log", **ticks},
         "hovermode": "x unified",
         "showlegend": False,  # same colours as the main chart; hover names each line
         "margin": {"l": 60, "r": 10, "t": 40, "b": 45},
@@ -459,7 +485,8 @@ def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
                     showlegend=False,
                 )
             )
-    return {"data": data, "layout": _line_layout("Distance to the minimum", "f − f*", height)}
+    layout = _line_layout("Distance to the minimum", "f − f*", height, data)
+    return {"data": data, "layout": layout}
 
 
 def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list[dict]:
@@ -479,7 +506,8 @@ def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list
 
 
 def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
-    """Each coordinate's effective learning rate; for Adagrad also its step-1 value × 1/√t."""
+    """Each coordinate's effective learning rate; for Adagrad also its step-1 value × 1/√t,
+    dashed: the one line with a legend entry (hover names the others)."""
     data = []
     for key, run in runs.items():
         data += _per_coordinate(key, run.label, run.eff_lr, run.last)
@@ -490,15 +518,22 @@ def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
                     _line(
                         t,
                         run.eff_lr[0, i] / np.sqrt(t),
-                        line={"color": theme.color(key), "width": 1, "dash": "longdash"},
-                        opacity=0.5,
-                        name="Adagrad if g stayed constant: (step-1 value)/√t",
+                        line={"color": theme.color(key), "width": 1.5, "dash": "longdash"},
+                        opacity=0.7,
+                        name="Adagrad if g were constant (÷√t)",
                         legendgroup="envelope",
                         showlegend=i == 0,
                     )
                 )
+    for trace in data:
+        trace.setdefault("showlegend", False)
     title = "Effective learning rate (x solid, y dotted)"
-    return {"data": data, "layout": _line_layout(title, "lr per coordinate", height)}
+    layout = _line_layout(title, "lr per coordinate", height, data)
+    if any(trace["showlegend"] for trace in data):  # the dashed line's legend, under the chart
+        layout["showlegend"] = True
+        layout["legend"] = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
+        layout["margin"] = {**layout["margin"], "b": 75}
+    return {"data": data, "layout": layout}
 
 
 def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
@@ -508,7 +543,8 @@ def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
         if run.accumulator is not None:
             label = f"{run.label} {run.accumulator_label.split()[0]}"
             data += _per_coordinate(key, label, run.accumulator, run.last)
-    return {"data": data, "layout": _line_layout("Accumulated squared gradients", "G or v", height)}
+    layout = _line_layout("Accumulated squared gradients", "G or v", height, data)
+    return {"data": data, "layout": layout}
 
 
 # --- rotation lesson ------------------------------------------------------------------------
@@ -690,7 +726,8 @@ def eff_lr_caption(runs: Mapping[str, Run]) -> str | None:
     falls = [f"{c} ÷{first[i] / last[i]:.3g}" for i, c in enumerate("xy") if last[i] > 0]
     return (
         f"Adagrad's effective learning rate only shrinks: over {t} steps it fell "
-        f"{', '.join(falls)} (a constant gradient would give ÷{np.sqrt(t):.3g} = √{t})."
+        f"{', '.join(falls)}. The dashed line is what a constant gradient would give: "
+        f"÷√t, here ÷{np.sqrt(t):.3g} = √{t}."
     )
 
 

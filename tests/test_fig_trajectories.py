@@ -32,6 +32,11 @@ def _finite(fig):
                 assert np.isfinite(np.asarray(values, dtype=float)).all(), (trace.name, attr)
 
 
+def _key(trace) -> str:
+    """The racer a trace of the main figure belongs to."""
+    return trace.legendgroup
+
+
 def test_main_figure_frames_move_only_the_racers():
     s, runs = _race()
     fig = plain_figure(F.trajectories_figure(s, runs, s.start))
@@ -43,20 +48,63 @@ def test_main_figure_frames_move_only_the_racers():
         assert len(frame.data) == len(moving)
         assert all(d.type == "scatter" and len(d.x) == F.TRAIL for d in frame.data)
         assert frame.layout.images is None or len(frame.layout.images) == 0
-    # the head of each trail in the last frame is the racer's final position
-    last = fig.frames[-1]
-    for d, run in zip(last.data, runs.values(), strict=True):
-        np.testing.assert_allclose([d.x[-1], d.y[-1]], run.params[-1], atol=1e-4)
+        # each frame trace moves the racer of the trace it updates, to that frame's step
+        step = int(frame.name)
+        for d, i in zip(frame.data, frame.traces, strict=True):
+            run = runs[_key(fig.data[i])]
+            np.testing.assert_allclose(
+                [d.x[-1], d.y[-1]], run.params[min(step, run.last)], atol=1e-4
+            )
     first = fig.frames[0]
     for d in first.data:
         np.testing.assert_allclose([d.x[-1], d.y[-1]], s.start, atol=1e-4)
+
+
+@pytest.mark.parametrize("keys", [DEFAULT_RACERS, tuple(RACERS), ("adagrad", "sgd", "adam")])
+def test_adagrad_is_drawn_over_the_other_racers(keys):
+    s, runs = _race(keys=keys)
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
+    heads = _moving(fig)
+    paths = [i for i, t in enumerate(fig.data) if t.name and t.name.endswith(" path")]
+    for group in (heads, paths):  # later traces are drawn on top
+        star = [i for i in group if _key(fig.data[i]) == "adagrad"]
+        assert star == [max(group)]
+        others = [fig.data[i] for i in group if i != star[0]]
+        assert all(fig.data[star[0]].line.width > t.line.width for t in others)
+        assert fig.data[star[0]].line.color == theme.OPT_COLORS["adagrad"]
+        assert max(paths) < min(heads)  # every faint path below every moving head
+    for frame in fig.frames:  # the frames update the same traces, Adagrad's last
+        assert list(frame.traces) == heads
+        assert _key(fig.data[frame.traces[-1]]) == "adagrad"
+    # the legend keeps the racers in the order they were chosen
+    legend = sorted((fig.data[i] for i in heads), key=lambda t: t.legendrank)
+    assert [_key(t) for t in legend] == list(keys)
+
+
+def test_the_start_is_drawn_as_the_legend_shows_it():
+    # at step 0 every racer's head sits on the start: the legend's open ring must show around
+    # them, over them, not be covered by them (which reads as a filled dot)
+    s, runs = _race()
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
+    (start,) = [i for i, t in enumerate(fig.data) if t.name == "start"]
+    ring = fig.data[start]
+    assert ring.showlegend is not False and ring.mode == "markers"
+    assert ring.marker.symbol.endswith("-open") and np.isscalar(ring.marker.size)
+    heads = [fig.data[i] for i in _moving(fig)]
+    assert start > max(_moving(fig))  # drawn over the racers' heads
+    head = max(max(t.marker.size) + 2 * t.marker.line.width for t in heads)
+    assert ring.marker.size - ring.marker.line.width > head  # the heads fit inside the ring
+    legend = sorted((t for t in fig.data if t.showlegend is not False), key=lambda t: t.legendrank)
+    assert [t.name for t in legend[:2]] == ["minimum", "start"]
 
 
 def test_main_figure_colours_symbols_and_static_parts():
     s, runs = _race()
     fig = plain_figure(F.trajectories_figure(s, runs, s.start))
     moving = [fig.data[i] for i in _moving(fig)]
-    for trace, key in zip(moving, runs, strict=True):
+    assert sorted(_key(t) for t in moving) == sorted(runs)
+    for trace in moving:
+        key = _key(trace)
         assert trace.line.color == theme.OPT_COLORS[key]
         assert trace.marker.color == theme.OPT_COLORS[key]
         assert trace.name == RACERS[key].label
@@ -89,8 +137,32 @@ def test_play_pause_and_slider_are_client_side():
     names = [f.name for f in fig.frames]
     on_slider = [st.args[0][0] for st in slider.steps]
     assert set(on_slider) <= set(names) and on_slider[0] == names[0] and on_slider[-1] == names[-1]
-    assert len(on_slider) == min(len(names), F.SLIDER_STEPS)
     assert on_slider == sorted(on_slider, key=int)
+
+
+@pytest.mark.parametrize("steps", [10, 30, 100, 130, 250, 1000])
+def test_slider_labels_round_steps_and_ends_at_the_last_step(steps):
+    s, runs = _race(steps=steps)
+    fig = plain_figure(F.trajectories_figure(s, runs, s.start))
+    labels = [st.label for st in fig.layout.sliders[0].steps]
+    assert labels[0] == "0" and labels[-1] == str(steps)
+    # few enough that plotly labels every one (it labels every n-th of a crowded slider)
+    assert len(labels) <= F.SLIDER_TICKS + 2
+    values = [int(label) for label in labels]
+    every = values[1] - values[0]
+    assert str(every).strip("0") in ("1", "2", "5")  # 1, 2 or 5 × 10^k
+    assert values[:-1] == list(range(0, values[-2] + 1, every))
+    assert steps - values[-2] <= 1.5 * every  # no gap wider than half an interval more
+    frames = {f.name: f for f in fig.frames}
+    heads = _moving(fig)
+    for st in fig.layout.sliders[0].steps:
+        (name,) = st.args[0]
+        assert name == st.label  # the step its label names: the frame shows exactly that step
+        for d, i in zip(frames[name].data, heads, strict=True):
+            run = runs[_key(fig.data[i])]
+            np.testing.assert_allclose(
+                [d.x[-1], d.y[-1]], run.params[min(int(name), run.last)], atol=1e-4
+            )
 
 
 def test_long_runs_are_decimated_for_drawing_only():
@@ -141,6 +213,41 @@ def test_divergence_is_marked_where_it_left_the_plot():
     assert message.startswith("SGD diverged") and f"step {runs['sgd'].diverged_at}" in message
 
 
+def _log_axes(fig) -> list[tuple[str, dict]]:
+    """(name, properties) of every log axis of a figure, 2-D and 3-D."""
+    layout = fig.layout.to_plotly_json()
+    axes = [(k, v) for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+    axes += [(k, v) for k, v in layout.get("scene", {}).items() if k.endswith("axis")]
+    return [(name, axis) for name, axis in axes if axis.get("type") == "log"]
+
+
+@pytest.mark.parametrize("surface", ["quadratic", "rosenbrock"])
+def test_log_axes_label_each_tick_with_its_whole_value(surface):
+    s, runs = _race(surface, keys=list(RACERS), steps=200)
+    figs = {
+        "loss": plain_figure(F.loss_figure(runs)),
+        "eff_lr": plain_figure(F.eff_lr_figure(runs)),
+        "accumulator": plain_figure(F.accumulator_figure(runs)),
+        "main": plain_figure(F.trajectories_figure(s, runs, s.start)),
+        "3d": plain_figure(F.surface3d_figure(s, runs)),
+    }
+    seen = 0
+    for fig_name, fig in figs.items():
+        for name, axis in _log_axes(fig):
+            seen += 1
+            assert "exponentformat" not in axis, (fig_name, name)
+            values = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
+            values = values[np.isfinite(values) & (values > 0)]
+            vals, text = axis["tickvals"], axis["ticktext"]
+            assert len(vals) == len(text)
+            for v, label in zip(vals, text, strict=True):  # "2" is 2, never 0.2 or 20
+                assert float(label) == pytest.approx(v, rel=1e-9), (fig_name, label, v)
+            # computed from every value the axis shows (not one line's), two or more inside
+            assert axis["tickvals"] == theme.log_ticks(values)["tickvals"], fig_name
+            assert sum(values.min() <= v <= values.max() for v in vals) >= 2, fig_name
+    assert seen == 3  # the three linked charts
+
+
 def test_linked_charts():
     _, runs = _race()
     loss = plain_figure(F.loss_figure(runs))
@@ -151,6 +258,15 @@ def test_linked_charts():
     assert len(envelope) == 2  # Adagrad's x and y, each (step-1 value) / sqrt(t)
     t = np.asarray(envelope[0].x)
     np.testing.assert_allclose(envelope[0].y, runs["adagrad"].eff_lr[0, 0] / np.sqrt(t))
+    # the dashed lines are the chart's one legend entry, shown under it, with their dash
+    assert eff.layout.showlegend is True
+    (entry,) = [t for t in eff.data if t.showlegend is not False]
+    assert entry is envelope[0] and entry.line.dash not in (None, "solid")
+    assert all(t.line.dash == entry.line.dash for t in envelope)
+    assert "√t" in entry.name and eff.layout.legend.y < 0
+    assert "dashed" in F.eff_lr_caption(runs)
+    without = plain_figure(F.eff_lr_figure({k: runs[k] for k in ("sgd", "adam")}))
+    assert not without.layout.showlegend  # nothing dashed: no legend
     sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
     np.testing.assert_allclose(sgd_x.y, runs["sgd"].hparams["lr"])
     acc = plain_figure(F.accumulator_figure(runs))
