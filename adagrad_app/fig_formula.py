@@ -114,8 +114,7 @@ def term_series(
         annotations.append(theme.panel_title(title, left + width / 2, size=12))
         log = want_log and bool(np.all(values > 0))
         yaxis: dict = {"anchor": xa, "type": "log" if log else "linear"}
-        if log:
-            yaxis["dtick"] = "D2"
+        shown = values
         if term == "eff_lr" and log:
             # While G = 0 the rate is eta/eps (1e10 with torch's eps) and multiplies g = 0: keep
             # it off the top of the axis so the rates that act stay readable (hover shows it).
@@ -124,7 +123,9 @@ def term_series(
                 lo, hi = np.log10(acting.min()), np.log10(acting.max())
                 pad = max(0.1 * (hi - lo), 0.05)
                 yaxis["range"] = [float(lo - pad), float(hi + pad)]
-                yaxis.pop("dtick")
+                shown = acting
+        if log:  # whole numbers at the ticks (0.2, not plotly's lone 2 between powers of ten)
+            yaxis.update(theme.log_ticks(shown))
         xaxis: dict = {"anchor": ya, "domain": [left, left + width]}
         if k == 0:
             xaxis["title"] = {"text": "step t"}

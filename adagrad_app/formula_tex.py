@@ -308,14 +308,25 @@ def _ratio(a: float, b: float) -> str:
     return f"{r:.0f}×" if r >= 10 else f"{r:.1f}×"
 
 
-def _n(v: float) -> str:
-    """A number for prose (not TeX)."""
+def _n(v: float, digits: int = 3) -> str:
+    """A number for prose (not TeX), to ``digits`` significant figures."""
     v = float(v)
     if v == 0:
         return "0"
     if 1e-3 <= abs(v) < 1e5:
-        return f"{v:.3g}"
-    return f"{v:.2e}"
+        return f"{v:.{digits}g}"
+    return f"{v:.{digits - 1}e}"
+
+
+def _pair(a: float, b: float, most: int = 6) -> tuple[str, str]:
+    """Two numbers for prose that a sentence compares: with as many significant figures (3 to
+    ``most``) as it takes to tell them apart, so that "larger" shows in the numbers. They read
+    the same only when they agree to ``most`` figures."""
+    for digits in range(3, most + 1):
+        sa, sb = _n(a, digits), _n(b, digits)
+        if sa != sb:
+            break
+    return sa, sb
 
 
 def reading(terms: Mapping[str, np.ndarray], t: int, names: Sequence[str]) -> str:
@@ -337,18 +348,24 @@ def reading(terms: Mapping[str, np.ndarray], t: int, names: Sequence[str]) -> st
         else:
             gr, ur = _ratio(ga, gb), ua / ub if ub else math.inf
             if gr and ga < gb * 0.9:
+                sa, sb = _pair(ua, ub)  # the words follow the numbers shown
                 how = (
-                    "almost as far as"
-                    if 0.8 <= ur <= 1.25
+                    "as far as"
+                    if sa == sb
                     else "farther than"
                     if ur > 1.25
+                    else "a little farther than"
+                    if ur > 1
+                    else "almost as far as"
+                    if ur >= 0.8
                     else f"{_ratio(ua, ub)} less than"
                 )
+                ea, eb = _pair(eff[a], eff[b])
                 parts.append(
                     f"{na}'s gradient ({_n(g[a])}) is {gr} smaller than {nb}'s ({_n(g[b])}), "
-                    f"yet {na} moved {_n(ua)}, {how} {nb} ({_n(ub)}): Adagrad divides each "
+                    f"yet {na} moved {sa}, {how} {nb} ({sb}): Adagrad divides each "
                     f"coordinate by the root of its own sum of squared gradients, so {na}'s "
-                    f"effective rate is {_n(eff[a])} against {nb}'s {_n(eff[b])} "
+                    f"effective rate is {ea} against {nb}'s {eb} "
                     f"({_ratio(eff[a], eff[b]) or 'the same'} "
                     f"{'larger' if eff[a] > eff[b] else 'smaller'})."
                 )

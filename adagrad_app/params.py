@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TEXT = 200  # longest string a URL value may be
@@ -16,7 +16,11 @@ MAX_TEXT = 200  # longest string a URL value may be
 
 @dataclass(frozen=True)
 class Param:
-    """One setting. ``kind`` is one of float, int, bool, choice, multi, text."""
+    """One setting. ``kind`` is one of float, int, bool, choice, multi, text.
+
+    ``label`` is the setting's name as its widget shows it, and ``option_labels`` the words the
+    widget shows for its options (its ``format_func``): the notes on a link's values use them.
+    """
 
     key: str
     default: Any
@@ -25,6 +29,7 @@ class Param:
     hi: float | None = None
     options: tuple[str, ...] = ()
     label: str = ""
+    option_labels: Mapping[str, str] | None = field(default=None, hash=False)
 
     def __post_init__(self):
         if self.kind not in ("float", "int", "bool", "choice", "multi", "text"):
@@ -39,47 +44,87 @@ class Param:
             return f"{value:.10g}"
         return str(value)
 
+    def show(self, value: Any) -> str:
+        """``value`` in the words the page shows (an option's label, on/off, 0.001)."""
+        if self.kind == "bool":
+            return "on" if value else "off"
+        if self.kind in ("float", "int"):
+            return f"{value:g}"
+        if self.kind == "text":
+            return _quoted(value)
+        if self.kind == "multi":
+            return ", ".join(self._label(v) for v in value) or "none"
+        return self._label(value)
+
+    def _label(self, option: str) -> str:
+        return (self.option_labels or {}).get(option, option)
+
+    def choices(self) -> str:
+        """The options' labels, as many as fit in a short line."""
+        out = ""
+        for label in map(self._label, self.options):
+            if out and len(out) + len(label) > CHOICES_WIDTH:
+                return out + " / …"
+            out = f"{out} / {label}" if out else label
+        return out
+
     def decode(self, raw: str) -> tuple[Any, str | None]:
         """(value, note): the value to use, and a note if the raw one was not usable as is."""
         name = self.label or self.key
+        using = f"using {self.show(self.default)}"
         if len(raw) > MAX_TEXT:
-            return self.default, f"{name}: value too long, using the default"
+            return self.default, f"{name}: the link's value is too long; {using}"
         if self.kind in ("float", "int"):
             try:
                 v = float(raw)
             except ValueError:
-                return self.default, f"{name}: {raw!r} is not a number, using {self.default}"
+                return self.default, f"{name}: {_quoted(raw)} is not a number; {using}"
             if not math.isfinite(v):
-                return self.default, f"{name}: {raw!r} is not finite, using {self.default}"
+                return self.default, f"{name}: {_quoted(raw)} is not a finite number; {using}"
             if self.kind == "int":
                 if v != int(v):
-                    return self.default, f"{name}: {raw!r} is not a whole number, using default"
+                    return self.default, f"{name}: {_quoted(raw)} is not a whole number; {using}"
                 v = int(v)
+            given = raw.strip() if len(raw) <= QUOTE_CHARS else f"{v:g}"
             if self.lo is not None and v < self.lo:
-                return _num(self, self.lo), f"{name}: {raw} is below {self.lo:g}, using {self.lo:g}"
+                lo = _num(self, self.lo)
+                return lo, f"{name}: {given} is below the minimum; using {lo:g}"
             if self.hi is not None and v > self.hi:
-                return _num(self, self.hi), f"{name}: {raw} is above {self.hi:g}, using {self.hi:g}"
+                hi = _num(self, self.hi)
+                return hi, f"{name}: {given} is above the maximum; using {hi:g}"
             return v, None
         if self.kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True, None
             if raw.lower() in ("0", "false", "no", "off"):
                 return False, None
-            return self.default, f"{name}: {raw[:20]!r} is not on/off, using the default"
+            return self.default, f"{name}: {_quoted(raw)} is not on or off; {using}"
         if self.kind == "choice":
             if raw in self.options:
                 return raw, None
-            return self.default, f"{name}: unknown choice {raw[:20]!r}, using {self.default!r}"
+            return self.default, f"{name}: {_quoted(raw)} is not one of {self.choices()}; {using}"
         if self.kind == "multi":
             items = [s for s in raw.split(",") if s]
             good = list(dict.fromkeys(s for s in items if s in self.options))
             bad = [s for s in items if s not in self.options]
             if not good:
-                return list(self.default), f"{name}: nothing usable in the link, using the default"
+                return list(self.default), (
+                    f"{name}: nothing in {_quoted(raw)} is one of {self.choices()}; {using}"
+                )
             if bad:
-                return good, f"{name}: ignored unknown {', '.join(repr(b[:20]) for b in bad[:3])}"
+                ignored = ", ".join(_quoted(b) for b in bad[:3]) + (", …" if len(bad) > 3 else "")
+                return good, f"{name}: ignored {ignored}, not one of {self.choices()}"
             return good, None
         return raw, None
+
+
+QUOTE_CHARS = 20  # longest part of a link's value that a note repeats
+CHOICES_WIDTH = 80  # roughly how many characters of option labels a note lists
+
+
+def _quoted(raw: str) -> str:
+    """A value from the link, quoted (repr escapes control characters) and cut short."""
+    return repr(raw[:QUOTE_CHARS]) + ("…" if len(raw) > QUOTE_CHARS else "")
 
 
 def _num(p: Param, v: float) -> float | int:
@@ -103,7 +148,7 @@ def parse(schema: Schema, query: Mapping[str, str | Sequence[str]]) -> tuple[dic
         if key in RESERVED:
             continue
         if key not in by_key:
-            notes.append(f"ignored unknown setting {key[:30]!r}")
+            notes.append(f"{key[:30]!r} is not a setting of this page; ignored")
             continue
         value, note = by_key[key].decode(raw)
         values[key] = value

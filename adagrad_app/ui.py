@@ -39,6 +39,11 @@ class PlainFigure(go.Figure):
         return self._spec
 
 
+def md_escape(text: str) -> str:
+    """``text`` shown literally in markdown: each character markdown or KaTeX reads, escaped."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
+
+
 CHART = {"displaylogo": False}  # every chart's config (also for the offline HTML export)
 
 
@@ -149,10 +154,12 @@ class Settings:
             st.session_state[key] = value
 
     def show_notes(self) -> None:
+        """The notes on the link's values, as written: a value quoted from the link may hold
+        markdown (``*``, ``[x](y)``, ``$``), escaped here so that it shows as typed."""
         if self.notes:
             st.warning(
                 "Some settings in the link were adjusted:\n\n"
-                + "\n".join(f"- {n}" for n in self.notes),
+                + "\n".join(f"- {md_escape(n)}" for n in self.notes),
                 icon="⚠️",
             )
 

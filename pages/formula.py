@@ -15,25 +15,42 @@ MAX_STEPS = 200
 SPARSE_SEED = 122  # a stream whose rare feature first appears at step 7, after the frequent one
 RUN_ON = {"surface": "a 2-D surface", "sparse": "two sparse features"}
 PLAY_SECONDS = 0.8
-SCHEMA = [
-    Param("run_on", "surface", "choice", options=tuple(RUN_ON), label="Run on"),
-    Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed"),
-    Param("surface", "quadratic", "choice", options=tuple(SURFACES), label="Surface"),
-    Param("x0", -5.0, "float", -10.0, 10.0, label="Start x"),
-    Param("y0", -2.0, "float", -10.0, 10.0, label="Start y"),
-    Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
-    Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
-    Param("eps_at", "outside", "choice", options=formula_tex.PLACEMENTS, label="Where ε sits"),
-    Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator"),
-    Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
-    Param("t", 0, "int", 0, MAX_STEPS - 1, label="Step t"),
-    Param("play", False, "bool", label="Play"),
-    Param("compare", False, "bool", label="Compare with SGD, RMSprop, Adam"),
-]
 PLACEMENT_LABELS = {
     "outside": "outside √ (torch)",
     "inside": "inside √ (d2l, Keras 3, optax)",
 }
+SURFACE_LABELS = {k: s.label for k, s in SURFACES.items()}
+SCHEMA = [
+    Param(
+        "run_on", "surface", "choice", options=tuple(RUN_ON), label="Run on", option_labels=RUN_ON
+    ),
+    Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed of the example stream"),
+    Param(
+        "surface",
+        "quadratic",
+        "choice",
+        options=tuple(SURFACES),
+        label="Surface",
+        option_labels=SURFACE_LABELS,
+    ),
+    Param("x0", -5.0, "float", -10.0, 10.0, label="Start x"),
+    Param("y0", -2.0, "float", -10.0, 10.0, label="Start y"),
+    Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
+    Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
+    Param(
+        "eps_at",
+        "outside",
+        "choice",
+        options=formula_tex.PLACEMENTS,
+        label="Where ε sits",
+        option_labels=PLACEMENT_LABELS,
+    ),
+    Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator (G before step 0)"),
+    Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
+    Param("t", 0, "int", 0, MAX_STEPS - 1, label="Step t"),
+    Param("play", False, "bool", label="▶ Play"),
+    Param("compare", False, "bool", label="Show SGD, RMSprop and Adam beside it"),
+]
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -106,7 +123,7 @@ def controls() -> None:
                 list(SURFACES),
                 key="surface",
                 on_change=_new_surface,
-                format_func=lambda k: SURFACES[k].label,
+                format_func=SURFACE_LABELS.get,
             )
             c1, c2 = st.columns(2)
             c1.number_input("Start x", -10.0, 10.0, step=0.5, key="x0")

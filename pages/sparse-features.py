@@ -15,14 +15,29 @@ PRESET_LABELS = {
     "custom": "A handful, one slider each",
 }
 EXTRAS = ("rmsprop", "adam")
+EXTRA_LABELS = {n: OPTIMIZERS[n].label for n in EXTRAS}
 CUSTOM_DEFAULTS = (0.8, 0.3, 0.1, 0.03, 0.01)
 SWEEP_SIZES = (1, 4, 16, 64, 256)
 
 
 SCHEMA = [
-    Param("preset", "zipf", "choice", options=sparse.PRESETS, label="Features"),
-    Param("features", 100, "int", sparse.MIN_ZIPF_FEATURES, sparse.MAX_FEATURES, label="Number"),
-    Param("zipf_s", 1.0, "float", 0.5, 2.0, label="Power-law exponent"),
+    Param(
+        "preset",
+        "zipf",
+        "choice",
+        options=sparse.PRESETS,
+        label="Features",
+        option_labels=PRESET_LABELS,
+    ),
+    Param(
+        "features",
+        100,
+        "int",
+        sparse.MIN_ZIPF_FEATURES,
+        sparse.MAX_FEATURES,
+        label="Number of features",
+    ),
+    Param("zipf_s", 1.0, "float", 0.5, 2.0, label="Power-law exponent s"),
     Param("p_freq", 0.5, "float", 0.05, 1.0, label="p of frequent features"),
     Param("p_rare", 0.01, "float", 0.001, 0.2, label="p of rare features"),
     Param("rare_share", 0.5, "float", 0.1, 0.9, label="Share of rare features"),
@@ -31,13 +46,13 @@ SCHEMA = [
         for i, p in enumerate(CUSTOM_DEFAULTS)
     ],
     Param("model", "linear", "choice", options=sparse.MODELS, label="Model"),
-    Param("noise", 0.5, "float", 0.0, 2.0, label="Label noise (std)"),
-    Param("flip", 0.05, "float", 0.0, 0.5, label="Labels flipped"),
+    Param("noise", 0.5, "float", 0.0, 2.0, label="Label noise (standard deviation)"),
+    Param("flip", 0.05, "float", 0.0, 0.5, label="Share of labels flipped"),
     Param("examples", 4096, "int", 512, sparse.MAX_EXAMPLES, label="Examples"),
     Param("batch", 8, "int", 1, 256, label="Batch size B"),
     Param("sgd_lr", 0.1, "float", 0.001, 2.0, label="SGD learning rate"),
     Param("adagrad_lr", 0.5, "float", 0.001, 5.0, label="Adagrad learning rate"),
-    Param("extra", [], "multi", options=EXTRAS, label="Also train"),
+    Param("extra", [], "multi", options=EXTRAS, label="Also train", option_labels=EXTRA_LABELS),
     Param("extra_lr", 0.05, "float", 0.001, 1.0, label="RMSprop / Adam learning rate"),
     Param("seed", 0, "int", 0, 9999, label="Random seed"),
     Param("sweep", True, "bool", label="Batch-size sweep"),
@@ -155,7 +170,7 @@ def controls() -> None:
         st.select_slider("Batch size B", [1, 2, 4, 8, 16, 32, 64, 128, 256], key="batch")
         st.slider("SGD learning rate", 0.001, 2.0, step=0.001, format="%.3f", key="sgd_lr")
         st.slider("Adagrad learning rate", 0.001, 5.0, step=0.001, format="%.3f", key="adagrad_lr")
-        st.multiselect("Also train", EXTRAS, format_func=lambda n: OPTIMIZERS[n].label, key="extra")
+        st.multiselect("Also train", EXTRAS, format_func=EXTRA_LABELS.get, key="extra")
         if st.session_state["extra"]:
             st.slider(
                 "RMSprop / Adam learning rate",

@@ -27,6 +27,9 @@ EPS_GRID = [1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 START_LIMIT = 10.0  # widest plot bound of any surface
 ROTATION_STEPS = 100
 CUSTOM = "custom"  # the surface choice whose f(x, y) is typed in the `expr` box
+SURFACE_LABELS = {**{k: s.label for k, s in SURFACES.items()}, CUSTOM: "Custom f(x, y)…"}
+RACER_LABELS = {k: r.label for k, r in RACERS.items()}
+PLACEMENT_LABELS = {"outside": "√G + ε (torch)", "inside": "√(G + ε) (d2l, Keras)"}
 DEFAULT_EXPR = "x**2 + 10*sin(y)"
 BOX = Param("box", 5.0, "float", 0.5, START_LIMIT, label="Custom plot range ±")
 
@@ -49,10 +52,18 @@ def schema_for(surface: str, box: float = BOX.default) -> list[Param]:
             "choice",
             options=(*SURFACES, CUSTOM),
             label="Surface",
+            option_labels=SURFACE_LABELS,
         ),
         Param("expr", DEFAULT_EXPR, "text", label="f(x, y)"),
         BOX,
-        Param("opts", list(DEFAULT_RACERS), "multi", options=tuple(RACERS), label="Optimizers"),
+        Param(
+            "opts",
+            list(DEFAULT_RACERS),
+            "multi",
+            options=tuple(RACERS),
+            label="Optimizers",
+            option_labels=RACER_LABELS,
+        ),
         Param("steps", 100, "int", 10, 1000, label="Steps"),
         Param("x0", start[0], "float", *lim, label="Start x"),
         Param("y0", start[1], "float", *lim, label="Start y"),
@@ -65,14 +76,22 @@ def schema_for(surface: str, box: float = BOX.default) -> list[Param]:
             "eps_placement",
             KNOBS["eps_placement"],
             "choice",
-            options=("outside", "inside"),
+            options=tuple(PLACEMENT_LABELS),
             label="ε placement",
+            option_labels=PLACEMENT_LABELS,
         ),
-        Param("acc0", KNOBS["initial_accumulator_value"], "float", 0.0, 10.0, label="Initial G"),
-        Param("lr_decay", KNOBS["lr_decay"], "float", 0.0, 1.0, label="lr decay"),
+        Param(
+            "acc0",
+            KNOBS["initial_accumulator_value"],
+            "float",
+            0.0,
+            10.0,
+            label="Adagrad initial accumulator",
+        ),
+        Param("lr_decay", KNOBS["lr_decay"], "float", 0.0, 1.0, label="Adagrad lr decay"),
         Param("momentum", KNOBS["momentum"], "float", 0.0, 0.999, label="Momentum"),
-        Param("beta1", KNOBS["beta1"], "float", 0.0, 0.999, label="β₁"),
-        Param("beta2", KNOBS["beta2"], "float", 0.0, 0.9999, label="β₂"),
+        Param("beta1", KNOBS["beta1"], "float", 0.0, 0.999, label="Adam β₁"),
+        Param("beta2", KNOBS["beta2"], "float", 0.0, 0.9999, label="Adam β₂"),
         Param("rho", KNOBS["rho"], "float", 0.0, 0.999, label="Adadelta ρ"),
         Param("alpha", KNOBS["alpha"], "float", 0.0, 0.9999, label="RMSprop α"),
         Param("view3d", False, "bool", label="3-D view"),
@@ -183,19 +202,20 @@ if skey[0] == CUSTOM:
         refused = None
 surface = surface_of(skey)
 notes: list[str] = []
+label = {p.key: p.label for p in S.schema}
 # Slider values come from a grid; a typed link may hold a value between two grid points.
 for key in [f"lr_{k}" for k in RACERS] + ["eps"]:
     grid = EPS_GRID if key == "eps" else LR_GRID
     if (v := st.session_state[key]) not in grid:
         S.set(**{key: snap(v, grid)})
-        notes.append(f"{key}: {v:g} is not on the slider, using {st.session_state[key]:g}")
+        notes.append(f"{label[key]}: {v:g} is not on the slider; using {st.session_state[key]:g}")
 (xa, xb), (ya, yb) = surface.bounds
 for key, lo, hi in (("x0", xa, xb), ("y0", ya, yb)):
     v = st.session_state[key]
     if not lo <= v <= hi and not refused:
         S.set(**{key: min(max(v, lo), hi)})
         notes.append(
-            f"{key}: {v:g} is outside this surface's plot, using {st.session_state[key]:g}"
+            f"{label[key]}: {v:g} is outside this surface's plot; using {st.session_state[key]:g}"
         )
 
 S.show_notes()
@@ -232,7 +252,7 @@ def controls() -> None:
         st.selectbox(
             "Surface",
             [*SURFACES, CUSTOM],
-            format_func=lambda k: SURFACES[k].label if k in SURFACES else "Custom f(x, y)…",
+            format_func=SURFACE_LABELS.get,
             key="surface",
             on_change=on_surface_change,
         )
@@ -252,9 +272,7 @@ def controls() -> None:
                 key="box",
                 on_change=on_box_change,
             )
-        st.multiselect(
-            "Optimizers", list(RACERS), format_func=lambda k: RACERS[k].label, key="opts"
-        )
+        st.multiselect("Optimizers", list(RACERS), format_func=RACER_LABELS.get, key="opts")
         st.slider("Steps", 10, 1000, step=10, key="steps")
         c1, c2 = st.columns(2)
         c1.number_input("Start x", -START_LIMIT, START_LIMIT, step=0.1, format="%.2f", key="x0")
@@ -268,11 +286,8 @@ def controls() -> None:
             st.select_slider("Adagrad ε", EPS_GRID, format_func=lambda v: f"{v:g}", key="eps")
             st.radio(
                 "ε placement",
-                ["outside", "inside"],
-                format_func=lambda p: {
-                    "outside": "√G + ε (torch)",
-                    "inside": "√(G + ε) (d2l, Keras)",
-                }[p],
+                list(PLACEMENT_LABELS),
+                format_func=PLACEMENT_LABELS.get,
                 key="eps_placement",
                 horizontal=True,
             )

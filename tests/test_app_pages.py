@@ -57,3 +57,36 @@ def test_share_box_sends_its_links_only_once_opened(page, key, value):
     view, locked = (parse_qs(urlsplit(c.value).query) for c in at.code)
     assert view[key] == [value] and "lock" not in view
     assert locked == {**view, "lock": ["1"]}
+
+
+def _open(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page(f"pages/{page}")
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _query(at: AppTest) -> dict:
+    return {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+
+
+def test_a_bad_link_is_rewritten_to_what_the_page_shows():
+    """A value out of range is clamped and the URL holds the clamped value; an unknown one
+    falls back to the default, which the URL (non-defaults only) leaves out: either way the
+    URL gives the view shown, and opening it again gives no note."""
+    at = _open("sparse-features.py", features="99999")
+    assert at.slider(key="features").value == 1000
+    assert _query(at) == {"features": "1000"}
+    assert "99999 is above the maximum; using 1000" in at.warning[0].value
+    assert not _open("sparse-features.py", **_query(at)).warning
+
+    at = _open("trajectories.py", surface="nonexistent", steps="20")
+    assert at.selectbox(key="surface").value == "quadratic"
+    assert _query(at) == {"steps": "20"}
+    # with or without the page's option labels, the choices are listed and the default named
+    assert "Surface: 'nonexistent' is not one of " in at.warning[0].value
+    assert not _open("trajectories.py", **_query(at)).warning

@@ -82,6 +82,45 @@ def test_term_series_log_only_when_positive(data):
     assert plain_figure(ff.term_series(zero, 0, NAMES)).layout.yaxis2.type == "linear"
 
 
+def _log_axes(spec: dict) -> dict[str, dict]:
+    return {k: a for k, a in spec["layout"].items() if k.startswith("yaxis") and a["type"] == "log"}
+
+
+def _sparse_terms():
+    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
+    return ft.step_terms(traj, eps=1e-10, eps_placement="outside")
+
+
+@pytest.mark.parametrize("which", ["surface", "sparse"])
+def test_log_axes_label_each_tick_with_its_whole_value(data, which):
+    terms, names = (data[0], NAMES) if which == "surface" else (_sparse_terms(), ft.SPARSE_NAMES)
+    spec = ff.term_series(terms, 3, names)
+    plain_figure(spec)  # valid for plotly
+    axes = _log_axes(spec)
+    # G and the effective rate (G is 0 for the rare feature until it first appears: linear)
+    assert set(axes) == ({"yaxis2", "yaxis3"} if which == "surface" else {"yaxis3"})
+    for name, axis in axes.items():
+        # no lone digits meaning 0.2 ... 0.9: every label is its tick's own value
+        assert axis["tickmode"] == "array" and "dtick" not in axis
+        assert [float(s) for s in axis["ticktext"]] == pytest.approx(axis["tickvals"])
+        # at least two labelled ticks in what the axis shows (its range, else all its values)
+        values = terms[ff.PANELS[int(name[-1]) - 1][0]]
+        lo, hi = (
+            10.0 ** np.array(axis["range"]) if "range" in axis else (values.min(), values.max())
+        )
+        assert sum(lo <= v <= hi for v in axis["tickvals"]) >= 2, (name, axis)
+    if which == "sparse":  # the rare rate is eta/eps until its first gradient: off the axis
+        assert "range" in axes["yaxis3"] and max(axes["yaxis3"]["tickvals"]) < 1e3
+
+
+def test_log_axis_ticks_are_the_shared_helpers(data):
+    terms, _ = data
+    spec = ff.term_series(terms, 0, NAMES)
+    axis = spec["layout"]["yaxis2"]  # G
+    expected = theme.log_ticks(terms["G"])
+    assert expected and {k: axis[k] for k in expected} == expected
+
+
 def test_term_series_is_small(data):
     terms, _ = data
     assert len(json.dumps(ff.term_series(terms, 0, NAMES))) < 100_000

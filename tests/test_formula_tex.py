@@ -152,8 +152,43 @@ def test_reading_first_step(terms):
     text = ft.reading(terms, 0, NAMES)
     assert text.startswith("**Step 0.**")
     assert "x's gradient (-1) is 8.0× smaller than y's (-8)" in text
-    assert "almost as far as y" in text
+    # both moves are 1 - 1e-11 or so: shown equal to six figures, so no "almost"
+    assert "yet x moved 1, as far as y (1):" in text
     assert "moves by about η = 1" in text
+
+
+def test_reading_compares_moves_with_the_digits_that_show_it():
+    # eps = 1e-4: x moves 1/(1 + 1e-4), y 8/(8 + 1e-4); both read 1 to three figures
+    text = ft.reading(_terms(eps=1e-4), 0, NAMES)
+    assert "yet x moved 0.9999, almost as far as y (1):" in text
+    text = ft.reading(_terms(acc0=0.1), 0, NAMES)
+    assert "yet x moved 0.953, almost as far as y (0.999):" in text
+
+
+MOVED = re.compile(r"yet (\w+) moved ([^,]+), (.+?) (\w+) \(([^)]+)\):")
+
+
+@pytest.mark.parametrize("eps", [1e-10, 1e-6, 1e-4, 0.01, 1.0])
+@pytest.mark.parametrize("acc0", [0.0, 1e-6, 0.1, 1.0])
+def test_reading_says_what_its_numbers_show(eps, acc0):
+    """ "as far as" only between equal numbers; "farther" only when the first is larger;
+    "almost as far" and "less than" only when it is smaller."""
+    terms = _terms(eps=eps, acc0=acc0)
+    seen = 0
+    for t in range(terms["g"].shape[0]):
+        m = MOVED.search(ft.reading(terms, t, NAMES))
+        if not m:
+            continue
+        seen += 1
+        a, how, b = float(m[2]), m[3], float(m[5])
+        if how == "as far as":
+            assert m[2] == m[5], m[0]
+        elif "farther" in how:
+            assert a > b, m[0]
+        else:
+            assert how == "almost as far as" or how.endswith("less than"), m[0]
+            assert a < b, m[0]
+    assert seen
 
 
 def test_reading_later_step_uses_the_numbers(terms):

@@ -10,6 +10,7 @@ import ast
 import base64
 import json
 import math
+import re
 import tokenize
 import tomllib
 from functools import cache
@@ -299,6 +300,35 @@ KNOWN = [
 @pytest.mark.parametrize("query", KNOWN)
 def test_known_hostile_links(page, query):
     check(run_page(page, query), page, query)
+
+
+def _query(at: AppTest) -> dict:
+    return {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+@pytest.mark.parametrize("query", KNOWN)
+def test_the_url_a_hostile_link_leaves_reproduces_the_view(page, query):
+    """What the page writes back to the address bar opens the same view, with no notes."""
+    at = run_page(page, query)
+    shown = {w.key: w.value for w in widgets(at)}
+    again = run_page(page, _query(at))
+    notes = [w.value for w in again.warning if "adjusted" in w.value.lower()]
+    assert not again.exception and not notes, notes
+    assert {w.key: w.value for w in widgets(again)} == shown
+    assert _query(again) == _query(at)
+
+
+def test_link_text_in_a_note_is_shown_as_typed():
+    """A note quotes the link's value; markdown in it (bold, links, KaTeX, HTML) is escaped,
+    and a long value is cut short."""
+    raw = "**b**[x](y)$x$<i>_" + "z" * 50
+    at = run_page("pages/formula.py", {"surface": raw})
+    (note,) = [w.value for w in at.warning]
+    assert f"{raw[:20]!r}…" in re.sub(r"\\(.)", r"\1", note)  # as shown: escapes removed
+    for c in "*[]$<>_":
+        assert note.count(c) == note.count("\\" + c), c  # every one escaped
+    assert "zzzz" not in note
 
 
 def test_formula_play_at_the_last_step():

@@ -146,24 +146,66 @@ def test_play_from_the_end_restarts():
 @pytest.mark.parametrize(
     ("query", "note"),
     [
-        ({"t": "abc"}, "is not a number"),
-        ({"t": "2.5"}, "not a whole number"),
-        ({"t": "-3"}, "below 0"),
-        ({"lr": "-1"}, "below 0.001"),
-        ({"lr": "nan"}, "not finite"),
-        ({"surface": "moon"}, "unknown choice"),
-        ({"eps": "0.5"}, "unknown choice"),
-        ({"eps_at": "middle"}, "unknown choice"),
-        ({"steps": "100000"}, "above 200"),
-        ({"x0": "1e9"}, "above 10"),
-        ({"compare": "maybe"}, "not on/off"),
-        ({"bogus": "1"}, "unknown setting"),
+        ({"t": "abc"}, "Step t: 'abc' is not a number; using 0"),
+        ({"t": "2.5"}, "Step t: '2.5' is not a whole number; using 0"),
+        ({"t": "-3"}, "Step t: -3 is below the minimum; using 0"),
+        ({"lr": "-1"}, "Learning rate η: -1 is below the minimum; using 0.001"),
+        ({"lr": "nan"}, "Learning rate η: 'nan' is not a finite number; using 1"),
+        (
+            {"surface": "moon"},
+            "Surface: 'moon' is not one of Ill-conditioned quadratic 0.1x² + 2y² / Same "
+            "quadratic, rotated 45° / …; using Ill-conditioned quadratic 0.1x² + 2y²",
+        ),
+        (
+            {"eps": "-1"},
+            "ε: '-1' is not one of 1e-10 / 1e-8 / 1e-6 / 1e-4 / 0.01 / 0.1 / 1; using 1e-10",
+        ),
+        (
+            {"eps_at": "middle"},
+            "Where ε sits: 'middle' is not one of outside √ (torch) / inside √ (d2l, Keras 3, "
+            "optax); using outside √ (torch)",
+        ),
+        ({"run_on": "moon"}, "Run on: 'moon' is not one of a 2-D surface / two sparse features"),
+        ({"steps": "100000"}, "Steps: 100000 is above the maximum; using 200"),
+        ({"x0": "1e9"}, "Start x: 1e9 is above the maximum; using 10"),
+        ({"seed": "-1"}, "Seed of the example stream: -1 is below the minimum; using 0"),
+        (
+            {"acc0": "11"},
+            "Initial accumulator (G before step 0): 11 is above the maximum; using 10",
+        ),
+        ({"compare": "maybe"}, "Show SGD, RMSprop and Adam beside it: 'maybe' is not on or off"),
+        ({"bogus": "1"}, "'bogus' is not a setting of this page; ignored"),
     ],
 )
-def test_bad_url_values_give_notes(query, note):
+def test_bad_url_values_give_notes_in_the_pages_words(query, note):
     at = _open(**query)
-    assert note in _warnings(at)
+    assert note in _warnings(at).replace("\\", "")  # as shown: markdown's escapes removed
     assert _reading(at).startswith("**Step ")
+
+
+def _widgets(at) -> dict[str, str]:
+    """{key: label} of every keyed widget on the page (sidebar and main)."""
+    found = {}
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+        if getattr(node, "key", None) and isinstance(getattr(node, "label", None), str):
+            found[node.key] = node.label
+
+    walk(at._tree)
+    return found
+
+
+@pytest.mark.parametrize("run_on", ["surface", "sparse"])
+def test_every_note_names_the_setting_as_its_widget_does(run_on):
+    labels = _widgets(_open(run_on=run_on))
+    assert {"lr", "eps", "steps", "t", "play", "compare", "eps_at"} <= labels.keys()
+    for key, label in labels.items():
+        if key in ("share_open", "code_open", "run_on"):
+            continue  # not settings, and run_on=moon would change the view
+        note = _warnings(_open(run_on=run_on, **{key: "moon"})).replace("\\", "")
+        assert f"- {label}: 'moon' is not" in note, (key, label, note)
 
 
 def test_step_beyond_the_run_is_clamped():

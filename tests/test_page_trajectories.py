@@ -42,6 +42,9 @@ def test_default_view():
     assert "is closest to the minimum" in body
     assert "Step 1: Adagrad's step is **5×** SGD's in x" in body  # lr 1.5 vs 0.3 * 0.2 * 5
     assert "Steps to reach f − f* < 0.001" in body
+    # the effective-rate chart's caption names its dashed line, shown under that chart
+    eff_lr = next(c.value for c in at.caption if "effective learning rate only shrinks" in c.value)
+    assert "The dashed line is what a constant gradient would give: ÷√t, here ÷10 = √100" in eff_lr
 
 
 @pytest.mark.parametrize("surface", SURFACES)
@@ -83,7 +86,8 @@ def test_divergent_settings_name_the_optimizer():
 def test_out_of_range_url_values_are_clamped_with_a_note():
     at = open_page(steps="99999", lr_sgd="1e9", x0="abc", surface="nope", bogus="1")
     notes = "\n".join(w.value for w in at.warning)
-    assert "above 1000" in notes and "unknown choice" in notes and "not a number" in notes
+    assert "Steps: 99999 is above the maximum; using 1000" in notes
+    assert "'nope' is not one of" in notes and "not a number" in notes
     assert "bogus" in notes
     assert at.sidebar.slider[0].value == 1000
     assert next(sl for sl in at.sidebar.select_slider if sl.label == "SGD").value == 100.0
@@ -92,9 +96,9 @@ def test_out_of_range_url_values_are_clamped_with_a_note():
 def test_values_between_slider_points_and_outside_the_plot_are_adjusted():
     at = open_page(lr_adagrad="0.4", x0="9", eps="3e-9")
     notes = "\n".join(w.value for w in at.warning)
-    assert "lr_adagrad: 0.4 is not on the slider, using 0.5" in notes
-    assert "eps: 3e-09 is not on the slider" in notes
-    assert "x0: 9 is outside this surface's plot, using 6" in notes
+    assert "Adagrad lr: 0.4 is not on the slider; using 0.5" in notes
+    assert "Adagrad ε: 3e-09 is not on the slider" in notes
+    assert "Start x: 9 is outside this surface's plot; using 6" in notes
     assert number(at, "Start x") == 6.0
 
 
@@ -220,7 +224,7 @@ def test_the_parser_message_is_shown_literally():
 
 def test_a_very_long_expression_in_the_url_is_refused_with_a_note():
     at = open_page(surface="custom", expr="x+" * 150 + "y")
-    assert any("value too long" in w.value for w in at.warning)
+    assert any("value is too long" in w.value for w in at.warning)
     assert not at.error and "Your own surface" in texts(at)  # the default expression
 
 

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,3 +83,107 @@ def test_any_query_gives_valid_values(query):
     assert values["surface"] in ("quadratic", "rosenbrock")
     assert isinstance(values["anim"], bool)
     assert len(values["expr"]) <= MAX_TEXT
+
+
+# --- the notes speak the page's words ----------------------------------------------------------
+
+SURFACE_LABELS = {"quadratic": "Ill-conditioned quadratic", "rosenbrock": "Rosenbrock (banana)"}
+LABELLED = [
+    Param("features", 100, "int", 20, 1000, label="Number of features"),
+    Param(
+        "surface",
+        "quadratic",
+        "choice",
+        options=tuple(SURFACE_LABELS),
+        label="Surface",
+        option_labels=SURFACE_LABELS,
+    ),
+    Param(
+        "opts",
+        ["sgd"],
+        "multi",
+        options=("sgd", "adam"),
+        label="Optimizers",
+        option_labels={"sgd": "SGD", "adam": "Adam"},
+    ),
+    Param("eps", "1e-10", "choice", options=("1e-10", "1e-8", "0.1"), label="ε"),
+    Param("view3d", False, "bool", label="3-D view"),
+]
+
+
+def _note(query: dict) -> str:
+    (note,) = parse(LABELLED, query)[1]
+    return note
+
+
+def test_notes_name_the_setting_by_its_label():
+    assert (
+        _note({"features": "99999"}) == "Number of features: 99999 is above the maximum; using 1000"
+    )
+    assert _note({"features": "3"}) == "Number of features: 3 is below the minimum; using 20"
+    assert (
+        _note({"features": "2.5"}) == "Number of features: '2.5' is not a whole number; using 100"
+    )
+    assert _note({"view3d": "maybe"}) == "3-D view: 'maybe' is not on or off; using off"
+
+
+def test_unknown_choice_lists_the_choices_by_their_labels():
+    assert _note({"surface": "nonexistent"}) == (
+        "Surface: 'nonexistent' is not one of Ill-conditioned quadratic / Rosenbrock (banana); "
+        "using Ill-conditioned quadratic"
+    )
+    assert _note({"eps": "-1"}) == "ε: '-1' is not one of 1e-10 / 1e-8 / 0.1; using 1e-10"
+    assert _note({"opts": "adam,bogus"}) == "Optimizers: ignored 'bogus', not one of SGD / Adam"
+    assert (
+        _note({"opts": "bogus"}) == "Optimizers: nothing in 'bogus' is one of SGD / Adam; using SGD"
+    )
+
+
+def test_without_labels_the_notes_use_the_url_names():
+    # SCHEMA above has neither label nor option_labels for these
+    notes = parse(SCHEMA, {"surface": "evil", "steps": "900", "opt": "zz"})[1]
+    assert notes == [
+        "surface: 'evil' is not one of quadratic / rosenbrock; using quadratic",
+        "steps: 900 is above the maximum; using 500",
+        "opt: nothing in 'zz' is one of sgd / adagrad / adam; using sgd, adagrad",
+    ]
+
+
+def test_a_long_list_of_choices_is_cut_short():
+    labels = {f"s{i}": f"A surface with a long name number {i}" for i in range(9)}
+    p = Param(
+        "surface", "s0", "choice", options=tuple(labels), label="Surface", option_labels=labels
+    )
+    note = p.decode("moon")[1]
+    assert "number 0 / A surface with a long name number 1 / …; using A surface" in note
+    assert "number 2" not in note and len(note) < 200
+
+
+def test_link_text_is_quoted_and_cut_short():
+    for raw in ("<script>alert(1)</script>" * 3, "a\x00b" + "x" * 100, "9" * 150 + "x"):
+        note = _note({"surface": raw})
+        assert repr(raw[:20]) + "…" in note and raw[:21] not in note
+    # a huge number is shown as a number, not as its 150 digits
+    assert (
+        _note({"features": "9" * 150})
+        == "Number of features: 1e+150 is above the maximum; using 1000"
+    )
+
+
+def test_option_labels_keep_a_param_hashable():
+    assert hash(LABELLED[1]) == hash(
+        Param("surface", "quadratic", "choice", options=tuple(SURFACE_LABELS), label="Surface")
+    )
+
+
+@given(st.dictionaries(st.sampled_from([p.key for p in SCHEMA] + ["x"]), st.text(max_size=300)))
+def test_the_url_written_back_reproduces_the_values(query):
+    """Whatever a link held, the query the page writes back (encode) gives the values shown,
+    without a note: a clamped value is written as clamped, a replaced one (the default) not at
+    all, an unknown setting dropped."""
+    values, _ = parse(SCHEMA, query)
+    again, notes = parse(SCHEMA, encode(SCHEMA, values))
+    assert notes == []
+    assert again.keys() == values.keys()
+    for key, v in values.items():
+        assert again[key] == (pytest.approx(v, rel=1e-9) if isinstance(v, float) else v), key
