@@ -232,15 +232,28 @@ def _log_ticks(values: list) -> dict:
     return log_ticks(*[np.array(v, dtype=float) for v in values])
 
 
+CLEARLY = 0.8  # Adagrad "helps" a group only if its error ends below this share of SGD's
+
+
+def _verdict(s: dict) -> tuple[bool, bool]:
+    """(Adagrad clearly helped the rare weights, and the frequent ones ended no worse than
+    with SGD), from a summary."""
+    sgd, ada = s["sgd"], s["adagrad"]
+    return (
+        ada["rare_error"] < CLEARLY * sgd["rare_error"],
+        ada["frequent_error"] <= sgd["frequent_error"],
+    )
+
+
 def error_heading(run: SparseRun) -> str:
     """Chart ①'s heading: its point, as far as this run bears it out."""
     s = summarize(run)
-    sgd, ada = s["sgd"], s["adagrad"]
     if not s["n_rare"] or any(run.diverged_at[n] is not None for n in ("sgd", "adagrad")):
         return "① Weight error over time, SGD and Adagrad"
-    if ada["rare_error"] >= sgd["rare_error"]:
-        return "① Weight error over time: here Adagrad does not help the rare weights"
-    if ada["frequent_error"] <= 1.1 * sgd["frequent_error"]:
+    helped, kept = _verdict(s)
+    if not helped:
+        return "① Weight error over time: here Adagrad does not clearly help the rare weights"
+    if kept:
         return "① Rare weights learn faster with Adagrad, without losing precision"
     return "① Rare weights learn faster with Adagrad"
 
@@ -255,14 +268,21 @@ def error_caption(run: SparseRun) -> str:
             f"{_fmt(ada['frequent_error'])}. Spread the probabilities apart to see the effect."
         )
     better = "smaller" if ada["rare_error"] < sgd["rare_error"] else "larger"
+    others = [
+        f"{_label(n)}: {_fmt(s[n]['rare_error'])} and {_fmt(s[n]['frequent_error'])}"
+        for n in run.optimizers
+        if n not in ("sgd", "adagrad") and run.diverged_at[n] is None
+    ]
     return (
-        f"After {s['examples']:,} examples, rare weights (solid lines, p ≈ {_fmt(s['rare_p'])}) "
-        f"are off by {_fmt(sgd['rare_error'])} on average with SGD and "
-        f"{_fmt(ada['rare_error'])} with Adagrad ({better}); frequent ones (dotted, "
-        f"p ≈ {_fmt(s['frequent_p'])}) by {_fmt(sgd['frequent_error'])} and "
-        f"{_fmt(ada['frequent_error'])}. SGD uses one rate ({run.hparams['sgd']['lr']:g}) for "
-        f"every weight; Adagrad's rate for rare weights ended {_fmt(ada['eff_lr_ratio'])}× larger "
-        "than for frequent ones."
+        f"After {s['examples']:,} examples, rare weights (solid lines, mean p ≈ "
+        f"{_fmt(s['rare_p'])}) are off by {_fmt(sgd['rare_error'])} on average with SGD and "
+        f"{_fmt(ada['rare_error'])} with Adagrad ({better}); frequent ones (dotted, mean p ≈ "
+        f"{_fmt(s['frequent_p'])}) by {_fmt(sgd['frequent_error'])} and "
+        f"{_fmt(ada['frequent_error'])}"
+        + (f" ({'; '.join(others)})" if others else "")
+        + f". SGD uses one rate ({run.hparams['sgd']['lr']:g}) for every weight; Adagrad's rate "
+        f"for rare weights ended {_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
+        f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])}, geometric means)."
     )
 
 
@@ -318,7 +338,8 @@ def accumulator_caption(run: SparseRun) -> str:
         f"G grows only in steps whose batch contains the feature. The most frequent one shown "
         f"(p = {run.probs[hi]:.3g}) was in {n[hi]:,} of {run.steps:,} batches: G = "
         f"{_fmt(G[hi])}, rate {_fmt(eff[hi])}. The rarest (p = {run.probs[lo]:.3g}) was in "
-        f"{n[lo]:,}: G = {_fmt(G[lo])}, rate {_fmt(eff[lo])}, {_fmt(eff[lo] / eff[hi])}× larger. "
+        f"{n[lo]:,}: G = {_fmt(G[lo])}, rate {_fmt(eff[lo])}, {_fmt(eff[lo] / eff[hi])}× the "
+        "most frequent one's. "
         "Flat stretches are steps without the feature: its rate waits, unchanged, for it."
     )
 
@@ -335,25 +356,24 @@ def frequency_figure(run: SparseRun) -> dict:
     pred = predicted_eff_lr(run)
     per_example = run.mean_sq_residual["adagrad"] / run.batch_size**2
     rare, _ = run.groups
-    colors = np.where(rare, FREQ_COLORS["rare"], FREQ_COLORS["frequent"])[seen].tolist()
     titles = (
         "G against the number of examples with the feature",
         "Effective learning rate against frequency",
     )
     layout = _layout(460, **_subplots(titles, HALVES, FULL_HEIGHT))
-    marker = {"color": colors, "size": 6, "opacity": 0.75}
-    hover = [f"p = {p:.3g}" for p in run.probs[seen]]
-    data = [
-        _scatter(
-            0,
-            occ[seen],
-            G[seen],
-            mode="markers",
-            name="features (Adagrad)",
-            marker=marker,
-            text=hover,
-        )
-    ]
+    groups = (("rare", rare), ("frequent", ~rare)) if rare.any() else (("frequent", ~rare),)
+    data = []
+    for group, mask in groups:
+        mask = mask & seen
+        name = f"{group} features (Adagrad)" if rare.any() else "features (Adagrad)"
+        common = {
+            "mode": "markers",
+            "marker": {"color": FREQ_COLORS[group], "size": 6, "opacity": 0.75},
+            "text": [f"p = {p:.3g}" for p in run.probs[mask]],
+            "legendgroup": group,
+        }
+        data.append(_scatter(0, occ[mask], G[mask], name=name, **common))
+        data.append(_scatter(1, run.probs[mask], eff[mask], showlegend=False, **common))
     if seen.any():
         line_occ = np.array([occ[seen].min(), occ[seen].max()], dtype=float)
         data.append(
@@ -366,9 +386,6 @@ def frequency_figure(run: SparseRun) -> dict:
                 line={"color": "#333333", "dash": "dash"},
             )
         )
-    data.append(
-        _scatter(1, run.probs[seen], eff[seen], mode="markers", showlegend=False, marker=marker)
-    )
     order = np.argsort(run.probs)
     data.append(
         _scatter(
@@ -455,8 +472,9 @@ def frequency_caption(run: SparseRun) -> str:
             "model is still learning; with more steps, or a smaller B, G becomes mostly a count."
         )
     return (
-        f"{verdict} 90% of features are within a factor {_fmt(within)} of the dashed "
-        f"prediction, which uses only p, the batch size and the run's mean squared residual "
+        f"{verdict} On the right, 90% of features' rates are within a factor {_fmt(within)} of "
+        f"the dashed prediction, which uses only p, the batch size and the run's mean squared "
+        f"residual "
         f"r² ({_fmt(run.mean_sq_residual['adagrad'])})." + tail
     )
 
@@ -601,24 +619,25 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
             "this run (see the red box above): lower its learning rate to compare the two."
         )
     elif s["n_rare"]:
-        helped = ada["rare_error"] < sgd["rare_error"]
-        kept = ada["frequent_error"] <= sgd["frequent_error"] * 1.1
+        helped, kept = _verdict(s)
         q1 = (
-            f"**Why does a larger step help?** (chart ①) A rare feature here (p ≈ "
+            f"**Why does a larger step help?** (chart ①) A rare feature here (mean p ≈ "
             f"{_fmt(s['rare_p'])}) shows up in about {_count(s['rare_p'] * examples)} of "
-            f"{examples:,} examples, a frequent one (p ≈ {_fmt(s['frequent_p'])}) in about "
+            f"{examples:,} examples, a frequent one (mean p ≈ {_fmt(s['frequent_p'])}) in about "
             f"{_count(s['frequent_p'] * examples)}. A rare weight gets few chances to move, so "
-            f"with one small rate for everyone (SGD) it ends {_fmt(sgd['rare_error'])} from its "
-            f"target; Adagrad's {_fmt(ada['eff_lr_ratio'])}× larger rate "
+            f"with one small rate for everyone (SGD, {run.hparams['sgd']['lr']:g}) it ends "
+            f"{_fmt(sgd['rare_error'])} from its target. Adagrad's rate for rare weights ends "
+            f"{_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
+            f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])}), and "
             + (
-                f"brings it to {_fmt(ada['rare_error'])}. "
+                f"brings them to {_fmt(ada['rare_error'])}. "
                 if helped
-                else f"leaves it at {_fmt(ada['rare_error'])}, no closer on this run. "
+                else f"leaves them at {_fmt(ada['rare_error'])}: not clearly closer on this run. "
             )
             + "Every weight's step still shrinks as its *own* evidence grows, like a running "
             f"average dividing by its own count: frequent weights end at "
             f"{_fmt(ada['frequent_error'])} (SGD {_fmt(sgd['frequent_error'])})"
-            + (", so precision is not lost." if kept else ", a little behind SGD on this run.")
+            + (", so precision is not lost." if kept else ", behind SGD on this run.")
         )
     else:
         q1 = (
@@ -652,7 +671,8 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
     else:
         B, g = sweep.batch_sizes, sweep.groups
         mine = np.flatnonzero(B[alive] == run.batch_size)
-        a, b = alive[0], alive[mine[0]] if mine.size else alive[-1]
+        b = alive[mine[0]] if mine.size else alive[-1]  # the page's batch size, if it is there
+        a, c = (alive[0], b) if b != alive[0] else (b, alive[-1])  # from the smaller B to c
         sgd_m, ada_m = sweep.metrics["sgd"], sweep.metrics["adagrad"]
         q3 = (
             f"**And with mini-batches?** (chart ④) Frequency changes *how often*: a rare weight "
@@ -660,10 +680,11 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
             f"({_pct(g['rare_adjusted'][b])} at B = {B[b]}, against "
             f"{_pct(g['frequent_adjusted'][b])} for frequent ones). And *how much*: the batch "
             f"gradient is a mean over B examples, so a rare feature's gradient is divided by B. "
-            f"SGD's rare step per adjustment falls from {_fmt(sgd_m['rare_step'][a])} at B = "
-            f"{B[a]} to {_fmt(sgd_m['rare_step'][b])}; Adagrad's G is built from those same "
-            f"small gradients, so its step stays near {_fmt(ada_m['rare_step'][b])}. Over the "
-            f"same examples, its rare-weight error is {_fmt(ada_m['rare_error'][b])} against "
-            f"SGD's {_fmt(sgd_m['rare_error'][b])}."
+            f"SGD's rare step per adjustment goes from {_fmt(sgd_m['rare_step'][a])} at B = "
+            f"{B[a]} to {_fmt(sgd_m['rare_step'][c])} at B = {B[c]}; Adagrad's G is built from "
+            f"those same small gradients, so its step goes from {_fmt(ada_m['rare_step'][a])} "
+            f"to {_fmt(ada_m['rare_step'][c])}. At B = {B[b]}, over the same examples, its "
+            f"rare-weight error is {_fmt(ada_m['rare_error'][b])} against SGD's "
+            f"{_fmt(sgd_m['rare_error'][b])}."
         )
     return [q1, q2, q3]
