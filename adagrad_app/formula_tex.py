@@ -296,26 +296,28 @@ COMPARE_NOTES: dict[str, str] = {
 
 
 def _ratio(a: float, b: float) -> str:
-    """'8×' style, for two positive sizes; '' when it would be meaningless."""
+    """'8.0×' / '2,510×' / '3e7×' style, for two positive sizes; '' when it would be meaningless."""
     if not (a > 0 and b > 0):  # NaN too
         return ""
     with np.errstate(over="ignore"):
         r = float(max(a, b) / min(a, b))
     if not math.isfinite(r):  # the sizes are 1e308 apart: no ratio worth printing
         return ""
-    if r >= 1e5:
-        return f"{r:.1e}×"
-    return f"{r:.0f}×" if r >= 10 else f"{r:.1f}×"
+    return f"{_n(round(r))}×" if r >= 10 else f"{r:.1f}×"
 
 
 def _n(v: float, digits: int = 3) -> str:
-    """A number for prose (not TeX), to ``digits`` significant figures."""
+    """A number for prose (not TeX), to ``digits`` significant figures: plain decimals from
+    0.001 to 99,999 (thousands grouped), ``1e-5`` / ``2.5e10`` beyond (no '+', no padding)."""
     v = float(v)
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        return f"{v:.{digits}g}"
-    return f"{v:.{digits - 1}e}"
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    r = float(f"{v:.{digits}g}")  # rounded first, so 99,999.7 is 1e5 and not "100,000"
+    if 1e-3 <= abs(r) < 1e5:
+        s = f"{r:,.{max(digits - 1 - math.floor(math.log10(abs(r))), 0)}f}"
+        return s.rstrip("0").rstrip(".") if "." in s else s
+    mant, exp = f"{r:.{digits - 1}e}".split("e")
+    return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
 
 
 def _pair(a: float, b: float, most: int = 6) -> tuple[str, str]:
@@ -329,7 +331,46 @@ def _pair(a: float, b: float, most: int = 6) -> tuple[str, str]:
     return sa, sb
 
 
-def reading(terms: Mapping[str, np.ndarray], t: int, names: Sequence[str]) -> str:
+def _first_step(
+    terms: Mapping[str, np.ndarray], names: Sequence[str], eps: float, eps_placement: str
+) -> str:
+    """What the first step from G = 0 is: about η per coordinate only when ε is negligible
+    next to what it is added to (√G = |g| outside the root, G = g² inside)."""
+    g, upd, lr = terms["g"][0], terms["update"][0], float(terms["lr"][0, 0])
+    moving = sorted((i for i in range(len(names)) if g[i] != 0), key=lambda i: abs(g[i]))
+    if not moving:
+        return ""
+    outside = eps_placement == "outside"
+    size, next_to = (np.abs(g), "√G = |g|") if outside else (g**2, "G = g²")
+    if all(eps < 1e-3 * size[i] for i in moving):
+        return (
+            f"On the first step G = g², so the rate is η/|g| (ε = {_n(eps)} is negligible next "
+            f"to {next_to}) and every coordinate with a non-zero gradient moves by about "
+            f"η = {_n(lr)}, whatever the size of its gradient."
+        )
+    form = "η·|g| / (|g| + ε)" if outside else "η·|g| / √(g² + ε)"
+    text = (
+        f"On the first step G = g², so the step is {form}; ε = {_n(eps)} is not negligible "
+        f"next to {next_to}, so "
+    )
+    if len(moving) < 2:
+        i = moving[0]
+        return text + f"{names[i]} moved {_n(abs(upd[i]))} rather than η = {_n(lr)}."
+    a, b = moving[:2]
+    sa, sb = _pair(abs(upd[a]), abs(upd[b]))
+    return text + (
+        f"the smaller the gradient, the shorter the step: {names[a]} moved {sa} and "
+        f"{names[b]} {sb}, where a tiny ε would move both by η = {_n(lr)}."
+    )
+
+
+def reading(
+    terms: Mapping[str, np.ndarray],
+    t: int,
+    names: Sequence[str],
+    eps: float,
+    eps_placement: str,
+) -> str:
     """One paragraph, from the numbers, on what step ``t`` did and why (markdown, no TeX)."""
     g, upd, eff, G = (terms[k][t] for k in ("g", "update", "eff_lr", "G"))
     lr = float(terms["lr"][t, 0])
@@ -395,10 +436,7 @@ def reading(terms: Mapping[str, np.ndarray], t: int, names: Sequence[str]) -> st
             "those steps, so a coordinate that is rarely adjusted keeps a small G and a large rate."
         )
     if t == 0 and np.all(terms["G_prev"][0] == 0):
-        parts.append(
-            f"On the first step G = g², so the rate is η/|g| and every coordinate with a "
-            f"non-zero gradient moves by about η = {_n(lr)}, whatever the size of its gradient."
-        )
+        parts.append(_first_step(terms, names, eps, eps_placement))
     elif t > 0:
         G0, eff0 = terms["G"][0], terms["eff_lr"][0]
         grown = []
@@ -414,23 +452,37 @@ def reading(terms: Mapping[str, np.ndarray], t: int, names: Sequence[str]) -> st
             "Since step 0, " + "; ".join(grown) + ". G never shrinks, so no rate can rise."
         )
     if np.any(G == 0):
+        zero = float(eff[G == 0].max())  # η/ε, or η/√ε with ε inside
+        form = "η/ε" if eps_placement == "outside" else "η/√ε"
+        size = ", enormous," if zero >= 1e3 * lr else ","
         parts.append(
-            "With G = 0 the rate is η/ε (η/√ε with ε inside), enormous, but it multiplies a "
-            "gradient of 0: a coordinate is not moved until it first has a gradient."
+            f"With G = 0 the rate is {form} = {_n(zero)}{size} but it multiplies a gradient of "
+            "0: a coordinate is not moved until it first has a gradient."
         )
-    return " ".join(parts)
+    return " ".join(p for p in parts if p)
+
+
+def _differ(new: float, old: float) -> str:
+    """How much larger or smaller ``new`` is than ``old``, in words: '0.5% larger', '1.4×
+    smaller', '1e5× smaller'."""
+    way = "larger" if new > old else "smaller"
+    r = max(new, old) / min(new, old)
+    if r < 1.1:
+        return f"{_n(100 * abs(new / old - 1), 2)}% {way}"
+    return f"{_ratio(new, old)} {way}"
 
 
 def convention_note(
     terms: Mapping[str, np.ndarray], t: int, names: Sequence[str], eps: float, eps_placement: str
 ) -> str:
-    """How much this step's effective rates depend on where ε sits (markdown, from numbers)."""
-    G, lr, rate = terms["G"][t], terms["lr"][t], terms["eff_lr"][t]
+    """How much this step's effective rates, and steps, depend on where ε sits (markdown, from
+    numbers). A coordinate whose gradient is 0 does not move whatever its rate."""
+    G, g, lr, rate = (terms[k][t] for k in ("G", "g", "lr", "eff_lr"))
     other = "inside" if eps_placement == "outside" else "outside"
     alt = lr / (np.sqrt(G + eps) if other == "inside" else np.sqrt(G) + eps)
-    with np.errstate(all="ignore"):
-        rel = np.abs(alt - rate) / np.where(rate > 0, rate, np.inf)
-    worst = int(np.argmax(rel))
+    factor = np.maximum(alt, rate) / np.minimum(alt, rate)  # both rates are positive
+    apart = factor > 1 + 1e-3
+    moving = g != 0
     where = {
         "outside": "outside the root (torch)",
         "inside": "inside the root (d2l, Keras 3, optax)",
@@ -440,16 +492,35 @@ def convention_note(
         + ", ".join(f"{names[i]}: {_n(alt[i])}" for i in range(len(names)))
         + " instead of "
         + ", ".join(f"{_n(rate[i])}" for i in range(len(names)))
-        + f" (at most {rel[worst]:.2g} relative difference, on {names[worst]})."
     )
-    if rel[worst] < 1e-3:
-        text += (
-            f" ε = {eps:g} is tiny next to G = {_n(G[worst])}, so the convention hardly matters"
-            " here; it matters when G is small (a larger ε, or the plateau surface)."
+    if apart.any():
+        text += ": " + "; ".join(
+            f"{names[i]}'s {_differ(alt[i], rate[i])}" for i in np.flatnonzero(apart)
         )
     else:
-        text += f" ε = {eps:g} is not small next to G = {_n(G[worst])}, so the convention matters."
-    return text
+        text += " (the same to within 0.1%)"
+    text += "."
+    if not moving.any():
+        end = ": the convention changes the rates, not the steps." if apart.any() else "."
+        return text + " Every gradient is 0 this step, so nothing moves either way" + end
+    still = [names[i] for i in np.flatnonzero(apart & ~moving)]
+    if still:
+        text += (
+            f" On {' and '.join(still)} the gradient is 0 this step, and a zero gradient times "
+            "any rate is no move: there the convention changes the rate, not the step."
+        )
+    w = int(np.argmax(np.where(moving, factor, 0)))
+    if not apart[w]:
+        return text + (
+            f" ε = {_n(eps)} is tiny next to {names[w]}'s G = {_n(G[w])}, so the convention "
+            "hardly matters for this step; it matters when ε is not small next to G (a larger "
+            "ε, or the plateau surface)."
+        )
+    step = abs(terms["update"][t, w])
+    return text + (
+        f" ε = {_n(eps)} is not small next to {names[w]}'s G = {_n(G[w])}, so the convention "
+        f"matters: {names[w]} would move {_n(abs(alt[w] * g[w]))} instead of {_n(step)}."
+    )
 
 
 def legend_tex(eps: float, lr: float, eps_placement: str = "outside") -> str:
@@ -489,7 +560,7 @@ def sparse_caption(terms: Mapping[str, np.ndarray], w_true: Sequence[float]) -> 
     return (
         f"**Two sparse features.** Each step sees one example with two binary features: "
         f"*frequent* is on in {pf} of examples, *rare* in {pr}; squared loss, true weights "
-        f"({w_true[0]:.3g}, {w_true[1]:.3g}). A feature that is off has a gradient of exactly 0, "
+        f"({_n(w_true[0])}, {_n(w_true[1])}). A feature that is off has a gradient of exactly 0, "
         f"so its G does not move: in these {n} steps the frequent weight was adjusted "
         f"{seen[0]} times, the rare one {seen[1]} times."
     )

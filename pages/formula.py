@@ -247,7 +247,7 @@ def step_view():
         "Under each term, its value at this step for each coordinate. A shaded value changed since "
         "step t−1 (▲ rose, ▼ fell); an unshaded one is the same as before."
     )
-    st.markdown(formula_tex.reading(terms, t, NAMES))
+    st.markdown(formula_tex.reading(terms, t, NAMES, eps, v["eps_at"]))
     st.caption(formula_tex.convention_note(terms, t, NAMES, eps, v["eps_at"]))
     ui.plotly_chart(
         fig_formula.term_series(terms, t, NAMES),

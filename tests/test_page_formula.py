@@ -10,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from adagrad_app import formula_tex as ft
 from adagrad_app import theme
+from adagrad_core.runner import run
+from adagrad_core.surfaces import SURFACES
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/formula.py"
@@ -42,6 +44,10 @@ def _warnings(at) -> str:
 
 def _reading(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def _convention(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("With ε "))
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +287,33 @@ def test_charts_are_sent_before_the_sidebar_and_code(monkeypatch):
     assert max(charts) < min(sidebar) and max(charts) < min(code)
     assert at.select_slider(key="eps").value == "1e-8"
     assert at.query_params["eps"] in ("1e-8", ["1e-8"])
+
+
+def test_eps_one_first_step_reading_follows_the_numbers():
+    """The home page's ε lesson: with ε = 1 the first step is η·|g| / (|g| + 1), so the reading
+    quotes both (different) moves instead of claiming 'about η whatever the size'."""
+    at = _open(eps="1", t=0)
+    s = SURFACES["quadratic"]
+    update = run("adagrad", s.grad, [-5.0, -2.0], 1, lr=1.0, eps=1.0).updates[0]
+    assert all(ft.fmt(u) in _values(at) for u in update)  # the table shows these moves
+    moves = abs(update)
+    text = _reading(at)
+    assert "whatever the size" not in text
+    assert "η·|g| / (|g| + ε)" in text and "the smaller the gradient, the shorter" in text
+    assert f"x moved {ft._n(moves[0])} and y {ft._n(moves[1])}" in text
+    at.get("segmented_control")[0].set_value("inside").run()
+    assert "η·|g| / √(g² + ε)" in _reading(at) and "whatever the size" not in _reading(at)
+    assert "whatever the size" in _reading(_open(t=0))  # ε = 1e-10: about η, rightly
+
+
+def test_sparse_first_step_convention_note():
+    """rare has G = 0 and g = 0 at step 0: the placement changes its rate (η/ε = 1e10 against
+    η/√ε = 1e5) but not its step, and the note says so in one number format."""
+    at = _open(run_on="sparse")
+    assert _reading(at).startswith("**Step 0.**") and "rare stays put" in _reading(at)
+    note = _convention(at)
+    assert "the convention matters" not in note and "relative difference" not in note
+    assert "On rare the gradient is 0 this step" in note
+    assert "changes the rate, not the step" in note
+    assert "rare: 1e5 instead of" in note and ", 1e10:" in note
+    assert "e+" not in note and "e+" not in _reading(at)
