@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import math
 import struct
 import zlib
 from collections.abc import Mapping, Sequence
@@ -51,6 +52,7 @@ SYMBOLS = {
 DIVERGED_SYMBOL = "x-thin-open"
 STAR = "adagrad"  # drawn over the other racers, with a thicker line
 START_SIZE = 24  # the start ring on the race chart: wide enough to show around the racers on it
+OFF_CHART = 100  # a step-1 rate this many times above all later ones is left off its chart
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list[float]:
@@ -505,9 +507,9 @@ def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list
     ]
 
 
-def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
-    """Each coordinate's effective learning rate; for Adagrad also its step-1 value × 1/√t,
-    dashed: the one line with a legend entry (hover names the others)."""
+def _eff_lr_lines(runs: Mapping[str, Run]) -> list[dict]:
+    """The effective-rate chart's lines: each racer's x and y, and for Adagrad also its step-1
+    value × 1/√t, dashed (the one line with a legend entry; hover names the others)."""
     data = []
     for key, run in runs.items():
         data += _per_coordinate(key, run.label, run.eff_lr, run.last)
@@ -527,8 +529,39 @@ def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
                 )
     for trace in data:
         trace.setdefault("showlegend", False)
+    return data
+
+
+def _step1_off_chart(runs: Mapping[str, Run], lines: list[dict]) -> dict[str, float]:
+    """The racers whose step-1 rate is over OFF_CHART times every rate the chart draws after
+    step 1 (each line's first point is step 1), with that rate: the y range leaves it out."""
+    later = np.concatenate([np.asarray(t["y"][1:], dtype=float) for t in lines] or [[]])
+    later = later[np.isfinite(later) & (later > 0)]
+    if not later.size:
+        return {}
+    top = OFF_CHART * later.max()
+    return {
+        key: float(run.eff_lr[0].max())
+        for key, run in runs.items()
+        if run.last >= 1 and run.eff_lr[0].max() > top
+    }
+
+
+def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
+    """Each coordinate's effective learning rate, and Adagrad's ÷√t line. A racer whose step-1
+    rate is far above the rest (full-matrix Adagrad's, ~1e10) is left off the top of the log
+    axis, which would otherwise span ten decades and flatten every other line."""
+    data = _eff_lr_lines(runs)
+    off = _step1_off_chart(runs, data)
+    shown = [t["y"][1:] if t["legendgroup"] in off else t["y"] for t in data]
     title = "Effective learning rate (x solid, y dotted)"
-    layout = _line_layout(title, "lr per coordinate", height, data)
+    layout = _line_layout(title, "lr per coordinate", height, [{"y": y} for y in shown])
+    if off:  # the range of what is shown; the step-1 points above it are clipped
+        v = np.concatenate([np.asarray(y, dtype=float) for y in shown])
+        v = np.log10(v[np.isfinite(v) & (v > 0)])
+        lo, hi = v.min(), v.max()
+        pad = max(0.05 * (hi - lo), 0.05)  # decades
+        layout["yaxis"]["range"] = [float(lo - pad), float(hi + pad)]
     if any(trace["showlegend"] for trace in data):  # the dashed line's legend, under the chart
         layout["showlegend"] = True
         layout["legend"] = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
@@ -661,6 +694,17 @@ def _fmt(v: float) -> str:
     return f"{v:.2g}" if abs(v) < 1e-2 or abs(v) >= 1e3 else f"{v:.3g}"
 
 
+def _times(v: float) -> str:
+    """A positive ratio in plain digits, 3 significant: 2,510 (with separators), 5, 0.556,
+    0.0000123; never 2.51e+03."""
+    r = float(f"{v:.3g}")
+    if r >= 1000:
+        return f"{r:,.0f}"
+    if r >= 1e-3:
+        return f"{r:g}"
+    return f"{r:.{2 - math.floor(math.log10(r))}f}"
+
+
 def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
     """One sentence per diverged racer: its name, the step, where it left the plot."""
     out = []
@@ -709,26 +753,61 @@ def step_ratio_caption(runs: Mapping[str, Run]) -> str | None:
     if min(ua.min(), us.min()) <= 0:
         return None
     return (
-        f"Step 1: Adagrad's step is **{ua[0] / us[0]:.3g}×** SGD's in x and "
-        f"**{ua[1] / us[1]:.3g}×** in y. SGD's step is {us[1] / us[0]:.3g}× as long in y as in "
-        f"x (it follows the gradient); Adagrad's is {ua[1] / ua[0]:.3g}× (each coordinate is "
-        "divided by the root of its own squared gradients)."
+        f"Step 1: Adagrad's step is **{_times(ua[0] / us[0])}×** SGD's in x and "
+        f"**{_times(ua[1] / us[1])}×** in y. SGD's step is {_times(us[1] / us[0])}× as long in y "
+        f"as in x (it follows the gradient); Adagrad's is {_times(ua[1] / ua[0])}× (each "
+        "coordinate is divided by the root of its own squared gradients)."
     )
+
+
+def _when_it_fell(rates: np.ndarray) -> str:
+    """When rates (steps, coordinates) that only shrink fell, measured on the chart's log
+    scale: "almost all of it in the first n steps" if nine tenths of every coordinate's fall
+    came within the first tenth of the run, else the step by which half of it had come."""
+    first, last = rates[0], rates[-1]
+    fell = last < first
+    if not fell.any():
+        return ""
+    share = np.log(first[fell] / rates[:, fell]) / np.log(first[fell] / last[fell])
+    by = {q: int((share >= q).argmax(0).max()) + 1 for q in (0.5, 0.9)}  # index 0 is step 1
+    if by[0.9] <= len(rates) / 10:
+        return f", almost all of it in the first {by[0.9]} steps"
+    return f", half of it (on the chart's log scale) by step {by[0.5]}"
 
 
 def eff_lr_caption(runs: Mapping[str, Run]) -> str | None:
-    """How far Adagrad's effective learning rate fell, per coordinate, against 1/√t."""
+    """How far and when Adagrad's effective learning rate fell, against 1/√t; and which
+    racer's step 1 is off the chart, and why."""
+    parts = []
     run = runs.get("adagrad")
-    if run is None or run.last < 2:
-        return None
-    t = run.last
-    first, last = run.eff_lr[0], run.eff_lr[t - 1]
-    falls = [f"{c} ÷{first[i] / last[i]:.3g}" for i, c in enumerate("xy") if last[i] > 0]
-    return (
-        f"Adagrad's effective learning rate only shrinks: over {t} steps it fell "
-        f"{', '.join(falls)}. The dashed line is what a constant gradient would give: "
-        f"÷√t, here ÷{np.sqrt(t):.3g} = √{t}."
-    )
+    if run is not None and run.last >= 2:
+        t = run.last
+        first, last = run.eff_lr[0], run.eff_lr[t - 1]
+        falls = [f"{c} ÷{_times(first[i] / last[i])}" for i, c in enumerate("xy") if last[i] > 0]
+        parts.append(
+            f"Adagrad's effective learning rate only shrinks: over {t} steps it fell "
+            f"{', '.join(falls)}{_when_it_fell(run.eff_lr[:t])}. The dashed line is what a "
+            f"constant gradient would give: ÷√t, here ÷{np.sqrt(t):.3g} = √{t}."
+        )
+    for key, rate in _step1_off_chart(runs, _eff_lr_lines(runs)).items():
+        other = runs[key]
+        state = other.accumulator_label.split()[0] if other.accumulator_label else "state"
+        parts.append(
+            f"{other.label}'s step 1 (rate {_fmt(rate)}) is off the top of the chart: its "
+            f"{state} then holds a single gradient, so a direction with no gradient yet is "
+            f"divided by almost nothing, only ε keeps its rate finite{_eps_rate(other)}."
+        )
+    return " ".join(parts) or None
+
+
+def _eps_rate(run: Run) -> str:
+    """The largest step-1 rate ε allows, as a parenthesis: " (up to lr/ε = 1.5e+10)"."""
+    eps = run.hparams.get("eps")
+    if not eps:
+        return ""
+    if run.hparams.get("eps_placement") == "inside":
+        return f" (up to lr/√ε = {_fmt(run.hparams['lr'] / np.sqrt(eps))})"
+    return f" (up to lr/ε = {_fmt(run.hparams['lr'] / eps)})"
 
 
 def accumulator_caption(runs: Mapping[str, Run]) -> str | None:

@@ -25,17 +25,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Adagrad vs SGD in an ill-conditioned valley",
         "pages/trajectories.py",
         {"surface": "quadratic", "opts": "sgd,adagrad"},
-        "SGD zig-zags across the steep y direction and crawls along x; Adagrad scales each "
-        "coordinate by its own gradient history and heads almost straight for the minimum.",
+        "SGD zig-zags across the steep y direction for its first few steps, then runs along the "
+        "x axis, partly under Adagrad's path; Adagrad scales each coordinate by its own gradient "
+        "history, never zig-zags, and gets below f − f* = 0.001 several times sooner.",
         "🏞️",
     ),
     Scenario(
-        "dies",
-        "Adagrad's step dies on a long run (and how RMSProp fixes it)",
+        "forgets",
+        "Adagrad never forgets a big gradient (and how RMSprop fixes it)",
         "pages/trajectories.py",
         {"surface": "rosenbrock", "opts": "adagrad,rmsprop", "steps": "1000"},
-        "Adagrad's effective learning rate only shrinks, so it stalls in the curved valley; "
-        "RMSProp averages recent gradients instead of summing all of them and gets much closer.",
+        "The huge gradients of its first steps stay in Adagrad's sum G for good: its effective "
+        "learning rate drops about tenfold at once, never recovers, and it crawls along the "
+        "curved valley; RMSprop's rate drops too but climbs back as its average forgets, and it "
+        "gets much closer.",
         "🐌",
     ),
     Scenario(

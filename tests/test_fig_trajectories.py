@@ -3,6 +3,7 @@ return plain dicts; every test reads them through ``go.Figure``, which validates
 
 import base64
 import json
+import re
 
 import numpy as np
 import plotly.io as pio
@@ -11,6 +12,7 @@ import pytest
 from adagrad_app import fig_trajectories as F
 from adagrad_app import theme
 from adagrad_core import SURFACES
+from adagrad_core.expr import make_surface
 from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, race
 from tests.figcheck import plain_figure
 
@@ -238,6 +240,9 @@ def test_log_axes_label_each_tick_with_its_whole_value(surface):
             assert "exponentformat" not in axis, (fig_name, name)
             values = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
             values = values[np.isfinite(values) & (values > 0)]
+            if "range" in axis:  # a set range (a step-1 rate off the chart): what it shows
+                lo, hi = 10.0 ** np.asarray(axis["range"])
+                values = values[(lo <= values) & (values <= hi)]
             vals, text = axis["tickvals"], axis["ticktext"]
             assert len(vals) == len(text)
             for v, label in zip(vals, text, strict=True):  # "2" is 2, never 0.2 or 20
@@ -291,6 +296,77 @@ def test_captions_are_computed_from_the_runs():
     assert "÷" in F.eff_lr_caption(runs)
     g = runs["adagrad"].accumulator[-1]
     assert F._fmt(g[1]) in F.accumulator_caption(runs)
+
+
+def test_eff_lr_caption_says_when_the_rate_fell():
+    # Rosenbrock, 1000 steps: Adagrad's G jumps at step 2, then its rate stays flat
+    _, runs = _race("rosenbrock", keys=("adagrad", "rmsprop"), steps=1000)
+    rate = runs["adagrad"].eff_lr
+    text = F.eff_lr_caption(runs)
+    assert f"x ÷{F._times(rate[0, 0] / rate[-1, 0])}" in text
+    assert "over 1000 steps it fell" in text and "almost all of it in the first 2 steps" in text
+    # a constant gradient: the rate falls as 1/√t, half of it (÷√10 of ÷10) by step 10
+    s = make_surface("x + 2*y", bounds=((-5, 5), (-5, 5)))
+    text = F.eff_lr_caption(race(s, ("adagrad",), {}, KNOBS, s.start, 100))
+    assert "x ÷10, y ÷10" in text and "almost all" not in text
+    (n,) = re.findall(r"half of it \(on the chart's log scale\) by step (\d+)\.", text)
+    assert int(n) in (10, 11)
+    # the default view: almost all of the fall in its first few steps, as its chart shows
+    _, runs = _race()
+    (n,) = re.findall(r"almost all of it in the first (\d+) steps", F.eff_lr_caption(runs))
+    rate = runs["adagrad"].eff_lr
+    share = np.log(rate[0] / rate[int(n) - 1]) / np.log(rate[0] / rate[-1])
+    assert int(n) <= 10 and np.all(share >= 0.9)
+
+
+def test_a_step_1_rate_far_above_the_rest_is_left_off_the_chart():
+    # full-matrix Adagrad's first G is g gᵀ: across g it divides by ε alone (rate ~1e10)
+    _, runs = _race("rotated", keys=("adagrad", "adagrad_full"))
+    fig = plain_figure(F.eff_lr_figure(runs))
+    full = [t.legendgroup == "adagrad_full" for t in fig.data]
+    assert max(t.y[0] for t, f in zip(fig.data, full, strict=True) if f) > 1e9
+    lo, hi = 10.0 ** np.asarray(fig.layout.yaxis.range)
+    assert hi < 10  # the axis spans the other values, not ten decades up to step 1's
+    shown = [t.y[1:] if f else t.y for t, f in zip(fig.data, full, strict=True)]
+    v = np.concatenate([np.asarray(y, dtype=float) for y in shown])
+    assert lo <= v.min() and v.max() <= hi  # every other value is on the chart
+    assert list(fig.layout.yaxis.tickvals) == theme.log_ticks(*shown)["tickvals"]
+    text = F.eff_lr_caption(runs)
+    assert "Full-matrix Adagrad's step 1 (rate 9.3e+09) is off the top of the chart" in text
+    assert "G then holds a single gradient" in text and f"lr/ε = {F._fmt(1.5 / 1e-10)}" in text
+    # any racer: without Adagrad the note is the whole caption
+    alone = {"adagrad_full": runs["adagrad_full"]}
+    assert F.eff_lr_caption(alone).startswith("Full-matrix Adagrad's step 1")
+    assert plain_figure(F.eff_lr_figure(alone)).layout.yaxis.range is not None
+    # nothing far above the rest: plotly's own range, no note
+    _, runs = _race()
+    assert plain_figure(F.eff_lr_figure(runs)).layout.yaxis.range is None
+    assert "off the" not in F.eff_lr_caption(runs)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text"),
+    [
+        (2510.3, "2,510"),
+        (4513.0, "4,510"),
+        (999.7, "1,000"),
+        (123456.0, "123,000"),
+        (5.0, "5"),
+        (0.5556, "0.556"),
+        (1.0, "1"),
+        (0.0012345, "0.00123"),
+        (1.2345e-5, "0.0000123"),
+    ],
+)
+def test_ratios_are_plain_numbers(ratio, text):
+    assert F._times(ratio) == text
+
+
+def test_step_1_ratios_on_the_plateau_are_plain_numbers():
+    _, runs = _race("plateau", keys=("sgd", "momentum", "adagrad"))
+    text = F.step_ratio_caption(runs)
+    assert "Adagrad's step is **2,510×** SGD's in x and **0.556×** in y" in text
+    assert "SGD's step is 4,510× as long in y" in text and "e+" not in text
 
 
 def test_all_diverged_caption():

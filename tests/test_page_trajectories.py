@@ -1,5 +1,7 @@
 """The trajectories page through app.py with AppTest: defaults, surfaces, optimizers, URLs."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,33 @@ def test_default_view():
     # the effective-rate chart's caption names its dashed line, shown under that chart
     eff_lr = next(c.value for c in at.caption if "effective learning rate only shrinks" in c.value)
     assert "The dashed line is what a constant gradient would give: ÷√t, here ÷10 = √100" in eff_lr
+    # and says when the rate fell: its chart drops in the first steps, then is flat
+    assert re.search(
+        r"it fell x ÷[\d.]+, y ÷[\d.]+, almost all of it in the first \d+ steps", eff_lr
+    )
+    assert "off the" not in eff_lr
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_rotation_lesson_keeps_full_matrix_step_1_off_the_rate_chart():
+    at = open_page(surface="rotated", opts="adagrad,adagrad_full")
+    title = "Effective learning rate (x solid, y dotted)"
+    eff = next(c for c in charts(at) if c["layout"].get("title", {}).get("text") == title)
+    lo, hi = eff["layout"]["yaxis"]["range"]
+    full = [t for t in eff["data"] if t["legendgroup"] == "adagrad_full"]
+    assert min(t["y"][0] for t in full) > 10**hi and 10**hi < 10  # step 1 only, clipped
+    assert all(10**lo <= y <= 10**hi for t in full for y in t["y"][1:])
+    caption = next(c.value for c in at.caption if "off the top of the chart" in c.value)
+    assert "Full-matrix Adagrad's step 1" in caption and "single gradient" in caption
+
+
+def test_plateau_step_1_ratio_is_written_in_plain_digits():
+    at = open_page(surface="plateau", opts="sgd,momentum,adagrad")
+    step1 = next(c.value for c in at.caption if c.value.startswith("Step 1:"))
+    assert "Adagrad's step is **2,510×** SGD's in x" in step1 and "e+" not in step1
 
 
 @pytest.mark.parametrize("surface", SURFACES)
