@@ -66,11 +66,15 @@ def _finite(a: np.ndarray, digits: int) -> list:
     return np.where(np.isfinite(a), np.round(a, digits), None).tolist()
 
 
-def decimate(n: int, max_points: int = MAX_LINE_POINTS) -> np.ndarray:
-    """Indices 0..n-1 (first and last always kept), at most ``max_points`` of them."""
+def decimate(n: int, max_points: int = MAX_LINE_POINTS, head: int | None = None) -> np.ndarray:
+    """Indices 0..n-1 (first and last always kept), at most ``max_points`` of them: the first
+    ``head`` (an eighth of them unless given) all kept, where optimizers move most (a first
+    step that jumps away and back would otherwise vanish), then evenly spaced."""
     if n <= max_points:
         return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+    head = max_points // 8 if head is None else head
+    rest = np.linspace(head, n - 1, max_points - head).round().astype(int)
+    return np.unique(np.concatenate([np.arange(head), rest]))
 
 
 def surface_grid(surface: Surface, n: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -209,7 +213,7 @@ def slider_steps(steps: int) -> np.ndarray:
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     """The step shown by each animation frame: every step, or an even subset in which the
     frame nearest each slider step shows that step exactly (so the slider can go to it)."""
-    shown = decimate(steps + 1, max_frames)
+    shown = decimate(steps + 1, max_frames, head=0)  # evenly: the animation keeps time
     ticks = slider_steps(steps)
     shown[np.abs(shown[:, None] - ticks).argmin(0)] = ticks  # moves a frame by under half a gap
     return shown

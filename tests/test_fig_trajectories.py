@@ -175,6 +175,22 @@ def test_long_runs_are_decimated_for_drawing_only():
     for t in fig.data:
         assert len(t.x) <= max(F.MAX_LINE_POINTS, F.CLICK_GRID**2)
     assert runs["sgd"].params.shape == (1001, 2)  # computed in full
+    # the first steps, where paths move most, are drawn one by one; the frames keep time
+    path = next(t for t in fig.data if t.name == f"{runs['sgd'].label} path")
+    head = F.MAX_LINE_POINTS // 8
+    np.testing.assert_allclose(path.x[:head], runs["sgd"].params[:head, 0], atol=1e-4)
+    steps = [int(f.name) for f in fig.frames]
+    gaps = np.diff(steps)  # about even: only the slider's round steps move a frame or two
+    assert gaps.min() >= 1 and gaps.max() <= 2 * np.median(gaps)
+
+
+@pytest.mark.parametrize(("n", "k"), [(1001, 400), (401, 400), (5000, 150), (120, 400)])
+def test_decimate_keeps_the_ends_and_the_first_steps(n, k):
+    idx = F.decimate(n, k)
+    assert idx[0] == 0 and idx[-1] == n - 1 and len(idx) <= k
+    assert np.all(np.diff(idx) > 0)
+    head = min(n, k // 8 if n > k else n)
+    np.testing.assert_array_equal(idx[:head], np.arange(head))
 
 
 @pytest.mark.parametrize("surface", SURFACES)
