@@ -581,27 +581,37 @@ def sweep_caption(sweep: BatchSweep) -> str:
     g = sweep.groups
     if not g["n_rare"][0]:
         return "No feature is rare here; spread the probabilities apart to compare groups."
-    alive = _alive(sweep)
-    if alive.size < 2:
-        return (
-            "An optimizer diverged at all but one batch size or more: lower the learning rates "
-            "to compare batch sizes."
-        )
-    sgd, ada = sweep.metrics["sgd"], sweep.metrics["adagrad"]
-    a, b = alive[0], alive[-1]
-    left_out = "" if alive.size == B.size else " (leaving out the batch sizes where a run diverged)"
-    return (
-        f"Every batch size sees the same {sweep.examples:,} examples. From B = {B[a]} to "
-        f"{B[b]}{left_out}, the share of steps that adjust a rare weight rises from "
-        f"{_pct(g['rare_adjusted'][a])} to {_pct(g['rare_adjusted'][b])} (the dashed formula "
-        f"{PRESENCE} says {_pct(g['rare_presence'][a])} to {_pct(g['rare_presence'][b])}), "
-        f"but each batch gradient is a mean over B examples, of which usually only one has the "
-        f"rare feature. SGD's step per adjustment shrinks from {_fmt(sgd['rare_step'][a])} to "
-        f"{_fmt(sgd['rare_step'][b])}; Adagrad divides by the root of the same shrunken squares, "
-        f"so its step goes from {_fmt(ada['rare_step'][a])} to {_fmt(ada['rare_step'][b])}. "
-        f"Rare-weight error: SGD {_fmt(sgd['rare_error'][a])} → {_fmt(sgd['rare_error'][b])}, "
-        f"Adagrad {_fmt(ada['rare_error'][a])} → {_fmt(ada['rare_error'][b])}."
+    per_batch = g["rare_p"][-1] * B[-1]  # rare examples in a batch of the largest size
+    few = (
+        "usually only one has"
+        if per_batch < 1.5
+        else f"only about {_fmt(per_batch)} (at B = {B[-1]}) have"
     )
+    text = (
+        f"Every batch size sees the same {sweep.examples:,} examples. From B = {B[0]} to "
+        f"{B[-1]}, the share of steps that adjust a rare weight rises from "
+        f"{_pct(g['rare_adjusted'][0])} to {_pct(g['rare_adjusted'][-1])} (the dashed formula "
+        f"{PRESENCE} says {_pct(g['rare_presence'][0])} to {_pct(g['rare_presence'][-1])}), "
+        f"but each batch gradient is a mean over B examples, of which {few} the rare feature."
+    )
+    steps, errors = [], []
+    for name in ("sgd", "adagrad"):
+        m = sweep.metrics[name]
+        ok = np.flatnonzero(~m["diverged"].astype(bool))
+        if ok.size < 2:
+            steps.append(f"{_label(name)} diverged at all but {ok.size} batch size(s)")
+            continue
+        a, b = ok[0], ok[-1]
+        span = f"from B = {B[a]} to {B[b]}"
+        steps.append(
+            f"{_label(name)}'s step per adjustment goes {span} from {_fmt(m['rare_step'][a])} "
+            f"to {_fmt(m['rare_step'][b])}"
+        )
+        errors.append(f"{_label(name)} {_fmt(m['rare_error'][a])} → {_fmt(m['rare_error'][b])}")
+    text += " " + "; ".join(steps) + " (Adagrad divides by the root of the same shrunken squares)."
+    if errors:
+        text += " Rare-weight error over the same range: " + ", ".join(errors) + "."
+    return text
 
 
 # --- the three answers -------------------------------------------------------------------------
@@ -654,9 +664,17 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
         f"absent from a batch has gradient exactly 0, so it adds nothing to its G: G ≈ (number "
         f"of steps containing the feature) × (its mean squared gradient). Here the most frequent "
         f"feature was adjusted in {n[hi]:,} steps and ended with rate {_fmt(eff[hi])}, the "
-        f"rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}: lr/√G becomes lr/√(count × "
-        f"mean g²)."
+        f"rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}"
     )
+    if n[lo] >= 0.9 * n[hi]:  # batches so large that every feature is in nearly every one
+        q2 += (
+            f": with batches of {run.batch_size}, even the rarest feature is in nearly every "
+            "batch, so the count of steps hardly differs. Frequency then hides in the size of "
+            "each batch gradient, which sums the feature's examples in the batch: G ≈ examples "
+            "with the feature × mean r² / B² (chart ③)."
+        )
+    else:
+        q2 += ": lr/√G becomes lr/√(count × mean g²)."
     alive = np.array([], int) if sweep is None else _alive(sweep)
     if sweep is None or not sweep.groups["n_rare"][0] or alive.size < 2:
         why = (

@@ -491,7 +491,7 @@ def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
                     showlegend=False,
                 )
             )
-    layout = _line_layout("Distance to the minimum", "f − f*", height, data)
+    layout = _line_layout("Gap to the minimum, f − f*", "f − f*", height, data)
     return {"data": data, "layout": layout}
 
 
@@ -695,7 +695,7 @@ def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int =
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.2g}" if abs(v) < 1e-2 or abs(v) >= 1e3 else f"{v:.3g}"
+    return theme.number(v, 2 if abs(v) < 1e-2 or abs(v) >= 1e3 else 3)
 
 
 def _times(v: float) -> str:
@@ -742,7 +742,7 @@ def race_caption(runs: Mapping[str, Run], target: float = 1e-3) -> str:
     reached = {r.label: int(np.argmax(r.gap < target)) for r in ranked if (r.gap < target).any()}
     if reached:
         first = min(reached, key=reached.get)
-        text += f" First below f − f* = {target:g}: **{first}**, at step {reached[first]}."
+        text += f" First below f − f* = {_fmt(target)}: **{first}**, at step {reached[first]}."
     return text
 
 
@@ -853,4 +853,4 @@ def rotation_caption(
         for k in aligned
         if k in rotated
     ]
-    return f"Steps to reach f − f* < {target:g}: " + "; ".join(parts) + "."
+    return f"Steps to reach f − f* < {_fmt(target)}: " + "; ".join(parts) + "."

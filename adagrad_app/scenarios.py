@@ -73,7 +73,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Mini-batches and rare features",
         "pages/sparse-features.py",
         {"preset": "two_groups", "batch": "64", "sgd_lr": "0.05"},  # no B in the sweep diverges
-        "A rare feature shows up in a batch of 64 with chance 1 − (1 − p)^64, and the batch "
+        "A rare feature shows up in a batch of 64 with chance 1 − (1 − p)⁶⁴, and the batch "
         "average divides its gradient by 64: SGD's rare steps shrink with B, Adagrad's do not.",
         "📦",
     ),

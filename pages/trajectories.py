@@ -447,6 +447,6 @@ ui.plotly_chart(rotation_fig, config=ui.png_config("rotation"))
 st.markdown(F.rotation_caption(lesson[0][1], lesson[1][1]))
 st.caption(
     "Diagonal Adagrad gives each axis its own step size, which helps when the valley runs along "
-    "an axis. Full-matrix Adagrad preconditions with the whole matrix Σ g gᵀ, so rotating the "
-    "problem rotates its path and changes nothing else."
+    "an axis. Full-matrix Adagrad preconditions with the whole matrix Σ g gᵀ, which turns with "
+    "the problem, so rotating the valley does not change how fast it gets to the bottom."
 )

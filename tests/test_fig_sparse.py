@@ -275,13 +275,36 @@ def sgd_diverges_at_b1():
 def test_sweep_words_leave_out_a_diverged_batch_size(sgd_diverges_at_b1):
     run, sweep = sgd_diverges_at_b1
     bad = sweep.metrics["sgd"]["diverged"]
-    assert bad[0] and not bad[1:].any()  # SGD diverged at B = 1 only
+    assert bad[0] and not bad[1:].any() and not sweep.metrics["adagrad"]["diverged"].any()
     text = F.sweep_caption(sweep)
-    assert "From B = 4 to 256" in text and "leaving out" in text
-    assert f"{sweep.metrics['sgd']['rare_step'][1]:.2g}" in text
-    assert f"{sweep.metrics['sgd']['rare_error'][0]:.2g}" not in text  # the diverged run's
+    assert "SGD's step per adjustment goes from B = 4 to 256" in text  # without its B = 1 run
+    assert "Adagrad's step per adjustment goes from B = 1 to 256" in text  # Adagrad kept it
+    assert f"SGD {sweep.metrics['sgd']['rare_error'][1]:.2g} →" in text
+    assert f"{sweep.metrics['sgd']['rare_error'][0]:.2g} →" not in text  # the diverged run's
     q3 = F.answers(run, sweep)[2]
     assert "at B = 4 to" in q3 and "B = 1 " not in q3
+
+
+def test_sweep_caption_counts_the_rare_examples_in_a_batch(sweep, sgd_diverges_at_b1):
+    for sw in (sweep, sgd_diverges_at_b1[1]):
+        per_batch = sw.groups["rare_p"][-1] * 256  # rare examples in a batch of 256
+        assert per_batch > 1.5
+        assert f"only about {per_batch:.2g} (at B = 256) have the rare feature" in F.sweep_caption(
+            sw
+        )
+    small = sp.batch_sweep(sp.make_data(sp.zipf_probs(100), n_examples=512), batch_sizes=(1, 16))
+    assert "usually only one has the rare feature" in F.sweep_caption(small)
+
+
+def test_answer_two_says_where_frequency_hides_when_counts_cannot_differ():
+    data = sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=1024)
+    r = sp.simulate(data, batch_size=256, hparams=LRS)
+    n, p = r.adjusted[-1], r.probs
+    most, rarest = n[np.argmax(p)], n[np.argmin(p)]  # the two features the answer names
+    assert rarest >= 0.9 * most  # both in (nearly) every one of the 4 batches
+    q2 = F.answers(r, None)[1]
+    assert "hardly differs" in q2 and "count × mean g²" not in q2
+    assert "count × mean g²" in F.answers(sp.simulate(data, batch_size=4, hparams=LRS), None)[1]
 
 
 def test_answer_one_and_heading_follow_the_numbers(sgd_diverges_at_b1, run, diverged):

@@ -348,7 +348,7 @@ def test_a_step_1_rate_far_above_the_rest_is_left_off_the_chart():
     assert lo <= v.min() and v.max() <= hi  # every other value is on the chart
     assert list(fig.layout.yaxis.tickvals) == theme.log_ticks(*shown)["tickvals"]
     text = F.eff_lr_caption(runs)
-    assert "Full-matrix Adagrad's step 1 (rate 9.3e+09) is off the top of the chart" in text
+    assert "Full-matrix Adagrad's step 1 (rate 9.3e9) is off the top of the chart" in text
     assert "G then holds a single gradient" in text and f"lr/ε = {F._fmt(1.5 / 1e-10)}" in text
     # any racer: without Adagrad the note is the whole caption
     alone = {"adagrad_full": runs["adagrad_full"]}
