@@ -53,6 +53,9 @@ BUDGET_LOAD_RATIO = 1.3
 BUDGET_SPARSE_DEFAULT_MS = 200
 BUDGET_SPARSE_LARGE_S = 2.0
 AGREE = 1e-9  # core vs torch, relative, over the first loops.EARLY_STEPS steps
+# Slider moves also timed on these views, for comparison (no budget): the sparse page without
+# its batch-size sweep, whose computation shares this machine's two CPUs with the browser.
+PROBES = ("/sparse-features?sweep=false",)
 
 
 @dataclass
@@ -242,6 +245,18 @@ def browser_rows(res: browser.BrowserResult) -> list[Row]:
             )
         if path in res.notes:
             rows.append(Row(sec, f"{path}", res.notes[path], "", "n/a"))
+    for url in PROBES:  # for comparison, no budget
+        if url in res.move_ms:
+            moves = res.move_ms[url]
+            rows.append(
+                Row(
+                    sec,
+                    f"{url}: slider move to chart redrawn",
+                    f"{browser.median(moves):.0f} ms (median of {len(moves)})",
+                )
+            )
+        elif url in res.notes:
+            rows.append(Row(sec, url, res.notes[url], "", "n/a"))
     return rows
 
 
@@ -327,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             res = browser.measure(1, 1, max(5.0, 40 - elapsed), pages, with_slider)
         else:
             # Loads and moves vary by ±30% on a 2-core machine: take enough for a stable median.
-            res = browser.measure(loads=8, moves=9, with_slider=with_slider)
+            res = browser.measure(loads=8, moves=9, with_slider=with_slider, probes=PROBES)
         section("4. Browser", browser_rows(res))
 
     failed = [r for r in rows if r.status in ("FAIL", "ERROR")]

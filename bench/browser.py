@@ -19,6 +19,7 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,11 +155,13 @@ def measure(
     budget_s: float | None = None,
     only: list[str] | None = None,
     with_slider: set[str] | None = None,
+    probes: Sequence[str] = (),
 ) -> BrowserResult:
     """Serve app.py and the minimal page, then time loads (interleaved) and slider moves.
     ``only``: page files to visit (default: every page in app.py); ``with_slider``: the page
-    files that have a slider (default: look on every page). With ``budget_s``, whatever would
-    start after that many seconds is skipped (and noted)."""
+    files that have a slider (default: look on every page); ``probes``: more app URLs (a path
+    and query) whose slider moves are timed too, to compare with a page's default view. With
+    ``budget_s``, whatever would start after that many seconds is skipped (and noted)."""
     deadline = time.monotonic() + (budget_s if budget_s is not None else 1e9)
     from playwright.sync_api import sync_playwright
 
@@ -207,6 +210,13 @@ def measure(
                                 res.move_ms[path] = ms_list
                             if note and path not in res.notes:
                                 res.notes[path] = note
+                    for url in probes:
+                        if moves and time.monotonic() < deadline:
+                            ms_list, note = _moves(browser, app.url + url, moves)
+                            if ms_list:
+                                res.move_ms[url] = ms_list
+                            if note:
+                                res.notes[url] = note
                 finally:
                     browser.close()
         finally:
