@@ -186,7 +186,6 @@ def error_figure(run: SparseRun) -> dict:
     rare, freq = run.groups
     x = run.examples_seen
     data = []
-    shown: list[list] = [[], []]  # the values each panel's log axis shows
     for name in run.optimizers:
         ok = _alive_mask(run, name)
         err = np.abs(run.w[name] - run.w_true)
@@ -206,7 +205,6 @@ def error_figure(run: SparseRun) -> dict:
                     legendgroup=name,
                 )
             )
-            shown[0].append(data[-1]["y"])
         lok = ok[1:] & np.isfinite(run.loss[name])
         data.append(
             _scatter(
@@ -220,16 +218,18 @@ def error_figure(run: SparseRun) -> dict:
                 showlegend=False,
             )
         )
-        shown[1].append(data[-1]["y"])
     _axes(layout, "x", title={"text": "examples seen"})
-    for cell, values in enumerate(shown):
-        _axes(layout, "y", [cell], type="log", **_log_ticks(values))
+    _log_axes(layout, data, "y", (0, 1))
     return {"data": data, "layout": layout}
 
 
-def _log_ticks(values: list) -> dict:
-    """theme.log_ticks of the (None-holed) lists that a panel draws."""
-    return log_ticks(*[np.array(v, dtype=float) for v in values])
+def _log_axes(layout: dict, data: list, letter: str, cells: Sequence[int]) -> None:
+    """Make the ``letter`` axis of each cell logarithmic, with theme.log_ticks of the values
+    that the cell's traces draw on it (lists with None holes)."""
+    for cell in cells:
+        axis = f"{letter}{_suffix(cell)}"
+        values = [np.array(t[letter], dtype=float) for t in data if t[f"{letter}axis"] == axis]
+        _axes(layout, letter, [cell], type="log", **log_ticks(*values))
 
 
 CLEARLY = 0.8  # Adagrad "helps" a group only if its error ends below this share of SGD's
@@ -318,9 +318,7 @@ def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> di
             _scatter(1, x[seen], run.eff_lr["adagrad"][seen, i], showlegend=False, **common)
         )
     _axes(layout, "x", title={"text": "examples seen"})
-    for cell in (0, 1):
-        ys = [t["y"] for t in data if t["yaxis"] == f"y{_suffix(cell)}"]
-        _axes(layout, "y", [cell], type="log", **_log_ticks(ys))
+    _log_axes(layout, data, "y", (0, 1))
     return {"data": data, "layout": layout}
 
 
@@ -408,10 +406,8 @@ def frequency_figure(run: SparseRun) -> dict:
             line={"color": OPT_COLORS["sgd"], "width": 2},
         )
     )
-    for cell in (0, 1):
-        mine = [t for t in data if t["xaxis"] == f"x{_suffix(cell)}"]
-        _axes(layout, "x", [cell], type="log", **_log_ticks([t["x"] for t in mine]))
-        _axes(layout, "y", [cell], type="log", **_log_ticks([t["y"] for t in mine]))
+    _log_axes(layout, data, "x", (0, 1))
+    _log_axes(layout, data, "y", (0, 1))
     _axes(layout, "x", [0], title={"text": "examples that contained the feature"})
     _axes(layout, "x", [1], title={"text": "occurrence probability p"})
     return {"data": data, "layout": layout}
@@ -530,9 +526,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
             )
     _axes(layout, "x", type="log", tickvals=B.tolist(), title={"text": "batch size B"})
     _axes(layout, "y", [0], range=[0, 1.05])
-    for cell in (1, 2):
-        ys = [t["y"] for t in data if t["yaxis"] == f"y{_suffix(cell)}"]
-        _axes(layout, "y", [cell], type="log", **_log_ticks(ys))
+    _log_axes(layout, data, "y", (1, 2))
     if current is not None:
         line = {"color": "#999999", "dash": "dot"}
         layout["shapes"] = [
