@@ -59,59 +59,43 @@ SCHEMA = [
 ]
 
 
+# The caches are keyed by the example stream's settings, ``data_key`` = (probs as bytes,
+# examples, model, noise, seed), and what each computes from the stream.
+
+
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
-def cached_data(probs: bytes, examples: int, model: str, noise: float, seed: int):
+def cached_data(data_key: tuple):
     # The example stream (up to 20 MB of booleans): shared, read-only, never copied.
+    probs, examples, model, noise, seed = data_key
     p = np.frombuffer(probs)
     return sparse.make_data(p, n_examples=examples, model=model, noise=noise, seed=seed)
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
-def cached_run(
-    probs: bytes, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
-):
-    data = cached_data(probs, examples, model, noise, seed)
+def cached_run(data_key: tuple, batch: int, hparams: tuple):
     hp = {name: dict(kw) for name, kw in hparams}
-    return sparse.simulate(data, batch_size=batch, optimizers=tuple(hp), hparams=hp)
+    return sparse.simulate(
+        cached_data(data_key), batch_size=batch, optimizers=tuple(hp), hparams=hp
+    )
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
-def cached_sweep(
-    probs: bytes,
-    examples: int,
-    model: str,
-    noise: float,
-    seed: int,
-    sizes: tuple,
-    hparams: tuple,
-    _run: sparse.SparseRun,
-):
+def cached_sweep(data_key: tuple, sizes: tuple, hparams: tuple, _run: sparse.SparseRun):
     """The sweep; the page's own run (not part of the cache key) stands for its batch size."""
-    data = cached_data(probs, examples, model, noise, seed)
     hp = {name: dict(kw) for name, kw in hparams}
-    return sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp, runs=(_run,))
+    return sparse.batch_sweep(cached_data(data_key), batch_sizes=sizes, hparams=hp, runs=(_run,))
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
-def cached_run_figures(
-    probs: bytes, examples: int, model: str, noise: float, seed: int, batch: int, hparams: tuple
-) -> tuple:
+def cached_run_figures(data_key: tuple, batch: int, hparams: tuple) -> tuple:
     """Charts ① ② ③ of a run, built once per settings (read-only, shared)."""
-    run = cached_run(probs, examples, model, noise, seed, batch, hparams)
+    run = cached_run(data_key, batch, hparams)
     return F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run)
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_sweep_figure(
-    probs: bytes,
-    examples: int,
-    model: str,
-    noise: float,
-    seed: int,
-    sizes: tuple,
-    hparams: tuple,
-    batch: int,
-    _sweep: sparse.BatchSweep,
+    data_key: tuple, sizes: tuple, hparams: tuple, batch: int, _sweep: sparse.BatchSweep
 ):
     """Chart ④, built once per settings (read-only, shared); ``_sweep`` is those settings'."""
     return F.sweep_figure(_sweep, batch)
@@ -229,8 +213,8 @@ hparams += tuple((name, (("lr", v["extra_lr"]),)) for name in EXTRAS if name in 
 data_key = (probs, v["examples"], v["model"], noise, v["seed"])
 
 with st.spinner("Training…"):
-    run = cached_run(*data_key, v["batch"], hparams)
-    error_fig, accumulator_fig, frequency_fig = cached_run_figures(*data_key, v["batch"], hparams)
+    run = cached_run(data_key, v["batch"], hparams)
+    error_fig, accumulator_fig, frequency_fig = cached_run_figures(data_key, v["batch"], hparams)
 
 for message in F.diverged_messages(run):
     st.error(message, icon="💥")
@@ -280,7 +264,7 @@ sweep = None
 if v["sweep"]:
     sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
     with st.spinner("Sweeping batch sizes…"):
-        sweep = cached_sweep(*data_key, sizes, hparams[:2], run)
+        sweep = cached_sweep(data_key, sizes, hparams[:2], run)
 with answers_box:
     for answer in F.answers(run, sweep):
         st.markdown(answer)
@@ -291,7 +275,7 @@ if sweep is None:
 else:
     for message in F.sweep_messages(sweep):
         st.warning(message, icon="💥")
-    sweep_fig = cached_sweep_figure(*data_key, sizes, hparams[:2], v["batch"], sweep)
+    sweep_fig = cached_sweep_figure(data_key, sizes, hparams[:2], v["batch"], sweep)
     chart(heading, "sweep", sweep_fig, F.sweep_caption(sweep))
 
 
