@@ -133,6 +133,35 @@ def test_downloads_sit_under_the_charts_in_normal_and_locked_view():
         assert "CSV: 20,100 rows" in caption  # 201 record points x 100 features
 
 
+@pytest.mark.parametrize(
+    ("examples", "after"), [("4096", "chart_errors"), ("16384", "chart_frequency")]
+)
+def test_a_short_sweep_runs_between_charts_one_and_two(monkeypatch, examples, after):
+    """Charts that reach the browser together are redrawn together: a short sweep runs right
+    after chart ①, so that ① goes out (and is redrawn) alone; a long one after chart ③."""
+    from adagrad_app import ui
+    from adagrad_core import sparse
+
+    order = []
+    sweep, chart = sparse.batch_sweep, ui.plotly_chart
+    monkeypatch.setattr(
+        sparse, "batch_sweep", lambda *a, **kw: order.append("sweep") or sweep(*a, **kw)
+    )
+    monkeypatch.setattr(
+        ui, "plotly_chart", lambda *a, **kw: order.append(kw["key"]) or chart(*a, **kw)
+    )
+    at = open_page({"examples": examples, "seed": "4322"})  # a seed no other test uses
+    assert order == [
+        "chart_errors",
+        *(["sweep"] if after == "chart_errors" else []),
+        "chart_accumulator",
+        "chart_frequency",
+        *(["sweep"] if after == "chart_frequency" else []),
+        "chart_sweep",
+    ]
+    assert not at.error
+
+
 def test_the_sweep_reuses_the_pages_own_run(monkeypatch):
     """At B = 1 the sweep's B = 1 row is the page's run, not a second run over the examples."""
     from adagrad_core import sparse
