@@ -20,6 +20,7 @@ from plotly.colors import hex_to_rgb
 from adagrad_core import OPTIMIZERS
 from adagrad_core.sparse import BatchSweep, SparseRun, predicted_eff_lr, summarize
 
+from . import theme
 from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, log_ticks, panel_title
 
 GROUP_DASH = {"rare": "solid", "frequent": "dot"}
@@ -64,10 +65,11 @@ def _alive_mask(run: SparseRun, name: str) -> np.ndarray:
 
 
 def _fmt(x: float) -> str:
-    """Two significant digits, whole numbers with separators from 100 up."""
+    """Two significant digits (in the app's prose format, theme.number), whole numbers with
+    separators from 100 up."""
     if not math.isfinite(x):
         return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2g}"
+    return f"{x:,.0f}" if abs(x) >= 100 else theme.number(x, 2)
 
 
 def _pct(x: float) -> str:

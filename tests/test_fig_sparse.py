@@ -352,3 +352,12 @@ def test_frequency_caption_verdict_follows_the_spreads(preset, batch):
     text = F.frequency_caption(r)
     assert ("mostly a count of" in text) == (2 * size <= count + 1e-12), text
     assert ("G is a count" in F.frequency_heading(r)) == ("mostly a count of" in text)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(2.6e-5, "2.6e-5"), (0.0123, "0.012"), (0.5, "0.5"), (42.4, "42"), (12345.6, "12,346")],
+)
+def test_numbers_in_the_texts_use_the_apps_prose_format(value, text):
+    """The same format as the other pages' texts (theme.number): 2.6e-5, never 2.6e-05."""
+    assert F._fmt(value) == text
