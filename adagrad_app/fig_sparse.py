@@ -276,8 +276,10 @@ def error_caption(run: SparseRun) -> str:
         if n not in ("sgd", "adagrad") and run.diverged_at[n] is None
     ]
     return (
-        f"After {s['examples']:,} examples, rare weights (solid lines, mean p ≈ "
-        f"{_fmt(s['rare_p'])}) are off by {_fmt(sgd['rare_error'])} on average with SGD and "
+        f"After {s['examples']:,} examples, rare weights (solid lines: p below "
+        f"{_fmt(math.sqrt(run.probs.min() * run.probs.max()))}, the geometric mean of the "
+        f"smallest and largest p; mean p ≈ {_fmt(s['rare_p'])}) are off by "
+        f"{_fmt(sgd['rare_error'])} on average with SGD and "
         f"{_fmt(ada['rare_error'])} with Adagrad ({better}); frequent ones (dotted, mean p ≈ "
         f"{_fmt(s['frequent_p'])}) by {_fmt(sgd['frequent_error'])} and "
         f"{_fmt(ada['frequent_error'])}"
@@ -465,9 +467,9 @@ def frequency_caption(run: SparseRun) -> str:
         )
     else:
         verdict = (
-            f"{spread}: here the size of the gradients varies from feature to feature too, not "
-            f"only their number. After {run.steps:,} steps of {run.batch_size} examples the "
-            "model is still learning; with more steps, or a smaller B, G becomes mostly a count."
+            f"{spread}: here G also depends on the size of each feature's gradients, not only "
+            "on their number (the residual r in a feature's examples stays larger while its "
+            "weight is far from its target)."
         )
     return (
         f"{verdict} On the right, 90% of features' rates are within a factor {_fmt(within)} of "
@@ -555,9 +557,12 @@ def sweep_messages(sweep: BatchSweep) -> list[str]:
         bad = sweep.batch_sizes[sweep.metrics[name]["diverged"].astype(bool)]
         if bad.size:
             sizes = ", ".join(str(b) for b in bad)
+            lr = sweep.hparams[name]["lr"]
             out.append(
-                f"{_label(name)} diverged at B = {sizes} with this learning rate; those points "
-                "are left out of the sweep."
+                f"{_label(name)} diverged at B = {sizes} with learning rate {lr:g}; those points "
+                f"are left out of the sweep. A smaller batch takes more steps of the same size, "
+                f"so a rate that works at B = {sweep.batch_sizes[-1]} can blow up at B = 1: "
+                f"lower {_label(name)}'s learning rate (try {lr / 4:g}) to include them."
             )
     return out
 
@@ -595,7 +600,11 @@ def sweep_caption(sweep: BatchSweep) -> str:
         m = sweep.metrics[name]
         ok = np.flatnonzero(~m["diverged"].astype(bool))
         if ok.size < 2:
-            steps.append(f"{_label(name)} diverged at all but {ok.size} batch size(s)")
+            steps.append(
+                f"{_label(name)} diverged at every batch size"
+                if not ok.size
+                else f"{_label(name)} diverged at all batch sizes but B = {B[ok[0]]}"
+            )
             continue
         a, b = ok[0], ok[-1]
         span = f"from B = {B[a]} to {B[b]}"
@@ -603,14 +612,38 @@ def sweep_caption(sweep: BatchSweep) -> str:
             f"{_label(name)}'s step per adjustment goes {span} from {_fmt(m['rare_step'][a])} "
             f"to {_fmt(m['rare_step'][b])}"
         )
-        errors.append(f"{_label(name)} {_fmt(m['rare_error'][a])} → {_fmt(m['rare_error'][b])}")
+        errors.append(
+            f"{_label(name)} {_fmt(m['rare_error'][a])} → {_fmt(m['rare_error'][b])}"
+            + ("" if (a, b) == (0, B.size - 1) else f" (B = {B[a]} to {B[b]})")
+        )
     text += " " + "; ".join(steps) + " (Adagrad divides by the root of the same shrunken squares)."
     if errors:
-        text += " Rare-weight error over the same range: " + ", ".join(errors) + "."
+        text += " Rare-weight error over the same batch sizes: " + ", ".join(errors) + "."
     return text
 
 
 # --- the three answers -------------------------------------------------------------------------
+
+
+def _count_share(n_hi: int, n_lo: int, rate_lo: float, rate_hi: float) -> float:
+    """How much of the gap between two features' rates (lr/√G, on a log scale) their counts of
+    adjusting steps explain: 1 when G is exactly count × the same mean g²."""
+    gap = math.log(rate_lo / rate_hi) if rate_lo > 0 and rate_hi > 0 else 0.0
+    if gap <= 0:
+        return 1.0
+    return 0.5 * math.log(max(n_hi, 1) / max(n_lo, 1)) / gap
+
+
+def _at_b1(sweep: BatchSweep | None, batch: int) -> str:
+    """At a larger B: SGD's rare-weight error at B = 1 on the same examples, from the sweep
+    (most of SGD's gap at B > 1 is the batch mean's division, which B = 1 shows)."""
+    if sweep is None or batch == 1 or not sweep.groups["n_rare"][0]:
+        return ""
+    m = sweep.metrics["sgd"]
+    i = np.flatnonzero(sweep.batch_sizes == 1)
+    if not i.size or m["diverged"][i[0]]:
+        return ""
+    return f" (at B = 1, over the same examples, {_fmt(m['rare_error'][i[0]])}: chart ④)"
 
 
 def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
@@ -626,23 +659,45 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
         )
     elif s["n_rare"]:
         helped, kept = _verdict(s)
+        B, lr = run.batch_size, run.hparams["sgd"]["lr"]
+        where = "example" if B == 1 else "batch"
         q1 = (
             f"**Why does a larger step help?** (chart ①) A rare feature here (mean p ≈ "
             f"{_fmt(s['rare_p'])}) shows up in about {_count(s['rare_p'] * examples)} of "
             f"{examples:,} examples, a frequent one (mean p ≈ {_fmt(s['frequent_p'])}) in about "
-            f"{_count(s['frequent_p'] * examples)}. A rare weight gets few chances to move, so "
-            f"with one small rate for everyone (SGD, {run.hparams['sgd']['lr']:g}) it ends "
-            f"{_fmt(sgd['rare_error'])} from its target. Adagrad's rate for rare weights ends "
-            f"{_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
-            f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])}), and "
+            f"{_count(s['frequent_p'] * examples)}. A rare weight moves only in the steps whose "
+            f"{where} contains its feature, so its few steps must cover the whole way to its "
+            "target"
             + (
-                f"brings them to {_fmt(ada['rare_error'])}. "
-                if helped
-                else f"leaves them at {_fmt(ada['rare_error'])}: not clearly closer on this run. "
+                ""
+                if B == 1
+                else f", and at B = {B} the batch mean also divides its gradient by about {B}"
             )
-            + "Every weight's step still shrinks as its *own* evidence grows, like a running "
-            f"average dividing by its own count: frequent weights end at "
-            f"{_fmt(ada['frequent_error'])} (SGD {_fmt(sgd['frequent_error'])})"
+            + f". With one rate for every weight (SGD, {lr:g}) the rare weights end "
+            f"{_fmt(sgd['rare_error'])} from their targets{_at_b1(sweep, B)}. Adagrad's rate "
+            f"for rare weights ends {_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
+            f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])})"
+            + (
+                ""
+                if B == 1
+                else ", which undoes that division (G is summed from the same shrunken gradients)"
+            )
+            + (
+                f", and brings them to {_fmt(ada['rare_error'])}. "
+                if helped
+                else f", and leaves them at {_fmt(ada['rare_error'])}: not clearly closer on "
+                "this run"
+                + (
+                    ", where SGD's one rate is already about as large as Adagrad's rate for "
+                    "rare weights. "
+                    if lr >= CLEARLY * ada["rare_eff_lr"]
+                    else ". "
+                )
+            )
+            + "A larger step is not a less precise one: every weight's step still shrinks as "
+            "its *own* evidence grows, like a running average dividing by its own count. "
+            f"Frequent weights end at {_fmt(ada['frequent_error'])} "
+            f"(SGD {_fmt(sgd['frequent_error'])})"
             + (", so precision is not lost." if kept else ", behind SGD on this run.")
         )
     else:
@@ -662,25 +717,34 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
         f"feature was adjusted in {n[hi]:,} steps and ended with rate {_fmt(eff[hi])}, the "
         f"rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}"
     )
-    if n[lo] >= 0.9 * n[hi]:  # batches so large that every feature is in nearly every one
+    if _count_share(n[hi], n[lo], eff[lo], eff[hi]) < 0.5:
         q2 += (
-            f": with batches of {run.batch_size}, even the rarest feature is in nearly every "
-            "batch, so the count of steps hardly differs. Frequency then hides in the size of "
-            "each batch gradient, which sums the feature's examples in the batch: G ≈ examples "
-            "with the feature × mean r² / B² (chart ③)."
+            ": the counts of steps explain less than half of that gap (on a log scale), "
+            + (
+                f"because with batches of {run.batch_size} even the rarest feature is in many "
+                "of them. "
+                if run.batch_size > 1
+                else ". "
+            )
+            + "Frequency then hides in the size of each gradient too: a batch gradient sums "
+            "the feature's examples in the batch, so G ≈ examples with the feature × mean r² "
+            "/ B² (chart ③)."
         )
     else:
         q2 += ": lr/√G becomes lr/√(count × mean g²)."
     alive = np.array([], int) if sweep is None else _alive(sweep)
     if sweep is None or not sweep.groups["n_rare"][0] or alive.size < 2:
-        why = (
-            "lower the learning rates that diverged"
-            if sweep is not None and sweep.groups["n_rare"][0] and sweep.batch_sizes.size >= 2
-            else "add examples and keep a rare group"
-        )
+        if sweep is None:
+            why = "the batch-size sweep that shows it is switched off"
+        elif not sweep.groups["n_rare"][0]:
+            why = "with no rare group here, there is nothing to compare"
+        elif sweep.batch_sizes.size < 2:
+            why = "add examples to compare batch sizes"
+        else:
+            why = "lower the learning rates that diverged to compare the batch sizes"
         q3 = (
             "**And with mini-batches?** (chart ④) A weight is adjusted only in steps whose "
-            f"batch contains its feature, with probability {PRESENCE}; {why} to see the sweep."
+            f"batch contains its feature, with probability {PRESENCE}; {why}."
         )
     else:
         B, g = sweep.batch_sizes, sweep.groups

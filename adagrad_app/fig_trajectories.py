@@ -723,6 +723,13 @@ def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
     return out
 
 
+def _gap(v: float) -> str:
+    """'= 0.012', or, at the floor the runs keep for log-scale charts, what it means."""
+    if v <= GAP_FLOOR:
+        return f"below {_fmt(GAP_FLOOR)}: at the minimum, to float64 precision"
+    return f"= {_fmt(v)}"
+
+
 def race_caption(runs: Mapping[str, Run], target: float = 1e-3) -> str:
     """Who gets closest, and who first reaches f − f* < target, with numbers from the runs."""
     alive = {k: r for k, r in runs.items() if r.diverged_at is None}
@@ -733,10 +740,10 @@ def race_caption(runs: Mapping[str, Run], target: float = 1e-3) -> str:
     best, worst = ranked[0], ranked[-1]
     text = (
         f"After {steps} steps **{best.label}** is closest to the minimum "
-        f"(f − f* = {_fmt(best.gap[-1])})"
+        f"(f − f* {_gap(best.gap[-1])})"
     )
     if len(ranked) > 1:
-        text += f", **{worst.label}** farthest ({_fmt(worst.gap[-1])})."
+        text += f", **{worst.label}** farthest ({_gap(worst.gap[-1]).removeprefix('= ')})."
     else:
         text += "."
     reached = {r.label: int(np.argmax(r.gap < target)) for r in ranked if (r.gap < target).any()}

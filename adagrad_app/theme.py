@@ -48,6 +48,7 @@ BASE_LAYOUT: dict = {
     "font": {"family": FONT, "size": 13},
     "margin": {"l": 50, "r": 20, "t": 40, "b": 45},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "hoverlabel": {"namelength": -1},  # whole trace names in tooltips ("SGD · frequent, …")
 }
 
 

@@ -521,7 +521,8 @@ class BatchSweep:
     """End-of-run numbers for several batch sizes, every run on the same ``examples`` examples.
 
     ``metrics[name][key]`` is an array over ``batch_sizes`` for each per-optimizer key of
-    :func:`summarize`; ``groups[key]`` likewise for its top-level keys.
+    :func:`summarize`; ``groups[key]`` likewise for its top-level keys. ``hparams[name]``: the
+    hyper-parameters every run used, defaults filled in.
     """
 
     batch_sizes: np.ndarray
@@ -529,6 +530,7 @@ class BatchSweep:
     optimizers: tuple[str, ...]
     metrics: dict[str, dict[str, np.ndarray]]
     groups: dict[str, np.ndarray]
+    hparams: dict[str, dict[str, Any]]
 
 
 def batch_sweep(
@@ -578,7 +580,7 @@ def batch_sweep(
         metrics[n]["diverged"] = np.array([row[n]["diverged_at"] is not None for row in rows])
     top = [k for k, v in rows[0].items() if not isinstance(v, dict)]
     groups = {k: np.array([row[k] for row in rows], dtype=float) for k in top}
-    return BatchSweep(np.array(sizes), examples, names, metrics, groups)
+    return BatchSweep(np.array(sizes), examples, names, metrics, groups, hp)
 
 
 def _same_training(run: SparseRun, data: SparseData, names: tuple[str, ...], hp: dict) -> bool:

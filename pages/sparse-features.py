@@ -284,7 +284,10 @@ with answers_box:
 heading = "④ Mini-batches: how often, and how much, a rare weight moves"
 if sweep is None:
     st.subheader(heading)
-    st.info("Switch on the batch-size sweep in the sidebar to see this chart.", icon="👈")
+    if S.locked:
+        st.info("The batch-size sweep is switched off in this link.", icon="ℹ️")
+    else:
+        st.info("Switch on the batch-size sweep in the sidebar to see this chart.", icon="👈")
 else:
     for message in F.sweep_messages(sweep):
         st.warning(message, icon="💥")

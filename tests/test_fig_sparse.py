@@ -303,8 +303,20 @@ def test_answer_two_says_where_frequency_hides_when_counts_cannot_differ():
     most, rarest = n[np.argmax(p)], n[np.argmin(p)]  # the two features the answer names
     assert rarest >= 0.9 * most  # both in (nearly) every one of the 4 batches
     q2 = F.answers(r, None)[1]
-    assert "hardly differs" in q2 and "count × mean g²" not in q2
+    assert "explain less than half" in q2 and "count × mean g²" not in q2
     assert "count × mean g²" in F.answers(sp.simulate(data, batch_size=4, hparams=LRS), None)[1]
+
+
+def test_answer_two_does_not_credit_the_count_with_a_gap_it_cannot_make():
+    """Zipf at B = 256: the most and least frequent features are adjusted in 16 and 12 steps,
+    yet their rates differ about 40×; √(16/12) explains almost none of that."""
+    data = sp.make_data(sp.zipf_probs(100), n_examples=4096, seed=0)
+    r = sp.simulate(data, batch_size=256, hparams={"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}})
+    n, p, eff = r.adjusted[-1], r.probs, r.eff_lr["adagrad"][-1]
+    hi, lo = np.argmax(p), np.argmin(p)
+    assert n[hi] < 2 * n[lo] and eff[lo] > 10 * eff[hi]
+    q2 = F.answers(r, None)[1]
+    assert "explain less than half" in q2 and "lr/√(count × mean g²)" not in q2
 
 
 def test_answer_one_and_heading_follow_the_numbers(sgd_diverges_at_b1, run, diverged):
@@ -361,3 +373,32 @@ def test_frequency_caption_verdict_follows_the_spreads(preset, batch):
 def test_numbers_in_the_texts_use_the_apps_prose_format(value, text):
     """The same format as the other pages' texts (theme.number): 2.6e-5, never 2.6e-05."""
     assert F._fmt(value) == text
+
+
+def test_answer_one_names_the_batch_means_division_with_the_b1_run(data, run, sweep):
+    """At B = 8, most of SGD's rare-weight gap is the batch mean dividing rare gradients by 8:
+    answer 1 says so and quotes SGD's error at B = 1 on the same examples (chart ④)."""
+    q1 = F.answers(run, sweep)[0]
+    b1 = sweep.metrics["sgd"]["rare_error"][0]
+    assert sweep.batch_sizes[0] == 1 and b1 < 0.5 * F.summarize(run)["sgd"]["rare_error"]
+    assert "divides its gradient by about 8" in q1
+    assert f"at B = 1, over the same examples, {F._fmt(b1)}" in q1
+    q1_b1 = F.answers(sp.simulate(data, batch_size=1, hparams=LRS), sweep)[0]
+    assert "divides its gradient" not in q1_b1 and "at B = 1, over" not in q1_b1
+
+
+def test_answer_one_says_when_sgds_rate_is_already_as_large(data, sweep):
+    r = sp.simulate(data, batch_size=1, hparams=LRS)
+    s = F.summarize(r)
+    assert s["adagrad"]["rare_error"] >= F.CLEARLY * s["sgd"]["rare_error"]  # not clearly helped
+    assert F.CLEARLY * s["adagrad"]["rare_eff_lr"] <= 0.1
+    assert "already about as large as Adagrad's rate for rare weights" in F.answers(r, sweep)[0]
+    assert "small rate" not in F.answers(r, sweep)[0]
+
+
+def test_texts_say_what_to_do_when_the_sweep_cannot_compare(run, sgd_diverges_at_b1):
+    assert "sweep that shows it is switched off" in F.answers(run, None)[2]
+    _, sweep = sgd_diverges_at_b1
+    (message,) = F.sweep_messages(sweep)
+    assert "learning rate 0.1" in message and "(try 0.025)" in message
+    assert "(B = 4 to 256)" in F.sweep_caption(sweep)  # SGD's range, not Adagrad's

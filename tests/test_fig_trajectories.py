@@ -13,7 +13,7 @@ from adagrad_app import fig_trajectories as F
 from adagrad_app import theme
 from adagrad_core import SURFACES
 from adagrad_core.expr import make_surface
-from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, race
+from adagrad_core.racers import DEFAULT_RACERS, GAP_FLOOR, KNOBS, RACERS, race
 from tests.figcheck import plain_figure
 
 
@@ -428,3 +428,11 @@ def test_divergence_label_points_into_the_plot():
     assert F._inward((2.0, 0.0), bounds) == "middle left"
     assert F._inward((0.0, 3.0), bounds) == "bottom center"
     assert F._inward((0.5, -1.0), bounds) == "top center"
+
+
+def test_a_gap_at_the_charts_floor_is_not_quoted_as_a_measurement():
+    _, runs = _race()
+    assert runs["adagrad"].gap[-1] == GAP_FLOOR  # the floor kept for the log-scale chart
+    text = F.race_caption(runs)
+    assert "**Adagrad** is closest to the minimum (f − f* below 1e-16: at the minimum" in text
+    assert "= 1e-16" not in text
