@@ -763,11 +763,17 @@ def step_ratio_caption(runs: Mapping[str, Run]) -> str | None:
     ua, us = np.abs(a.updates[0]), np.abs(s.updates[0])
     if min(ua.min(), us.min()) <= 0:
         return None
+    own = ua[1] / ua[0]
+    why = (
+        "each coordinate is divided by the root of its own squared gradients"
+        if 0.9 <= own <= 1 / 0.9
+        else "each coordinate is divided by √G + ε, its own gradient's size only when ε and "
+        "the initial accumulator are small next to it"
+    )
     return (
         f"Step 1: Adagrad's step is **{_times(ua[0] / us[0])}×** SGD's in x and "
         f"**{_times(ua[1] / us[1])}×** in y. SGD's step is {_times(us[1] / us[0])}× as long in y "
-        f"as in x (it follows the gradient); Adagrad's is {_times(ua[1] / ua[0])}× (each "
-        "coordinate is divided by the root of its own squared gradients)."
+        f"as in x (it follows the gradient); Adagrad's is {_times(own)}× ({why})."
     )
 
 

@@ -436,3 +436,14 @@ def test_a_gap_at_the_charts_floor_is_not_quoted_as_a_measurement():
     text = F.race_caption(runs)
     assert "**Adagrad** is closest to the minimum (f − f* below 1e-16: at the minimum" in text
     assert "= 1e-16" not in text
+
+
+def test_the_first_step_reason_names_eps_when_it_is_not_negligible():
+    """With ε = 1 on the plateau, Adagrad's first step is 348× as long in y as in x: the
+    caption may not say 'divided by its own gradient' (that gives 1×)."""
+    s = SURFACES["plateau"]
+    runs = race("plateau", DEFAULT_RACERS, {}, {**KNOBS, "eps": 1.0}, s.start, 20)
+    text = F.step_ratio_caption(runs)
+    ua = np.abs(runs["adagrad"].updates[0])
+    assert ua[1] / ua[0] > 10 and "divided by √G + ε" in text
+    assert "root of its own squared gradients" not in text
