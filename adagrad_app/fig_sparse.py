@@ -247,6 +247,18 @@ def _verdict(s: dict) -> tuple[bool, bool]:
     )
 
 
+def no_rare_note(run: SparseRun) -> str | None:
+    """Why charts ③ and ④ are not drawn, when no feature is rare (they compare frequencies)."""
+    if run.groups[0].any():
+        return None
+    return (
+        f"Every feature here is about equally frequent (p from {_fmt(run.probs.min())} to "
+        f"{_fmt(run.probs.max())}, within a factor 2), so there is no rare group and nothing "
+        "for this chart to compare: spread the probabilities apart, or pick the power-law "
+        "preset."
+    )
+
+
 def error_heading(run: SparseRun) -> str:
     """Chart ①'s heading: its point, as far as this run bears it out."""
     s = summarize(run)
@@ -710,28 +722,37 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
     seen = n > 0
     hi = int(np.argmax(np.where(seen, run.probs, -1)))
     lo = int(np.argmin(np.where(seen, run.probs, 2)))
-    q2 = (
-        f"**Where is frequency in the formula?** (charts ② and ③) In G. A feature that is "
-        f"absent from a batch has gradient exactly 0, so it adds nothing to its G: G ≈ (number "
-        f"of steps containing the feature) × (its mean squared gradient). Here the most frequent "
-        f"feature was adjusted in {n[hi]:,} steps and ended with rate {_fmt(eff[hi])}, the "
-        f"rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}"
-    )
-    if _count_share(n[hi], n[lo], eff[lo], eff[hi]) < 0.5:
-        q2 += (
-            ": the counts of steps explain less than half of that gap (on a log scale), "
-            + (
-                f"because with batches of {run.batch_size} even the rarest feature is in many "
-                "of them. "
-                if run.batch_size > 1
-                else ". "
-            )
-            + "Frequency then hides in the size of each gradient too: a batch gradient sums "
-            "the feature's examples in the batch, so G ≈ examples with the feature × mean r² "
-            "/ B² (chart ③)."
+    if not s["n_rare"]:
+        q2 = (
+            "**Where is frequency in the formula?** (chart ②) In G: a feature that is absent "
+            "from a batch has gradient exactly 0, so it adds nothing to its G. Every feature "
+            f"here is about equally frequent, so they were adjusted in {n[seen].min():,} to "
+            f"{n[seen].max():,} steps and their rates ended alike ({_fmt(eff[seen].min())} to "
+            f"{_fmt(eff[seen].max())}): spread the probabilities apart to see them differ."
         )
     else:
-        q2 += ": lr/√G becomes lr/√(count × mean g²)."
+        q2 = (
+            f"**Where is frequency in the formula?** (charts ② and ③) In G. A feature that is "
+            f"absent from a batch has gradient exactly 0, so it adds nothing to its G: G ≈ "
+            f"(number of steps containing the feature) × (its mean squared gradient). Here the "
+            f"most frequent feature was adjusted in {n[hi]:,} steps and ended with rate "
+            f"{_fmt(eff[hi])}, the rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}"
+        )
+        if _count_share(n[hi], n[lo], eff[lo], eff[hi]) < 0.5:
+            q2 += (
+                ": the counts of steps explain less than half of that gap (on a log scale), "
+                + (
+                    f"because with batches of {run.batch_size} even the rarest feature is in many "
+                    "of them. "
+                    if run.batch_size > 1
+                    else ". "
+                )
+                + "Frequency then hides in the size of each gradient too: a batch gradient sums "
+                "the feature's examples in the batch, so G ≈ examples with the feature × mean r² "
+                "/ B² (chart ③)."
+            )
+        else:
+            q2 += ": lr/√G becomes lr/√(count × mean g²)."
     alive = np.array([], int) if sweep is None else _alive(sweep)
     if sweep is None or not sweep.groups["n_rare"][0] or alive.size < 2:
         if sweep is None:

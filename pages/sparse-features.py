@@ -270,19 +270,22 @@ chart(
     accumulator_fig,
     F.accumulator_caption(run),
 )
-chart(
-    F.frequency_heading(run),
-    "frequency",
-    frequency_fig,
-    F.frequency_caption(run),
-)
+no_rare = F.no_rare_note(run)  # charts ③ and ④ compare rare and frequent features
+if no_rare:
+    st.subheader("③ At the end: G against the count, and the rate against frequency")
+    st.info(no_rare, icon="ℹ️")
+else:
+    chart(F.frequency_heading(run), "frequency", frequency_fig, F.frequency_caption(run))
 if not quick_sweep:
     sweep = batch_sweep()
 with answers_box:
     for answer in F.answers(run, sweep):
         st.markdown(answer)
 heading = "④ Mini-batches: how often, and how much, a rare weight moves"
-if sweep is None:
+if sweep is not None and no_rare:
+    st.subheader(heading)
+    st.info(no_rare, icon="ℹ️")
+elif sweep is None:
     st.subheader(heading)
     if S.locked:
         st.info("The batch-size sweep is switched off in this link.", icon="ℹ️")
