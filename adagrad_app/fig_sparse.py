@@ -81,6 +81,7 @@ def _count(x: float) -> str:
     return f"{round(x):,}" if x >= 1 else "less than 1"
 
 
+NAME = "<extra>%{fullData.name}</extra>"  # a tooltip's trace name, in full
 PRESENCE = "1 − (1 − p)ᴮ"  # the chance that a batch of B examples contains the feature
 
 
@@ -518,6 +519,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
                 mode="lines",
                 name=f"1 − (1 − p)<sup>B</sup>, {group}",
                 line={"color": color, "dash": "dash"},
+                hovertemplate=f"B = %{{x}}: %{{y:.0%}} of steps adjust a {group} weight{NAME}",
             )
         )
         data.append(
@@ -528,6 +530,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
                 mode="markers",
                 name=f"simulated, {group}",
                 marker={"color": color, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+                hovertemplate=f"B = %{{x}}: %{{y:.0%}} of steps adjust a {group} weight{NAME}",
             )
         )
     key = "rare" if has_rare else "frequent"
@@ -535,10 +538,24 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
         m = sweep.metrics[name]
         alive = ~m["diverged"].astype(bool)
         style = {"mode": "lines+markers", "line": {"color": OPT_COLORS[name], "width": 2.5}}
-        for i, metric in enumerate((f"{key}_step", "eff_lr_ratio", f"{key}_error")):
+        panels = (
+            (f"{key}_step", f"mean |step| of a {key} weight"),
+            ("eff_lr_ratio", "rare / frequent rate"),
+            (f"{key}_error", f"{key}-weight error"),
+        )
+        for i, (metric, what) in enumerate(panels):
             ok = alive & np.isfinite(m[metric])  # no ratio without a rare group
+            hover = f"B = %{{x}}: {what} %{{y:.3g}}{NAME}"
             data.append(
-                _scatter(i + 1, B[ok], m[metric][ok], name=_label(name), showlegend=i == 0, **style)
+                _scatter(
+                    i + 1,
+                    B[ok],
+                    m[metric][ok],
+                    name=_label(name),
+                    showlegend=i == 0,
+                    hovertemplate=hover,
+                    **style,
+                )
             )
     _axes(layout, "x", type="log", tickvals=B.tolist(), title={"text": "batch size B"})
     _axes(layout, "y", [0], range=[0, 1.05])

@@ -402,3 +402,12 @@ def test_texts_say_what_to_do_when_the_sweep_cannot_compare(run, sgd_diverges_at
     (message,) = F.sweep_messages(sweep)
     assert "learning rate 0.1" in message and "(try 0.025)" in message
     assert "(B = 4 to 256)" in F.sweep_caption(sweep)  # SGD's range, not Adagrad's
+
+
+def test_sweep_tooltips_name_the_batch_size_and_the_quantity(sweep):
+    fig = plain_figure(F.sweep_figure(sweep, 8))
+    for trace in fig.data:
+        assert trace.hovertemplate.startswith("B = %{x}: ")
+        assert trace.hovertemplate.endswith("<extra>%{fullData.name}</extra>")
+    templates = {t.hovertemplate.split(": ")[1].split(" %")[0] for t in fig.data}
+    assert {"rare-weight error", "mean |step| of a rare weight"} <= templates
