@@ -702,7 +702,14 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
                 if B == 1
                 else f", and at B = {B} the batch mean also divides its gradient by about {B}"
             )
-            + f". With one rate for every weight (SGD, {lr:g}) the rare weights end "
+            + f". With one rate for every weight (SGD, {lr:g}"
+            + (
+                ": more than Adagrad's final rate even for rare weights, so its steps stay "
+                "large and noisy"
+                if lr > ada["rare_eff_lr"] / CLEARLY
+                else ""
+            )
+            + ") the rare weights end "
             f"{_fmt(sgd['rare_error'])} from their targets{_at_b1(sweep, B)}. Adagrad's rate "
             f"for rare weights ends {_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
             f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])})"
