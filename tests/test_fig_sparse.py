@@ -415,7 +415,7 @@ def test_sweep_tooltips_name_the_batch_size_and_the_quantity(sweep):
 
 def test_answer_one_says_when_sgds_rate_is_too_large_rather_than_too_small(data, sweep):
     r = sp.simulate(data, batch_size=1, hparams={"sgd": {"lr": 0.5}, "adagrad": {"lr": 0.5}})
-    assert 0.5 > F.summarize(r)["adagrad"]["rare_eff_lr"] / F.CLEARLY
+    assert F.summarize(r)["adagrad"]["rare_eff_lr"] / F.CLEARLY < 0.5
     assert "its steps stay large and noisy" in F.answers(r, sweep)[0]
     assert (
         "large and noisy" not in F.answers(sp.simulate(data, batch_size=1, hparams=LRS), sweep)[0]

@@ -33,7 +33,7 @@ def test_control_changes_chart_and_url_and_the_url_restores_it(page, app_url):
     slider.focus()
     page.keyboard.press("ArrowRight")
     expect(page).to_have_url(re.compile(r"[?&]batch=16\b"))
-    expect(page.get_by_text("at B = 16", exact=False)).to_be_visible()
+    expect(page.get_by_text("at B = 16", exact=False).first).to_be_visible()
     wait_for_app(page)
     assert_healthy(page)
     after = page.evaluate(CHART_DATA)
