@@ -111,12 +111,12 @@ def _tick_label(x: float) -> str:
 
 def number(v: float, digits: int = 3) -> str:
     """A number for prose (not TeX), to ``digits`` significant figures: plain decimals from
-    0.001 to 99,999 (thousands grouped), ``1e-5`` / ``2.5e10`` beyond (no '+', no padding)."""
+    0.0001 to 99,999 (thousands grouped), ``1e-5`` / ``2.5e10`` beyond (no '+', no padding)."""
     v = float(v)
     if v == 0 or not math.isfinite(v):
         return "0" if v == 0 else str(v)
     r = float(f"{v:.{digits}g}")  # rounded first, so 99,999.7 is 1e5 and not "100,000"
-    if 1e-3 <= abs(r) < 1e5:
+    if 1e-4 <= abs(r) < 1e5:
         s = f"{r:,.{max(digits - 1 - math.floor(math.log10(abs(r))), 0)}f}"
         return s.rstrip("0").rstrip(".") if "." in s else s
     mant, exp = f"{r:.{digits - 1}e}".split("e")
