@@ -27,11 +27,23 @@ from .formula_tex import term_color
 PANELS: tuple[tuple[str, str, bool], ...] = (
     ("g", "gradient g", False),
     ("G", "sum of squares G", True),
-    ("eff_lr", "effective rate η/(√G+ε)", True),
+    ("eff_lr", "effective rate η/(√G+ε)", True),  # η/√(G+ε) with ε inside: see panels()
     ("update", "step Δθ", False),
     ("theta", "parameter θ", False),
 )
 DASHES = ("solid", "dot", "dash", "dashdot")
+
+
+def panels(eps_at: str = "outside") -> tuple[tuple[str, str, bool], ...]:
+    """PANELS, with the effective rate written as the chosen ε placement computes it."""
+    if eps_at != "inside":
+        return PANELS
+    return tuple(
+        (term, "effective rate η/√(G+ε)" if term == "eff_lr" else title, log)
+        for term, title, log in PANELS
+    )
+
+
 CURSOR_COLOR = theme.TERM_COLORS["theta"]
 RASTER = 300  # pixels per axis of the contour image (the plot is ~230 px; sharp at 1.3x zoom)
 LEVELS = 18  # as ncontours: at most this many lines, at round values

@@ -866,4 +866,9 @@ def rotation_caption(
         for k in aligned
         if k in rotated
     ]
-    return f"Steps to reach f − f* < {_fmt(target)}: " + "; ".join(parts) + "."
+    run = next(iter(aligned.values()))
+    return (
+        f"Steps to reach f − f* < {_fmt(target)}: " + "; ".join(parts) + ". This lesson keeps "
+        f"its own settings (learning rate {_fmt(run.hparams['lr'])}, "
+        f"{run.updates.shape[0]} steps), whatever the sidebar says."
+    )

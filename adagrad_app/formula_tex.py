@@ -125,6 +125,8 @@ def fmt(v: float, digits: int = 4) -> str:
         return r"\text{--}"
     if v == 0:
         return "0"
+    if 10**digits <= abs(v) < 1e5:  # where "g" would print 2.102e+04
+        return f"{v:.0f}"
     if 1e-3 <= abs(v) < 1e5:
         s = f"{v:.{digits}g}"
         return "0" if s in ("-0", "0") else s
@@ -393,9 +395,9 @@ def reading(
                 ea, eb = _pair(eff[a], eff[b])
                 parts.append(
                     f"{na}'s gradient ({_n(g[a])}) is {gr} smaller than {nb}'s ({_n(g[b])}), "
-                    f"yet {na} moved {sa}, {how} {nb} ({sb}): Adagrad divides each "
-                    f"coordinate by the root of its own sum of squared gradients, so {na}'s "
-                    f"effective rate is {ea} against {nb}'s {eb} "
+                    f"{'yet' if ur >= 0.8 else 'and'} {na} moved {sa}, {how} {nb} ({sb}): "
+                    "Adagrad divides each coordinate by the root of its own sum of squared "
+                    f"gradients, so {na}'s effective rate is {ea} against {nb}'s {eb} "
                     f"({_ratio(eff[a], eff[b]) or 'the same'} "
                     f"{'larger' if eff[a] > eff[b] else 'smaller'})."
                 )

@@ -250,7 +250,7 @@ def step_view():
     st.markdown(formula_tex.reading(terms, t, NAMES, eps, v["eps_at"]))
     st.caption(formula_tex.convention_note(terms, t, NAMES, eps, v["eps_at"]))
     ui.plotly_chart(
-        fig_formula.term_series(terms, t, NAMES),
+        fig_formula.term_series(terms, t, NAMES, fig_formula.panels(v["eps_at"])),
         key="series",
         config=ui.png_config("formula-terms"),
     )
@@ -264,7 +264,8 @@ st.caption(
     f"`adagrad_core.optimizers.adagrad_update`, called once per step with lr={v['lr']:g}, "
     f"eps={eps:g}, eps_placement={v['eps_at']!r} (so `denom` took the "
     f"{'first' if v['eps_at'] == 'outside' else 'second'} branch); the runner then adds the "
-    "returned update to θ. `state.sum` is G, `eff_lr` is η/(√G+ε)."
+    f"returned update to θ. `state.sum` is G, `eff_lr` is "
+    f"{'η/(√G+ε)' if v['eps_at'] == 'outside' else 'η/√(G+ε)'}."
 )
 code_box = st.expander(
     "🐍 `adagrad_update`, the core's own source", key="code_open", on_change="rerun"

@@ -334,7 +334,10 @@ try:
     fig = cached_main_figure(skey, keys, lrs, knobs, x0, v["steps"])
     script = pytorch_script(skey, keys, lrs, knobs, x0, v["steps"])
 except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the setting
-    st.error(f"These settings cannot run: {err}", icon="🚫")
+    message = str(err)
+    if "nesterov" in keys and v["momentum"] == 0:  # the core's message names dampening too
+        message = "Nesterov needs a momentum above 0: raise it under ⚙️ Advanced"
+    st.error(f"These settings cannot run: {message}", icon="🚫")
     S.share_box()
     controls()
     st.stop()

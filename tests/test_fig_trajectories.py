@@ -405,6 +405,8 @@ def test_rotation_lesson():
     assert F.steps_to(rotated["adagrad"], 1e-3) > F.steps_to(aligned["adagrad"], 1e-3)
     text = F.rotation_caption(aligned, rotated)
     assert f"Full-matrix Adagrad: {n_full[0]} steps aligned, {n_full[1]} steps rotated" in text
+    lr, steps = aligned["adagrad"].hparams["lr"], aligned["adagrad"].updates.shape[0]
+    assert f"keeps its own settings (learning rate {lr:g}, {steps} steps)" in text
 
 
 def test_default_view_json_is_small():

@@ -364,3 +364,10 @@ def test_sparse_trajectory_zero_gradient_when_feature_off():
 def test_ratio_in_the_reading_is_always_a_readable_number(a, b, text):
     with np.errstate(over="raise"):  # no overflow warning escapes either
         assert ft._ratio(a, b) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "tex"), [(21020.4, "21020"), (99_999.0, "99999"), (1234.5, "1234")]
+)
+def test_tex_numbers_never_show_pythons_exponent(value, tex):
+    assert ft.fmt(value) == tex

@@ -317,3 +317,19 @@ def test_sparse_first_step_convention_note():
     assert "changes the rate, not the step" in note
     assert "rare: 1e5 instead of" in note and ", 1e10:" in note
     assert "e+" not in note and "e+" not in _reading(at)
+
+
+def test_the_reading_says_yet_only_when_the_smaller_gradient_moved_as_far():
+    """With ε = 1 the smaller gradient takes the shorter first step: 'and', not 'yet'."""
+    reading = _reading(_open(eps=1, t=0))
+    assert "and x moved 0.5, 1.8× less than y" in reading and "yet x moved" not in reading
+    assert "yet x moved" in _reading(_open(t=0))  # ε tiny: both move η
+
+
+def test_the_effective_rate_is_written_as_the_placement_computes_it():
+    inside = _open(eps_at="inside")
+    code = next(c.value for c in inside.caption if "`eff_lr` is" in c.value)
+    assert code.endswith("`eff_lr` is η/√(G+ε).")
+    spec = json.loads(inside.get("plotly_chart")[-1].proto.spec)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "effective rate η/√(G+ε)" in titles and "effective rate η/(√G+ε)" not in titles

@@ -174,6 +174,9 @@ def test_changing_the_surface_resets_start_and_learning_rates():
 def test_nesterov_without_momentum_is_a_message_not_an_exception():
     at = open_page(opts="nesterov", momentum="0")
     assert any("nesterov" in e.value.lower() for e in at.error)
+    # in the words of the page's own controls: no 'dampening', which no control sets
+    (error,) = [e.value for e in at.error]
+    assert "raise it under ⚙️ Advanced" in error and "dampening" not in error
 
 
 def test_no_optimizer_selected():
