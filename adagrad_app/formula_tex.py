@@ -505,7 +505,7 @@ def convention_note(
         return text + (
             f" ε = {_n(eps)} is tiny next to {names[w]}'s G = {_n(G[w])}, so the convention "
             "hardly matters for this step; it matters when ε is not small next to G (a larger "
-            "ε, or the plateau surface)."
+            "ε, or gradients that stay tiny)."
         )
     step = abs(terms["update"][t, w])
     return text + (

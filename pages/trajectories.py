@@ -342,7 +342,8 @@ except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the s
     controls()
     st.stop()
 
-if not all(math.isfinite(r.gap[0]) for r in runs.values()):  # a typed f, off its domain
+start_defined = all(math.isfinite(r.gap[0]) for r in runs.values())
+if not start_defined:  # a typed f, off its domain
     st.error(
         f"f is not defined at the start ({x0[0]:g}, {x0[1]:g}), so no optimizer can move: "
         "choose another start (click on a shaded part of the chart).",
@@ -359,8 +360,9 @@ ui.plotly_chart(
     selection_mode="points",
     config={**ui.png_config("trajectories"), "scrollZoom": False},
 )
-race_text = F.race_caption(runs)
-st.markdown(race_text)
+race_text = F.race_caption(runs) if start_defined else ""  # no race to tell: no advice
+if race_text:
+    st.markdown(race_text)
 if text := F.step_ratio_caption(runs):
     st.caption(text)
 controls()

@@ -284,6 +284,7 @@ def test_a_custom_surface_undefined_at_the_start_says_so():
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "not defined at the start (-4, 3)" in errors[0]
     assert len(at.get("plotly_chart")) == 5
+    assert "lower the learning rates" not in texts(at)  # nothing diverged: nothing could move
 
 
 def test_changing_the_custom_range_moves_the_start_into_it():
