@@ -419,12 +419,14 @@ def reading(
                     )
     else:
         parts.append(f"{names[0]} moved {_n(upd[0])} with effective rate {_n(eff[0])}.")
-    seen = (terms["g"][: t + 1] != 0).sum(axis=0)
+    # steps whose g² grew G (a gradient that underflows to 1e-321 is not one of them)
+    seen = (terms["G"][: t + 1] > terms["G_prev"][: t + 1]).sum(axis=0)
     if t > 0 and len(set(seen.tolist())) > 1:
         counts = ", ".join(f"{names[i]}'s in {seen[i]}" for i in range(len(names)))
         parts.append(
-            f"Of the {t + 1} steps so far, {counts}, had a non-zero gradient: G only grows in "
-            "those steps, so a coordinate that is rarely adjusted keeps a small G and a large rate."
+            f"Of the {t + 1} steps so far, {counts}, had a gradient that grew G: G only grows "
+            "in those steps, so a coordinate that is rarely adjusted keeps a small G and a large "
+            "rate."
         )
     if t == 0 and np.all(terms["G_prev"][0] == 0):
         parts.append(_first_step(terms, names, eps, eps_placement))

@@ -333,3 +333,10 @@ def test_the_effective_rate_is_written_as_the_placement_computes_it():
     spec = json.loads(inside.get("plotly_chart")[-1].proto.spec)
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert "effective rate η/√(G+ε)" in titles and "effective rate η/(√G+ε)" not in titles
+
+
+def test_the_count_of_adjusting_steps_leaves_out_underflowed_gradients():
+    """At lr 5, x lands on 0 at step 0; its later 'gradients' underflow (1e-10 ... 1e-321) and
+    add nothing to G: x grew G in 1 step, not in the 33 where g != 0 in float64."""
+    reading = _reading(_open(lr=5, steps=200, t=199))
+    assert "x's in 1, y's in 18, had a gradient that grew G" in reading
