@@ -223,7 +223,15 @@ def step_view():
         else:
             st.session_state["t"] += 1
     if not S.locked:
-        st.slider("Step t", 0, max(last, 1), key="t", disabled=last == 0)
+        st.slider(
+            "Step t",
+            0,
+            max(last, 1),
+            key="t",
+            disabled=last == 0,
+            help="Counted from 0, as in the formula: t = 0 is the first update, which the "
+            "Trajectories page calls step 1.",
+        )
     t = min(S.sync()["t"], last)
     left, right = st.columns([5, 2])
     if sparse:

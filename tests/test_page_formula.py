@@ -340,3 +340,8 @@ def test_the_count_of_adjusting_steps_leaves_out_underflowed_gradients():
     add nothing to G: x grew G in 1 step, not in the 33 where g != 0 in float64."""
     reading = _reading(_open(lr=5, steps=200, t=199))
     assert "x's in 1, y's in 18, had a gradient that grew G" in reading
+
+
+def test_the_step_slider_says_how_its_count_meets_the_trajectories_page(default):
+    (slider,) = [s for s in default.slider if s.label == "Step t"]
+    assert "t = 0 is the first update" in slider.help and "step 1" in slider.help
