@@ -339,6 +339,7 @@ def trajectories_figure(
                     hovertemplate=f"{run.label} left the plot here<extra></extra>",
                 )
             )
+    _merge_labels(marks, surface.bounds)
     data: list = [click, colorbar, _minima(surface, legendrank=1), *paths]
     moving = list(range(len(data), len(data) + len(heads)))  # the traces the frames update
     data += [*heads, *marks, _start(x0, START_SIZE, legendrank=2)]
@@ -709,12 +710,34 @@ def _times(v: float) -> str:
     return f"{r:.{2 - math.floor(math.log10(r))}f}"
 
 
+def _merge_labels(marks: list[dict], bounds, near: float = 0.08) -> None:
+    """In place: 'diverged' labels of exit points closer than ``near`` of the plot's width
+    go into one label, a line each (five racers leaving at one point were drawn on top of
+    each other)."""
+    width = max(hi - lo for lo, hi in bounds)
+    kept: list[dict] = []
+    for mark in marks:
+        host = next(
+            (
+                k
+                for k in kept
+                if abs(k["x"][0] - mark["x"][0]) + abs(k["y"][0] - mark["y"][0]) < near * width
+            ),
+            None,
+        )
+        if host is None:
+            kept.append(mark)
+        else:
+            host["text"] = [host["text"][0] + "<br>" + mark["text"][0]]
+            mark["text"] = [""]
+
+
 def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
     """One sentence per diverged racer: its name, the step, where it left the plot."""
     out = []
     for run in runs.values():
         if run.diverged_at is not None:
-            ex, ey = run.exit_point
+            ex, ey = (round(v, 2) + 0.0 for v in run.exit_point)  # + 0.0: never "-0.00"
             out.append(
                 f"{run.label} diverged: it was stopped at step {run.diverged_at} after leaving "
                 f"the plot near ({ex:.2f}, {ey:.2f}), marked ✖. Lower its learning rate "

@@ -421,6 +421,12 @@ def export_area() -> None:
 export_area()
 
 loss_fig, eff_lr_fig, acc_fig = cached_linked_figures(skey, keys, lrs, knobs, x0, v["steps"])
+if all(r.last < 1 for r in runs.values()):  # every racer stopped before its first step
+    st.info(
+        "No optimizer completed a step, so the charts of the gap, the effective rates and "
+        "the accumulators have nothing to draw: lower the learning rates.",
+        icon="ℹ️",
+    )
 cols = st.columns(3)
 with cols[0]:
     ui.plotly_chart(loss_fig, config=ui.png_config("trajectories-gap"))
