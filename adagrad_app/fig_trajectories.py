@@ -729,6 +729,7 @@ def _merge_labels(marks: list[dict], bounds, near: float = 0.08) -> None:
             kept.append(mark)
         else:
             host["text"] = [host["text"][0] + "<br>" + mark["text"][0]]
+            host["textfont"] = {"color": "#444444"}  # lines of several racers: no one colour
             mark["text"] = [""]
 
 

@@ -47,6 +47,10 @@ def test_chart_renders_with_frames_and_plays(page, app_url):
     # the contour background survives playback
     assert page.locator(".js-plotly-plot").first.locator(".imagelayer image").count() == 1
     page.locator(".updatemenu-button").nth(2).click()  # ❚❚ Pause
+    active = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
+    before = page.evaluate(active)
+    page.wait_for_timeout(500)  # the animation has stopped, and its rejection (below) is in
+    assert page.evaluate(active) == before
     # plotly.js rejects the interrupted animation's promise with `undefined` on purpose
     # (plotly/plotly.js#2438); the updatemenu does not catch it, so the page logs exactly this.
     page.js_errors[:] = [e for e in page.js_errors if e != "page error: undefined"]
