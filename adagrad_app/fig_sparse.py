@@ -778,11 +778,11 @@ def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
         else:
             q2 += ": lr/√G becomes lr/√(count × mean g²)."
     alive = np.array([], int) if sweep is None else _alive(sweep)
-    if sweep is None or not sweep.groups["n_rare"][0] or alive.size < 2:
-        if sweep is None:
-            why = "the batch-size sweep that shows it is switched off"
-        elif not sweep.groups["n_rare"][0]:
+    if sweep is None or not s["n_rare"] or alive.size < 2:
+        if not s["n_rare"]:  # (the sweep's groups are the run's: the same probabilities)
             why = "with no rare group here, there is nothing to compare"
+        elif sweep is None:
+            why = "the batch-size sweep that shows it is switched off"
         elif sweep.batch_sizes.size < 2:
             why = "add examples to compare batch sizes"
         else:

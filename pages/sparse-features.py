@@ -231,10 +231,11 @@ st.subheader("Three questions, answered by this run")
 answers_box = st.container()
 
 sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
+no_rare = F.no_rare_note(run)  # charts ③ and ④ compare rare and frequent features
 
 
 def batch_sweep() -> sparse.BatchSweep | None:
-    if not v["sweep"]:
+    if not v["sweep"] or no_rare:  # with no rare group chart ④ is a note: nothing to sweep
         return None
     with st.spinner("Sweeping batch sizes…"):
         return cached_sweep(data_key, sizes, hparams[:2], run)
@@ -270,7 +271,6 @@ chart(
     accumulator_fig,
     F.accumulator_caption(run),
 )
-no_rare = F.no_rare_note(run)  # charts ③ and ④ compare rare and frequent features
 if no_rare:
     st.subheader("③ At the end: G against the count, and the rate against frequency")
     st.info(no_rare, icon="ℹ️")
@@ -282,7 +282,7 @@ with answers_box:
     for answer in F.answers(run, sweep):
         st.markdown(answer)
 heading = "④ Mini-batches: how often, and how much, a rare weight moves"
-if sweep is not None and no_rare:
+if v["sweep"] and no_rare:
     st.subheader(heading)
     st.info(no_rare, icon="ℹ️")
 elif sweep is None:

@@ -174,11 +174,16 @@ def test_the_sweep_reuses_the_pages_own_run(monkeypatch):
     assert len(at.get("plotly_chart")) == 4 and not at.error
 
 
-def test_with_no_rare_group_charts_three_and_four_say_why_they_are_not_drawn():
+def test_with_no_rare_group_charts_three_and_four_say_why_they_are_not_drawn(monkeypatch):
+    from adagrad_core import sparse
+
+    monkeypatch.setattr(sparse, "batch_sweep", lambda *a, **kw: pytest.fail("swept for a note"))
     at = open_page({"preset": "custom", **{f"p{i}": "0.5" for i in range(1, 6)}})
     assert len(at.get("plotly_chart")) == 2  # ① and ②
     notes = [i.value for i in at.info]
     assert len(notes) == 2 and all("no rare group" in n for n in notes)
     q2 = [m.value for m in at.markdown if m.value.startswith("**Where")][0]
     assert "about equally frequent" in q2 and "batches of" not in q2
+    q3 = [m.value for m in at.markdown if m.value.startswith("**And")][0]
+    assert "with no rare group here, there is nothing to compare" in q3
     assert not at.error
