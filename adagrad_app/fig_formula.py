@@ -21,13 +21,13 @@ import plotly.colors
 
 from . import theme
 from .fig_trajectories import background_image
-from .formula_tex import term_color
+from .formula_tex import EFF_LR, term_color
 
 # The panels, in the order of the rule: (term, title, log axis when all values are > 0).
 PANELS: tuple[tuple[str, str, bool], ...] = (
     ("g", "gradient g", False),
     ("G", "sum of squares G", True),
-    ("eff_lr", "effective rate η/(√G+ε)", True),  # η/√(G+ε) with ε inside: see panels()
+    ("eff_lr", f"effective rate {EFF_LR['outside']}", True),  # ε inside: see panels()
     ("update", "step Δθ", False),
     ("theta", "parameter θ", False),
 )
@@ -36,10 +36,8 @@ DASHES = ("solid", "dot", "dash", "dashdot")
 
 def panels(eps_at: str = "outside") -> tuple[tuple[str, str, bool], ...]:
     """PANELS, with the effective rate written as the chosen ε placement computes it."""
-    if eps_at != "inside":
-        return PANELS
     return tuple(
-        (term, "effective rate η/√(G+ε)" if term == "eff_lr" else title, log)
+        (term, f"effective rate {EFF_LR[eps_at]}" if term == "eff_lr" else title, log)
         for term, title, log in PANELS
     )
 

@@ -32,21 +32,8 @@ TERM_COLOR_KEY: dict[str, str] = {
     "theta_new": "theta",
 }
 
-# Plain-text names, used in the chart titles and the reading.
-TERM_NAMES: dict[str, str] = {
-    "theta": "θ (parameter)",
-    "g": "g (gradient)",
-    "g2": "g² (squared gradient)",
-    "G_prev": "G before the step",
-    "G": "G (sum of squared gradients)",
-    "denom": "√G + ε",
-    "lr": "η (learning rate)",
-    "eff_lr": "η / (√G + ε) (effective rate)",
-    "update": "Δθ (step taken)",
-    "theta_new": "θ after the step",
-}
-
 PLACEMENTS = ("outside", "inside")
+EFF_LR = {"outside": "η/(√G+ε)", "inside": "η/√(G+ε)"}  # the effective rate, as plain text
 
 
 def term_color(term: str) -> str:

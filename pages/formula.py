@@ -272,8 +272,7 @@ st.caption(
     f"`adagrad_core.optimizers.adagrad_update`, called once per step with lr={v['lr']:g}, "
     f"eps={eps:g}, eps_placement={v['eps_at']!r} (so `denom` took the "
     f"{'first' if v['eps_at'] == 'outside' else 'second'} branch); the runner then adds the "
-    f"returned update to θ. `state.sum` is G, `eff_lr` is "
-    f"{'η/(√G+ε)' if v['eps_at'] == 'outside' else 'η/√(G+ε)'}."
+    f"returned update to θ. `state.sum` is G, `eff_lr` is {formula_tex.EFF_LR[v['eps_at']]}."
 )
 code_box = st.expander(
     "🐍 `adagrad_update`, the core's own source", key="code_open", on_change="rerun"
