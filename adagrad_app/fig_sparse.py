@@ -18,7 +18,13 @@ import numpy as np
 from plotly.colors import hex_to_rgb
 
 from adagrad_core import OPTIMIZERS
-from adagrad_core.sparse import BatchSweep, SparseRun, predicted_eff_lr, summarize
+from adagrad_core.sparse import (
+    BatchSweep,
+    SparseRun,
+    frequency_split,
+    predicted_eff_lr,
+    summarize,
+)
 
 from . import theme
 from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, log_ticks, panel_title
@@ -290,7 +296,7 @@ def error_caption(run: SparseRun) -> str:
     ]
     return (
         f"After {s['examples']:,} examples, rare weights (solid lines: p below "
-        f"{_fmt(math.sqrt(run.probs.min() * run.probs.max()))}, the geometric mean of the "
+        f"{_fmt(frequency_split(run.probs))}, the geometric mean of the "
         f"smallest and largest p; mean p ≈ {_fmt(s['rare_p'])}) are off by "
         f"{_fmt(sgd['rare_error'])} on average with SGD and "
         f"{_fmt(ada['rare_error'])} with Adagrad ({better}); frequent ones (dotted, mean p ≈ "

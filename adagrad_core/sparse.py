@@ -149,14 +149,20 @@ def feature_probs(preset: str, **kwargs: Any) -> np.ndarray:
     raise ValueError(f"Invalid preset: {preset!r} (allowed: {', '.join(PRESETS)})")
 
 
-def frequency_groups(probs: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(rare, frequent) boolean masks, split at the geometric mean of the smallest and largest
-    probability. When all features are within a factor 2 of each other, nothing is rare."""
+def frequency_split(probs: Any) -> float:
+    """The probability below which a feature counts as rare: the geometric mean of the
+    smallest and largest probability."""
     p = check_probs(probs)
-    lo, hi = p.min(), p.max()
-    if hi < 2 * lo:
+    return math.sqrt(p.min() * p.max())
+
+
+def frequency_groups(probs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(rare, frequent) boolean masks, split at :func:`frequency_split`. When all features are
+    within a factor 2 of each other, nothing is rare."""
+    p = check_probs(probs)
+    if p.max() < 2 * p.min():
         return np.zeros(p.size, dtype=bool), np.ones(p.size, dtype=bool)
-    rare = p < math.sqrt(lo * hi)
+    rare = p < frequency_split(p)
     return rare, ~rare
 
 

@@ -420,3 +420,10 @@ def test_answer_one_says_when_sgds_rate_is_too_large_rather_than_too_small(data,
     assert (
         "large and noisy" not in F.answers(sp.simulate(data, batch_size=1, hparams=LRS), sweep)[0]
     )
+
+
+def test_the_caption_states_the_split_that_makes_the_groups(run):
+    split = sp.frequency_split(run.probs)
+    rare, _ = run.groups
+    assert (rare == (run.probs < split)).all() and rare.any()
+    assert f"solid lines: p below {F._fmt(split)}, the geometric mean" in F.error_caption(run)
