@@ -54,7 +54,7 @@ BUDGET_SPARSE_DEFAULT_MS = 200
 BUDGET_SPARSE_LARGE_S = 2.0
 AGREE = 1e-9  # core vs torch, relative, over the first loops.EARLY_STEPS steps
 # Slider moves also timed on these views, for comparison (no budget): the sparse page without
-# its batch-size sweep, whose computation shares this machine's two CPUs with the browser.
+# its batch-size sweep, where nothing runs between charts ① and ② and they are redrawn together.
 PROBES = ("/sparse-features?sweep=false",)
 
 
