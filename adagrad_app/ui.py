@@ -107,6 +107,13 @@ def _seed(values: dict) -> None:
         st.session_state[_RERUN_KEY] = True
 
 
+def page_state(page: str):
+    """``st.session_state`` if it holds ``page``'s settings, else an empty dict: read before
+    :class:`Settings` to find the schema (a page's defaults may depend on a setting). Pages share
+    key names (surface, steps), so a value left by another page must not count."""
+    return st.session_state if st.session_state.get("_settings_page") == page else {}
+
+
 class Settings:
     def __init__(self, schema: Sequence[Param], page: str):
         ensure_router()

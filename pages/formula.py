@@ -20,37 +20,49 @@ PLACEMENT_LABELS = {
     "inside": "inside √ (d2l, Keras 3, optax)",
 }
 SURFACE_LABELS = {k: s.label for k, s in SURFACES.items()}
-SCHEMA = [
-    Param(
-        "run_on", "surface", "choice", options=tuple(RUN_ON), label="Run on", option_labels=RUN_ON
-    ),
-    Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed of the example stream"),
-    Param(
-        "surface",
-        "quadratic",
-        "choice",
-        options=tuple(SURFACES),
-        label="Surface",
-        option_labels=SURFACE_LABELS,
-    ),
-    Param("x0", -5.0, "float", -10.0, 10.0, label="Start x"),
-    Param("y0", -2.0, "float", -10.0, 10.0, label="Start y"),
-    Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
-    Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
-    Param(
-        "eps_at",
-        "outside",
-        "choice",
-        options=formula_tex.PLACEMENTS,
-        label="Where ε sits",
-        option_labels=PLACEMENT_LABELS,
-    ),
-    Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator (G before step 0)"),
-    Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
-    Param("t", 0, "int", 0, MAX_STEPS - 1, label="Step t"),
-    Param("play", False, "bool", label="▶ Play"),
-    Param("compare", False, "bool", label="Show SGD, RMSprop and Adam beside it"),
-]
+PAGE = "formula"
+
+
+def schema_for(surface: str) -> list[Param]:
+    """The page's settings. The start defaults to the surface's own, so a link carries it only
+    where it differs from where that surface starts."""
+    start = SURFACES[surface].start
+    return [
+        Param(
+            "run_on",
+            "surface",
+            "choice",
+            options=tuple(RUN_ON),
+            label="Run on",
+            option_labels=RUN_ON,
+        ),
+        Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed of the example stream"),
+        Param(
+            "surface",
+            "quadratic",
+            "choice",
+            options=tuple(SURFACES),
+            label="Surface",
+            option_labels=SURFACE_LABELS,
+        ),
+        Param("x0", float(start[0]), "float", -10.0, 10.0, label="Start x"),
+        Param("y0", float(start[1]), "float", -10.0, 10.0, label="Start y"),
+        Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
+        Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
+        Param(
+            "eps_at",
+            "outside",
+            "choice",
+            options=formula_tex.PLACEMENTS,
+            label="Where ε sits",
+            option_labels=PLACEMENT_LABELS,
+        ),
+        Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator (G before step 0)"),
+        Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
+        Param("t", 0, "int", 0, MAX_STEPS - 1, label="Step t"),
+        Param("play", False, "bool", label="▶ Play"),
+        Param("compare", False, "bool", label="Show SGD, RMSprop and Adam beside it"),
+    ]
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -145,7 +157,14 @@ def controls() -> None:
 
 
 st.title("🔎 The formula, step by step")
-S = ui.Settings(SCHEMA, "formula")
+
+
+def current_surface() -> str:
+    name = ui.page_state(PAGE).get("surface", st.query_params.get("surface"))
+    return name if name in SURFACES else "quadratic"
+
+
+S = ui.Settings(schema_for(current_surface()), PAGE)
 S.show_notes()
 
 v = S.values()

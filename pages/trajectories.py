@@ -104,12 +104,12 @@ def surface_defaults(name: str, box: float) -> dict:
 
 
 def current_surface() -> str:
-    name = st.session_state.get("surface", st.query_params.get("surface"))
+    name = ui.page_state(PAGE).get("surface", st.query_params.get("surface"))
     return name if name in (*SURFACES, CUSTOM) else DEFAULT_SURFACE
 
 
 def current_box() -> float:
-    if "box" in st.session_state:
+    if "box" in ui.page_state(PAGE):
         return st.session_state["box"]
     raw = st.query_params.get("box")
     return BOX.default if raw is None else BOX.decode(raw)[0]

@@ -90,3 +90,29 @@ def test_a_bad_link_is_rewritten_to_what_the_page_shows():
     # with or without the page's option labels, the choices are listed and the default named
     assert "Surface: 'nonexistent' is not one of " in at.warning[0].value
     assert not _open("trajectories.py", **_query(at)).warning
+
+
+def test_a_typed_surface_link_starts_where_that_surface_starts():
+    # /formula?surface=rosenbrock used to keep the quadratic's start (-5, -2), off Rosenbrock's
+    # plot; the start now defaults to the surface's own, so the link needs no x0 or y0.
+    from adagrad_core.surfaces import SURFACES
+
+    for page in ("formula.py", "trajectories.py"):
+        at = _open(page, surface="rosenbrock")
+        start = SURFACES["rosenbrock"].start
+        assert (at.session_state["x0"], at.session_state["y0"]) == start
+        assert "x0" not in at.query_params and "y0" not in at.query_params
+
+
+def test_a_page_reads_no_setting_left_by_another_page():
+    # The formula page's surface (saddle) used to choose the trajectories page's start: the
+    # quadratic then started at the saddle's start.
+    from adagrad_core.surfaces import SURFACES
+
+    at = _open("formula.py", surface="saddle")
+    assert at.session_state["surface"] == "saddle"
+    at.query_params.clear()
+    at.switch_page("pages/trajectories.py").run()
+    assert not at.exception
+    assert at.session_state["surface"] == "quadratic"
+    assert (at.session_state["x0"], at.session_state["y0"]) == SURFACES["quadratic"].start
