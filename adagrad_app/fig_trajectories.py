@@ -156,8 +156,14 @@ def _greys(n: int = 9) -> list[list]:
     return [[i / (n - 1), c] for i, c in enumerate(colors)]
 
 
+# What f* is (indexed by Surface.falls_past_edge): the minimum, or for a typed f that keeps
+# falling past the plot's edge (x + y) only the lowest point in the plot, which runs may pass.
+GOAL = {False: "the minimum", True: "the lowest point in the plot"}
+
+
 def _minima(surface: Surface, **kw) -> dict:
     m = np.array(surface.minima)
+    name = GOAL[surface.falls_past_edge].removeprefix("the ")
     return dict(
         type="scatter",
         x=m[:, 0].tolist(),
@@ -169,8 +175,8 @@ def _minima(surface: Surface, **kw) -> dict:
             "color": "white",
             "line": {"color": "black", "width": 1.5},
         },
-        name="minimum",
-        hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        name=name,
+        hovertemplate=name + " (%{x:.3f}, %{y:.3f})<extra></extra>",
         **kw,
     )
 
@@ -459,8 +465,9 @@ def _list(a) -> list:
     return np.asarray(a).tolist()
 
 
-def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
-    """f − f* per step on a log scale; a diverged run ends with a cross where it stopped."""
+def loss_figure(runs: Mapping[str, Run], *, height: int = 330, past_edge: bool = False) -> dict:
+    """f − f* per step on a log scale; a diverged run ends with a cross where it stopped.
+    ``past_edge``: the surface's ``falls_past_edge`` (see ``GOAL``)."""
     data = []
     for key, run in runs.items():
         idx = decimate(run.last + 1)
@@ -492,7 +499,7 @@ def loss_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
                     showlegend=False,
                 )
             )
-    layout = _line_layout("Gap to the minimum, f − f*", "f − f*", height, data)
+    layout = _line_layout(f"Gap to {GOAL[past_edge]}, f − f*", "f − f*", height, data)
     return {"data": data, "layout": layout}
 
 
@@ -747,34 +754,89 @@ def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
     return out
 
 
-def _gap(v: float) -> str:
-    """'= 0.012', or, at the floor the runs keep for log-scale charts, what it means."""
+def _at_floor(past_edge: bool) -> str:
+    """What a gap at the floor the runs keep for log-scale charts means."""
+    return f"at or past {GOAL[True]}" if past_edge else "at the minimum, to float64 precision"
+
+
+def _gap(v: float, past_edge: bool = False) -> str:
+    """'= 0.012', or, at the floor, what it means."""
     if v <= GAP_FLOOR:
-        return f"below {_fmt(GAP_FLOOR)}: at the minimum, to float64 precision"
+        return f"below {_fmt(GAP_FLOOR)}: {_at_floor(past_edge)}"
     return f"= {_fmt(v)}"
 
 
-def race_caption(runs: Mapping[str, Run], target: float = 1e-3) -> str:
-    """Who gets closest, and who first reaches f − f* < target, with numbers from the runs."""
+def race_caption(runs: Mapping[str, Run], target: float = 1e-3, past_edge: bool = False) -> str:
+    """Who gets closest, and who first reaches f − f* < target, with numbers from the runs.
+    ``past_edge``: the surface's ``falls_past_edge`` (see ``GOAL``)."""
     alive = {k: r for k, r in runs.items() if r.diverged_at is None}
     if not alive:
         return "Every optimizer diverged: lower the learning rates."
     steps = next(iter(runs.values())).updates.shape[0]
     ranked = sorted(alive.values(), key=lambda r: r.gap[-1])
     best, worst = ranked[0], ranked[-1]
-    text = (
-        f"After {steps} steps **{best.label}** is closest to the minimum "
-        f"(f − f* {_gap(best.gap[-1])})"
-    )
-    if len(ranked) > 1:
-        text += f", **{worst.label}** farthest ({_gap(worst.gap[-1]).removeprefix('= ')})."
+    tied = [f"**{r.label}**" for r in ranked if r.gap[-1] <= GAP_FLOOR]  # no order among them
+    if len(tied) == len(ranked):
+        who = "every optimizer is" if len(ranked) > 1 else f"{tied[0]} is"
+        text = f"After {steps} steps {who} {_at_floor(past_edge)} (f − f* below {_fmt(GAP_FLOOR)})."
+    elif len(tied) > 1:
+        far = _gap(worst.gap[-1], past_edge).removeprefix("= ")
+        text = (
+            f"After {steps} steps {', '.join(tied[:-1])} and {tied[-1]} are "
+            f"{_at_floor(past_edge)} (f − f* below {_fmt(GAP_FLOOR)}), **{worst.label}** is "
+            f"farthest ({far})."
+        )
     else:
-        text += "."
+        text = (
+            f"After {steps} steps **{best.label}** is closest to {GOAL[past_edge]} "
+            f"(f − f* {_gap(best.gap[-1], past_edge)})"
+        )
+        if len(ranked) > 1:
+            far = _gap(worst.gap[-1], past_edge).removeprefix("= ")
+            text += f", **{worst.label}** farthest ({far})."
+        else:
+            text += "."
     reached = {r.label: int(np.argmax(r.gap < target)) for r in ranked if (r.gap < target).any()}
     if reached:
         first = min(reached, key=reached.get)
         text += f" First below f − f* = {_fmt(target)}: **{first}**, at step {reached[first]}."
     return text
+
+
+def _names(labels: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02) -> str | None:
+    """On a surface with several minima: which minimum each optimizer ended in. ``near``: the
+    distance, as a share of the plot's width, within which a run counts as in a minimum."""
+    if len(surface.minima) < 2 or surface.falls_past_edge:
+        return None
+    m = np.array(surface.minima)
+    tol = near * max(hi - lo for lo, hi in surface.bounds)
+    ends: dict[int, list[str]] = {}
+    for run in runs.values():
+        if run.diverged_at is None:
+            d = np.hypot(*(m - run.params[-1]).T)
+            if d.min() <= tol:
+                ends.setdefault(int(d.argmin()), []).append(f"**{run.label}**")
+    if not ends:
+        return None
+    where = {i: "({:.2f}, {:.2f})".format(*(m[i].round(2) + 0.0)).replace("-", "−") for i in ends}
+    if len(ends) == 1:
+        ((i, who),) = ends.items()
+        everyone = len(who) == len(runs) and len(runs) > 1
+        return (
+            f"{'Every optimizer' if everyone else _names(who)} ended in the minimum at "
+            f"{where[i]}, one of this surface's {len(m)}. From another start (click the chart) "
+            "their paths may part and end in different minima."
+        )
+    parts = "; ".join(f"{_names(who)} at {where[i]}" for i, who in ends.items())
+    return (
+        f"From one start, {len(ends)} different minima: {parts}. Which minimum an optimizer "
+        "reaches depends on the path its steps take, not only on where it starts."
+    )
 
 
 def step_ratio_caption(runs: Mapping[str, Run]) -> str | None:

@@ -476,29 +476,70 @@ def _check_box(bounds: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0, x1), (y0, y1)
 
 
-def estimate_minimum(expr: Expr, bounds, n: int = 201) -> tuple[float, float] | None:
-    """The lowest point of ``expr`` in the box ``bounds``, or None if no value there is finite.
-
-    A grid of ``n x n`` points, then three zooms of 21 x 21 around the best one (each 10x
-    finer). This is the lowest point *in the box*: it lies on the box's edge when ``f`` keeps
-    falling outside it.
-    """
-    (x0, x1), (y0, y1) = _check_box(bounds)
-    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-    hx, hy = xs[1] - xs[0], ys[1] - ys[0]
-    best = None
-    for _ in range(4):
+def _zoom(expr: Expr, box, point, h) -> tuple[float, float]:
+    """``point`` refined by three zooms of 21 x 21 around it, each 10x finer than the last
+    (``h``: the grid's steps), never leaving ``box``."""
+    (x0, x1), (y0, y1) = box
+    (hx, hy), best = h, point
+    for _ in range(3):
+        xs = np.linspace(max(x0, best[0] - hx), min(x1, best[0] + hx), 21)
+        ys = np.linspace(max(y0, best[1] - hy), min(y1, best[1] + hy), 21)
         X, Y = np.meshgrid(xs, ys)
         z = expr.value(np.stack([X, Y], axis=-1))
         z = np.where(np.isfinite(z), z, np.inf)
-        if not np.isfinite(z).any():
-            return best
         i = np.unravel_index(np.argmin(z), z.shape)
-        best = (float(X[i]), float(Y[i]))
-        xs = np.linspace(max(x0, best[0] - hx), min(x1, best[0] + hx), 21)
-        ys = np.linspace(max(y0, best[1] - hy), min(y1, best[1] + hy), 21)
+        if np.isfinite(z[i]):
+            best = (float(X[i]), float(Y[i]))
         hx, hy = hx / 10, hy / 10
     return best
+
+
+def estimate_minima(expr: Expr, bounds, n: int = 201, most: int = 8) -> tuple:
+    """The lowest points of ``expr`` in the box ``bounds``: ``((x, y), ...)``, empty if no
+    value there is finite.
+
+    A grid of ``n x n`` points finds the local minima; the lowest few are refined by three
+    zooms (each 10x finer), and every one as low as the lowest (within 1e-6, relative) and a
+    tenth of the box away from the others is kept, at most ``most``, lowest first: f = x² +
+    10 sin y has two equal minima in the default box. Along a floor of equal values (f = y²),
+    one point of it.
+    These are the lowest points *in the box*: one lies on the box's edge when ``f`` keeps
+    falling outside it (see :attr:`Surface.falls_past_edge`).
+    """
+    box = _check_box(bounds)
+    (x0, x1), (y0, y1) = box
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    X, Y = np.meshgrid(xs, ys)
+    z = expr.value(np.stack([X, Y], axis=-1))
+    z = np.where(np.isfinite(z), z, np.inf)
+    if not np.isfinite(z).any():
+        return ()
+    # Grid points no higher than their 8 neighbours (outside the box counts as higher).
+    pad = np.pad(z, 1, constant_values=np.inf)
+    low = np.isfinite(z)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                low &= z <= pad[1 + di : 1 + di + n, 1 + dj : 1 + dj + n]
+    rows, cols = np.nonzero(low)
+    zmin = z[rows, cols].min()
+    floor = z[rows, cols] <= zmin + 1e-9 * max(1.0, abs(zmin))
+    if np.count_nonzero(floor) > most:  # a floor of equal values (f = y² along y = 0)
+        rows, cols = rows[floor], cols[floor]  # its point nearest the box's centre
+        k = np.argmin(np.hypot(rows - (n - 1) / 2, cols - (n - 1) / 2))
+        return ((float(X[rows[k], cols[k]]), float(Y[rows[k], cols[k]])),)
+    order = np.argsort(z[rows, cols], kind="stable")[: 4 * most]
+    h = (xs[1] - xs[0], ys[1] - ys[0])
+    apart = (0.1 * (x1 - x0), 0.1 * (y1 - y0))
+    found = []
+    for k in order:
+        p = _zoom(expr, box, (float(X[rows[k], cols[k]]), float(Y[rows[k], cols[k]])), h)
+        value = float(expr.value(np.array(p)))
+        if all(abs(p[0] - q[0]) > apart[0] or abs(p[1] - q[1]) > apart[1] for q, _ in found):
+            found.append((p, value))
+    lowest = min(v for _, v in found)
+    keep = sorted((v, p) for p, v in found if v <= lowest + 1e-6 * max(1.0, abs(lowest)))
+    return tuple(p for _, p in keep[:most])
 
 
 def make_surface(
@@ -511,8 +552,8 @@ def make_surface(
     """A :class:`~adagrad_core.surfaces.Surface` named ``"custom"`` for the typed ``f(x, y)``.
 
     ``bounds`` is ``((x0, x1), (y0, y1))``; ``start`` defaults to the point 10% in from the
-    left and 80% up the box. ``minima`` holds the estimated lowest point in the box (see
-    :func:`estimate_minimum`), or is empty with ``estimate_min=False`` or when ``f`` has no
+    left and 80% up the box. ``minima`` holds the estimated lowest points in the box (see
+    :func:`estimate_minima`), or is empty with ``estimate_min=False`` or when ``f`` has no
     finite value there; ``Surface.f_min`` then raises ``ValueError``. ``ValueError`` for a
     refused expression, bounds or start.
 
@@ -530,7 +571,7 @@ def make_surface(
         raise ValueError(f"Invalid start: {start!r} (must be two numbers (x, y))") from None
     if not (x0 <= sx <= x1 and y0 <= sy <= y1):
         raise ValueError(f"Invalid start: ({sx:g}, {sy:g}) (must lie inside the bounds {box})")
-    best = estimate_minimum(expr, box) if estimate_min else None
+    minima = estimate_minima(expr, box) if estimate_min else ()
     return Surface(
         name="custom",
         label=f"f(x, y) = {expr.text}",
@@ -538,7 +579,7 @@ def make_surface(
         grad=expr.grad,
         bounds=box,
         start=(sx, sy),
-        minima=() if best is None else (best,),
+        minima=minima,
         log_levels=False,
         lesson=f"Your own surface f(x, y) = {expr.text}.",
     )

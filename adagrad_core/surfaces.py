@@ -30,6 +30,21 @@ class Surface:
     def f_min(self) -> float:
         return float(min(self.value(np.array(m)) for m in self.minima))
 
+    @property
+    def falls_past_edge(self) -> bool:
+        """Does f keep falling past the plot's edge from a lowest point on it (a typed x + y)?
+        Then f* is only the lowest value in the plot, and f has no minimum there."""
+        for m in self.minima:
+            f = self.value(np.array(m))
+            for i, (lo, hi) in enumerate(self.bounds):
+                for edge, out in ((lo, -1), (hi, 1)):
+                    if m[i] == edge:
+                        p = np.array(m, dtype=float)
+                        p[i] += out * 1e-3 * (hi - lo)
+                        if self.value(p) < f:  # NaN outside compares False
+                            return True
+        return False
+
 
 def _xy(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = np.asarray(p, dtype=float)
@@ -208,7 +223,7 @@ SURFACES: dict[str, Surface] = {
             himmelblau,
             himmelblau_grad,
             ((-5.0, 5.0), (-5.0, 5.0)),
-            (-0.5, -0.5),
+            (0.0, -3.0),  # the default racers end in three different minima from here
             _HIMMELBLAU_MIN,
             True,
             "Four equal minima: which one an optimizer reaches depends on its path.",

@@ -148,7 +148,8 @@ def cached_linked_figures(
 ) -> tuple:
     """The loss, effective-rate and accumulator charts of a run (built once per settings)."""
     runs = cached_race(skey, keys, lrs, knobs, x0, steps)
-    return F.loss_figure(runs), F.eff_lr_figure(runs), F.accumulator_figure(runs)
+    loss = F.loss_figure(runs, past_edge=surface_of(skey).falls_past_edge)
+    return loss, F.eff_lr_figure(runs), F.accumulator_figure(runs)
 
 
 @st.cache_resource(max_entries=1, ttl=3600, show_spinner=False)
@@ -319,7 +320,13 @@ x0 = (v["x0"], v["y0"])
 if refused:  # the fallback surface's plot: clamp the start for this run only
     x0 = (min(max(x0[0], xa), xb), min(max(x0[1], ya), yb))
 if skey[0] == CUSTOM:
-    st.markdown(f"**Your own surface:** `{surface.label}`")
+    text = f"**Your own surface:** `{surface.label}`"
+    if surface.falls_past_edge:
+        text += (
+            ". It has no minimum in the plot: f keeps falling past the plot's edge, so f* is its "
+            "lowest value in the plot (★), and f − f* the gap to that."
+        )
+    st.markdown(text)
 else:
     st.markdown(f"**{surface.label}.** {surface.lesson}")
 
@@ -360,9 +367,12 @@ ui.plotly_chart(
     selection_mode="points",
     config={**ui.png_config("trajectories"), "scrollZoom": False},
 )
-race_text = F.race_caption(runs) if start_defined else ""  # no race to tell: no advice
+# no race to tell when f is undefined at the start: no advice
+race_text = F.race_caption(runs, past_edge=surface.falls_past_edge) if start_defined else ""
 if race_text:
     st.markdown(race_text)
+if text := F.minima_caption(surface, runs):
+    st.markdown(text)
 if text := F.step_ratio_caption(runs):
     st.caption(text)
 controls()

@@ -19,7 +19,7 @@ from adagrad_core.expr import (
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_NODES,
-    estimate_minimum,
+    estimate_minima,
     make_surface,
     parse,
 )
@@ -335,7 +335,33 @@ def test_minimum_is_estimated():
 
 def test_minimum_on_the_edge_when_f_falls_outside_the_box():
     f = parse("x + y")
-    assert estimate_minimum(f, ((-1, 1), (-2, 2))) == (-1.0, -2.0)
+    assert estimate_minima(f, ((-1, 1), (-2, 2))) == ((-1.0, -2.0),)
+    s = make_surface("x + y")
+    assert s.falls_past_edge
+    # On the edge but not falling past it: (x - 5)² + y² has its minimum at x = 5.
+    s = make_surface("(x - 5)**2 + y**2")
+    assert s.minima == ((5.0, 0.0),) and not s.falls_past_edge
+
+
+def test_equal_minima_are_all_found():
+    # The default custom surface: x² + 10 sin y has two equal minima in the box, at
+    # y = -π/2 and 3π/2 (only the first used to be starred).
+    s = make_surface("x**2 + 10*sin(y)")
+    np.testing.assert_allclose(s.minima, [(0, -np.pi / 2), (0, 3 * np.pi / 2)], atol=1e-3)
+    # Himmelblau's four, each refined; sin x sin y has eight in the box.
+    h = make_surface("(x**2 + y - 11)**2 + (x + y**2 - 7)**2")
+    assert len(h.minima) == 4 and (3.0, 2.0) in h.minima
+    assert all(h.value(np.array(m)) < 1e-6 for m in h.minima)
+    assert len(make_surface("sin(x)*sin(y)").minima) == 8
+    # A minimum only a little higher is not starred with the lowest.
+    s = make_surface("(x**2 - 4)**2 + y**2 + 0.1*x")
+    assert len(s.minima) == 1 and s.minima[0][0] < 0
+
+
+def test_a_floor_of_equal_values_gets_one_point_nearest_the_centre():
+    for text in ("y**2", "x**2", "0*x"):
+        s = make_surface(text)
+        assert s.minima == ((0.0, 0.0),) and not s.falls_past_edge
 
 
 def test_no_minimum_when_asked_or_nothing_is_finite():

@@ -326,14 +326,17 @@ def test_make_surface_refuses_or_runs(text, bounds, start):
 
 @settings(max_examples=60, deadline=None)
 @given(text=expressions())
-def test_estimate_minimum_is_inside_the_box_or_none(text):
+def test_estimated_minima_are_inside_the_box_and_equally_low(text):
     try:
         ex = E.parse(text)
     except ValueError:
         return  # refused text is covered above; most grammar draws are refused
-    best = E.estimate_minimum(ex, E.DEFAULT_BOUNDS, n=41)
-    if best is not None:
-        assert all(-5 <= c <= 5 for c in best)
+    minima = E.estimate_minima(ex, E.DEFAULT_BOUNDS, n=41)
+    assert len(minima) <= 8
+    values = [float(ex.value(np.array(m))) for m in minima]
+    for m, v in zip(minima, values, strict=True):
+        assert all(-5 <= c <= 5 for c in m) and np.isfinite(v)
+        assert v <= min(values) + 1e-6 * max(1.0, abs(min(values)))
 
 
 # --- what the fuzzing found (each raised TypeError, OverflowError or IndexError before) ---------

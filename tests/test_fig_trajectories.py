@@ -440,6 +440,39 @@ def test_a_gap_at_the_charts_floor_is_not_quoted_as_a_measurement():
     assert "= 1e-16" not in text
 
 
+def test_the_minima_caption_says_where_each_optimizer_ended():
+    # Himmelblau's default start: the five default racers end in three of its four minima.
+    s, runs = _race("himmelblau")
+    text = F.minima_caption(s, runs)
+    assert text.startswith("From one start, 3 different minima: **SGD** at (3.58, −1.85); ")
+    assert "**Adagrad**, **RMSprop** and **Adam** at (−3.78, −3.28)" in text
+    # the saddle's default: one of its two, and no "−0.00"
+    s, runs = _race("saddle")
+    text = F.minima_caption(s, runs)
+    assert text.startswith("Every optimizer ended in the minimum at (0.00, 1.41), one of")
+    # one minimum, a run short of any minimum, or every run diverged: nothing to say
+    assert F.minima_caption(*_race("quadratic")) is None
+    assert F.minima_caption(*_race("himmelblau", steps=10)) is None  # still on the way
+    s, runs = _race("himmelblau", keys=("sgd", "momentum"), lrs={"sgd": 5.0, "momentum": 5.0})
+    assert all(r.diverged_at for r in runs.values()) and F.minima_caption(s, runs) is None
+
+
+def test_no_ranking_when_every_gap_is_at_the_floor():
+    _, runs = _race(steps=1000)
+    at_floor = {k: r for k, r in runs.items() if r.gap[-1] == GAP_FLOOR}
+    assert len(at_floor) >= 2 and len(at_floor) < len(runs)
+    # four at the floor are tied: none of them is "closest"
+    assert F.race_caption(runs).startswith(
+        "After 1000 steps **SGD**, **Momentum**, **Adagrad** and **Adam** are at the minimum, "
+        "to float64 precision (f − f* below 1e-16), **RMSprop** is farthest (2e-7)."
+    )
+    text = F.race_caption(at_floor)
+    assert text.startswith("After 1000 steps every optimizer is at the minimum, to float64")
+    assert "closest" not in text and "farthest" not in text
+    past = F.race_caption(at_floor, past_edge=True)
+    assert "every optimizer is at or past the lowest point in the plot" in past
+
+
 def test_the_first_step_reason_names_eps_when_it_is_not_negligible():
     """With ε = 1 on the plateau, Adagrad's first step is 348× as long in y as in x: the
     caption may not say 'divided by its own gradient' (that gives 1×)."""

@@ -231,6 +231,25 @@ def test_a_custom_surface_from_the_url_is_drawn_and_round_trips():
     assert texts(open_page(**dict(at.query_params))) == texts(at)
 
 
+def test_a_custom_f_with_no_minimum_in_the_plot_is_not_said_to_have_one():
+    at = open_page(surface="custom", expr="x + y")
+    text = texts(at)
+    assert "It has no minimum in the plot" in text
+    # every run went past the corner (-5, -5): the gaps are all at the floor, so no ranking
+    assert "every optimizer is at or past the lowest point in the plot" in text
+    assert "the minimum" not in text
+    main, loss = (json.loads(c.proto.spec) for c in at.get("plotly_chart")[:2])
+    star = next(t for t in main["data"] if t.get("marker", {}).get("symbol") == "star")
+    assert star["name"] == "lowest point in the plot" and (star["x"], star["y"]) == ([-5], [-5])
+    assert loss["layout"]["title"]["text"].startswith("Gap to the lowest point in the plot")
+    # a minimum inside the plot keeps its words; the default f has two, both starred
+    at = open_page(surface="custom")
+    assert "closest to the minimum" in texts(at) and "It has no minimum" not in texts(at)
+    main = json.loads(at.get("plotly_chart")[0].proto.spec)
+    star = next(t for t in main["data"] if t.get("marker", {}).get("symbol") == "star")
+    assert star["name"] == "minimum" and len(star["x"]) == 2
+
+
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_refused_expression_in_the_url_is_named_and_the_default_surface_drawn(name):
     at = open_page(surface="custom", expr=HOSTILE[name], x0="1", steps="50")
