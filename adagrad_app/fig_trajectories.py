@@ -808,6 +808,9 @@ def _names(labels: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
+_COUNT = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight")))
+
+
 def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02) -> str | None:
     """On a surface with several minima: which minimum each optimizer ended in. ``near``: the
     distance, as a share of the plot's width, within which a run counts as in a minimum."""
@@ -829,13 +832,14 @@ def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02
         everyone = len(who) == len(runs) and len(runs) > 1
         return (
             f"{'Every optimizer' if everyone else _names(who)} ended in the minimum at "
-            f"{where[i]}, one of this surface's {len(m)}. From another start (click the chart) "
-            "their paths may part and end in different minima."
+            f"{where[i]}, one of this surface's {_COUNT.get(len(m), len(m))}. From another "
+            "start (click the chart) their paths may part and end in different minima."
         )
     parts = "; ".join(f"{_names(who)} at {where[i]}" for i, who in ends.items())
     return (
-        f"From one start, {len(ends)} different minima: {parts}. Which minimum an optimizer "
-        "reaches depends on the path its steps take, not only on where it starts."
+        f"From one start, {_COUNT.get(len(ends), len(ends))} different minima: {parts}. Which "
+        "minimum an optimizer reaches depends on the path its steps take, not only on where it "
+        "starts."
     )
 
 

@@ -444,12 +444,13 @@ def test_the_minima_caption_says_where_each_optimizer_ended():
     # Himmelblau's default start: the five default racers end in three of its four minima.
     s, runs = _race("himmelblau")
     text = F.minima_caption(s, runs)
-    assert text.startswith("From one start, 3 different minima: **SGD** at (3.58, −1.85); ")
+    assert text.startswith("From one start, three different minima: **SGD** at (3.58, −1.85); ")
     assert "**Adagrad**, **RMSprop** and **Adam** at (−3.78, −3.28)" in text
     # the saddle's default: one of its two, and no "−0.00"
     s, runs = _race("saddle")
     text = F.minima_caption(s, runs)
-    assert text.startswith("Every optimizer ended in the minimum at (0.00, 1.41), one of")
+    assert text.startswith("Every optimizer ended in the minimum at (0.00, 1.41), one of this ")
+    assert "surface's two." in text
     # one minimum, a run short of any minimum, or every run diverged: nothing to say
     assert F.minima_caption(*_race("quadratic")) is None
     assert F.minima_caption(*_race("himmelblau", steps=10)) is None  # still on the way
