@@ -145,8 +145,8 @@ def term_series(
     layout.update(
         shapes=shapes,
         annotations=annotations,
-        height=280,
-        margin={"l": 40, "r": 10, "t": 30, "b": 40},
+        height=300,
+        margin={"l": 40, "r": 10, "t": theme.TOP_CLEAR, "b": 40},
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": -0.18, "yanchor": "top"},
     )
     return {"data": data, "layout": layout}
@@ -209,10 +209,11 @@ def path_figure(
     )
     layout = {
         **theme.BASE_LAYOUT,
-        "height": 340,
+        "height": 360,
         # wide enough for the tick labels and title of any surface's range: were plotly to push
-        # the margin for them (automargin), it would lay the chart out twice on every draw
-        "margin": {"l": 48, "r": 10, "t": 10, "b": 40},
+        # the margin for them (automargin), it would lay the chart out twice on every draw; the
+        # top one keeps plotly's modebar off the plot
+        "margin": {"l": 48, "r": 10, "t": 30, "b": 40},
         "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
         "xaxis": {"title": {"text": axis_titles[0]}},
         "yaxis": {"title": {"text": axis_titles[1], "standoff": 2}},

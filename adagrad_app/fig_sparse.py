@@ -27,7 +27,7 @@ from adagrad_core.sparse import (
 )
 
 from . import theme
-from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, log_ticks, panel_title
+from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, TOP_CLEAR, log_ticks, panel_title
 
 GROUP_DASH = {"rare": "solid", "frequent": "dot"}
 N_SHOWN = 8  # features drawn one line each in the accumulator chart
@@ -95,7 +95,7 @@ def _layout(height: int, **extra) -> dict:
     """Base layout with the legend under the charts, clear of the subplot titles."""
     return {
         **BASE_LAYOUT,
-        "margin": {**BASE_LAYOUT["margin"], "t": 40, "b": 40},
+        "margin": {**BASE_LAYOUT["margin"], "t": TOP_CLEAR, "b": 40},
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
         "height": height,
         **extra,

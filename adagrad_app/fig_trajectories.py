@@ -156,14 +156,20 @@ def _greys(n: int = 9) -> list[list]:
     return [[i / (n - 1), c] for i, c in enumerate(colors)]
 
 
-# What f* is (indexed by Surface.falls_past_edge): the minimum, or for a typed f that keeps
-# falling past the plot's edge (x + y) only the lowest point in the plot, which runs may pass.
-GOAL = {False: "the minimum", True: "the lowest point in the plot"}
+PAST_EDGE = "the lowest point in the plot"
+
+
+def goal(surface: Surface) -> str:
+    """What f* is, in words: the minimum, a minimum (of several), or for a typed f that keeps
+    falling past the plot's edge (x + y) only the lowest point in the plot, which runs pass."""
+    if surface.falls_past_edge:
+        return PAST_EDGE
+    return "a minimum" if len(surface.minima) > 1 else "the minimum"
 
 
 def _minima(surface: Surface, **kw) -> dict:
     m = np.array(surface.minima)
-    name = GOAL[surface.falls_past_edge].removeprefix("the ")
+    name = "lowest point in the plot" if surface.falls_past_edge else "minimum"
     return dict(
         type="scatter",
         x=m[:, 0].tolist(),
@@ -177,6 +183,7 @@ def _minima(surface: Surface, **kw) -> dict:
         },
         name=name,
         hovertemplate=name + " (%{x:.3f}, %{y:.3f})<extra></extra>",
+        cliponaxis=False,  # whole at the plot's edge or corner (x + y's lowest point)
         **kw,
     )
 
@@ -447,12 +454,12 @@ def _line_layout(title: str, ytitle: str, height: int, data: list[dict]) -> dict
     return {
         **theme.BASE_LAYOUT,
         "height": height,
-        "title": {"text": title, "font": {"size": 14}},
+        "title": {"text": title, "font": {"size": 14}, **theme.ABOVE_PLOT},
         "xaxis": {"title": {"text": "step"}},
         "yaxis": {"title": {"text": ytitle}, "type": "log", **ticks},
         "hovermode": "x unified",
         "showlegend": False,  # same colours as the main chart; hover names each line
-        "margin": {"l": 60, "r": 10, "t": 40, "b": 45},
+        "margin": {"l": 60, "r": 10, "t": theme.TOP_CLEAR, "b": 45},
     }
 
 
@@ -465,9 +472,9 @@ def _list(a) -> list:
     return np.asarray(a).tolist()
 
 
-def loss_figure(runs: Mapping[str, Run], *, height: int = 330, past_edge: bool = False) -> dict:
+def loss_figure(runs: Mapping[str, Run], *, height: int = 330, goal: str = "the minimum") -> dict:
     """f − f* per step on a log scale; a diverged run ends with a cross where it stopped.
-    ``past_edge``: the surface's ``falls_past_edge`` (see ``GOAL``)."""
+    ``goal``: what f* is (see :func:`goal`)."""
     data = []
     for key, run in runs.items():
         idx = decimate(run.last + 1)
@@ -499,7 +506,7 @@ def loss_figure(runs: Mapping[str, Run], *, height: int = 330, past_edge: bool =
                     showlegend=False,
                 )
             )
-    layout = _line_layout(f"Gap to {GOAL[past_edge]}, f − f*", "f − f*", height, data)
+    layout = _line_layout(f"Gap to {goal}, f − f*", "f − f*", height, data)
     return {"data": data, "layout": layout}
 
 
@@ -754,21 +761,28 @@ def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
     return out
 
 
-def _at_floor(past_edge: bool) -> str:
-    """What a gap at the floor the runs keep for log-scale charts means."""
-    return f"at or past {GOAL[True]}" if past_edge else "at the minimum, to float64 precision"
+def _names(labels: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
-def _gap(v: float, past_edge: bool = False) -> str:
+def _floor_where(goal: str) -> str:
+    """Where a run is whose gap is at the floor the runs keep for log-scale charts."""
+    if goal == PAST_EDGE:
+        return "out of the plot, lower than anywhere in it"
+    return f"at {goal}, to float64 precision"
+
+
+def _gap(v: float, goal: str = "the minimum") -> str:
     """'= 0.012', or, at the floor, what it means."""
-    if v <= GAP_FLOOR:
-        return f"below {_fmt(GAP_FLOOR)}: {_at_floor(past_edge)}"
-    return f"= {_fmt(v)}"
+    if v > GAP_FLOOR:
+        return f"= {_fmt(v)}"
+    return f"{'< 0' if goal == PAST_EDGE else 'below ' + _fmt(GAP_FLOOR)}: {_floor_where(goal)}"
 
 
-def race_caption(runs: Mapping[str, Run], target: float = 1e-3, past_edge: bool = False) -> str:
+def race_caption(runs: Mapping[str, Run], target: float = 1e-3, goal: str = "the minimum") -> str:
     """Who gets closest, and who first reaches f − f* < target, with numbers from the runs.
-    ``past_edge``: the surface's ``falls_past_edge`` (see ``GOAL``)."""
+    ``goal``: what f* is (see :func:`goal`)."""
     alive = {k: r for k, r in runs.items() if r.diverged_at is None}
     if not alive:
         return "Every optimizer diverged: lower the learning rates."
@@ -776,24 +790,22 @@ def race_caption(runs: Mapping[str, Run], target: float = 1e-3, past_edge: bool 
     ranked = sorted(alive.values(), key=lambda r: r.gap[-1])
     best, worst = ranked[0], ranked[-1]
     tied = [f"**{r.label}**" for r in ranked if r.gap[-1] <= GAP_FLOOR]  # no order among them
+    floor = "f − f* < 0" if goal == PAST_EDGE else f"f − f* below {_fmt(GAP_FLOOR)}"
     if len(tied) == len(ranked):
         who = "every optimizer is" if len(ranked) > 1 else f"{tied[0]} is"
-        text = f"After {steps} steps {who} {_at_floor(past_edge)} (f − f* below {_fmt(GAP_FLOOR)})."
+        text = f"After {steps} steps {who} {_floor_where(goal)} ({floor})."
     elif len(tied) > 1:
-        far = _gap(worst.gap[-1], past_edge).removeprefix("= ")
         text = (
-            f"After {steps} steps {', '.join(tied[:-1])} and {tied[-1]} are "
-            f"{_at_floor(past_edge)} (f − f* below {_fmt(GAP_FLOOR)}), **{worst.label}** is "
-            f"farthest ({far})."
+            f"After {steps} steps {_names(tied)} are {_floor_where(goal)} ({floor}), "
+            f"**{worst.label}** is farthest ({_fmt(worst.gap[-1])})."
         )
     else:
         text = (
-            f"After {steps} steps **{best.label}** is closest to {GOAL[past_edge]} "
-            f"(f − f* {_gap(best.gap[-1], past_edge)})"
+            f"After {steps} steps **{best.label}** is closest to {goal} "
+            f"(f − f* {_gap(best.gap[-1], goal)})"
         )
         if len(ranked) > 1:
-            far = _gap(worst.gap[-1], past_edge).removeprefix("= ")
-            text += f", **{worst.label}** farthest ({far})."
+            text += f", **{worst.label}** farthest ({_fmt(worst.gap[-1])})."
         else:
             text += "."
     reached = {r.label: int(np.argmax(r.gap < target)) for r in ranked if (r.gap < target).any()}
@@ -801,11 +813,6 @@ def race_caption(runs: Mapping[str, Run], target: float = 1e-3, past_edge: bool 
         first = min(reached, key=reached.get)
         text += f" First below f − f* = {_fmt(target)}: **{first}**, at step {reached[first]}."
     return text
-
-
-def _names(labels: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 _COUNT = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight")))
@@ -829,10 +836,12 @@ def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02
     where = {i: "({:.2f}, {:.2f})".format(*(m[i].round(2) + 0.0)).replace("-", "−") for i in ends}
     if len(ends) == 1:
         ((i, who),) = ends.items()
+        # a typed f's minima are those found in the plot (sin y has more outside it)
+        among, in_plot = ("the", " in the plot") if surface.name == "custom" else ("its", "")
         everyone = len(who) == len(runs) and len(runs) > 1
         return (
             f"{'Every optimizer' if everyone else _names(who)} ended in the minimum at "
-            f"{where[i]}, one of this surface's {_COUNT.get(len(m), len(m))}. From another "
+            f"{where[i]}, one of {among} {_COUNT.get(len(m), len(m))}{in_plot}. From another "
             "start (click the chart) their paths may part and end in different minima."
         )
     parts = "; ".join(f"{_names(who)} at {where[i]}" for i, who in ends.items())

@@ -43,6 +43,11 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # local fonts
 # the template goes out resolved, as plotly.py would send it.
 TEMPLATE: dict = pio.templates["plotly_white"].to_plotly_json()
 
+# Plotly's modebar (its icon toolbar) covers the top ~28 px of a chart on hover: a title drawn
+# just above the plot in a top margin this tall stays clear of it.
+TOP_CLEAR = 50
+ABOVE_PLOT = {"y": 1, "yref": "paper", "yanchor": "bottom", "pad": {"b": 8}}  # a title's place
+
 BASE_LAYOUT: dict = {
     "template": TEMPLATE,
     "font": {"family": FONT, "size": 13},

@@ -148,7 +148,7 @@ def cached_linked_figures(
 ) -> tuple:
     """The loss, effective-rate and accumulator charts of a run (built once per settings)."""
     runs = cached_race(skey, keys, lrs, knobs, x0, steps)
-    loss = F.loss_figure(runs, past_edge=surface_of(skey).falls_past_edge)
+    loss = F.loss_figure(runs, goal=F.goal(surface_of(skey)))
     return loss, F.eff_lr_figure(runs), F.accumulator_figure(runs)
 
 
@@ -368,7 +368,7 @@ ui.plotly_chart(
     config={**ui.png_config("trajectories"), "scrollZoom": False},
 )
 # no race to tell when f is undefined at the start: no advice
-race_text = F.race_caption(runs, past_edge=surface.falls_past_edge) if start_defined else ""
+race_text = F.race_caption(runs, goal=F.goal(surface)) if start_defined else ""
 if race_text:
     st.markdown(race_text)
 if text := F.minima_caption(surface, runs):

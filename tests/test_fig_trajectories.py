@@ -449,8 +449,7 @@ def test_the_minima_caption_says_where_each_optimizer_ended():
     # the saddle's default: one of its two, and no "−0.00"
     s, runs = _race("saddle")
     text = F.minima_caption(s, runs)
-    assert text.startswith("Every optimizer ended in the minimum at (0.00, 1.41), one of this ")
-    assert "surface's two." in text
+    assert text.startswith("Every optimizer ended in the minimum at (0.00, 1.41), one of its two.")
     # one minimum, a run short of any minimum, or every run diverged: nothing to say
     assert F.minima_caption(*_race("quadratic")) is None
     assert F.minima_caption(*_race("himmelblau", steps=10)) is None  # still on the way
@@ -470,8 +469,8 @@ def test_no_ranking_when_every_gap_is_at_the_floor():
     text = F.race_caption(at_floor)
     assert text.startswith("After 1000 steps every optimizer is at the minimum, to float64")
     assert "closest" not in text and "farthest" not in text
-    past = F.race_caption(at_floor, past_edge=True)
-    assert "every optimizer is at or past the lowest point in the plot" in past
+    past = F.race_caption(at_floor, goal=F.PAST_EDGE)
+    assert "every optimizer is out of the plot, lower than anywhere in it (f − f* < 0)." in past
 
 
 def test_the_first_step_reason_names_eps_when_it_is_not_negligible():

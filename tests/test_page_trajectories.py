@@ -236,7 +236,7 @@ def test_a_custom_f_with_no_minimum_in_the_plot_is_not_said_to_have_one():
     text = texts(at)
     assert "It has no minimum in the plot" in text
     # every run went past the corner (-5, -5): the gaps are all at the floor, so no ranking
-    assert "every optimizer is at or past the lowest point in the plot" in text
+    assert "every optimizer is out of the plot, lower than anywhere in it (f − f* < 0)." in text
     assert "the minimum" not in text
     main, loss = (json.loads(c.proto.spec) for c in at.get("plotly_chart")[:2])
     star = next(t for t in main["data"] if t.get("marker", {}).get("symbol") == "star")
@@ -244,10 +244,11 @@ def test_a_custom_f_with_no_minimum_in_the_plot_is_not_said_to_have_one():
     assert loss["layout"]["title"]["text"].startswith("Gap to the lowest point in the plot")
     # a minimum inside the plot keeps its words; the default f has two, both starred
     at = open_page(surface="custom")
-    assert "closest to the minimum" in texts(at) and "It has no minimum" not in texts(at)
+    assert "closest to a minimum" in texts(at) and "It has no minimum" not in texts(at)
     main = json.loads(at.get("plotly_chart")[0].proto.spec)
     star = next(t for t in main["data"] if t.get("marker", {}).get("symbol") == "star")
     assert star["name"] == "minimum" and len(star["x"]) == 2
+    assert "ended in the minimum at (0.00, 4.71), one of the two in the plot." in texts(at)
 
 
 @pytest.mark.parametrize("name", HOSTILE)
