@@ -642,10 +642,9 @@ def sweep_caption(sweep: BatchSweep) -> str:
             )
             continue
         a, b = ok[0], ok[-1]
-        span = f"from B = {B[a]} to {B[b]}"
         steps.append(
-            f"{_label(name)}'s step per adjustment goes {span} from {_fmt(m['rare_step'][a])} "
-            f"to {_fmt(m['rare_step'][b])}"
+            f"{_label(name)}'s step per adjustment goes from {_fmt(m['rare_step'][a])} at "
+            f"B = {B[a]} to {_fmt(m['rare_step'][b])} at B = {B[b]}"
         )
         errors.append(
             f"{_label(name)} {_fmt(m['rare_error'][a])} → {_fmt(m['rare_error'][b])}"

@@ -456,7 +456,8 @@ def _line_layout(title: str, ytitle: str, height: int, data: list[dict]) -> dict
         "height": height,
         "title": {"text": title, "font": {"size": 14}, **theme.ABOVE_PLOT},
         "xaxis": {"title": {"text": "step"}},
-        "yaxis": {"title": {"text": ytitle}, "type": "log", **ticks},
+        # hover in plain digits (plotly's default writes 115.3f, f for femto, on a log axis)
+        "yaxis": {"title": {"text": ytitle}, "type": "log", "hoverformat": ".3~g", **ticks},
         "hovermode": "x unified",
         "showlegend": False,  # same colours as the main chart; hover names each line
         "margin": {"l": 60, "r": 10, "t": theme.TOP_CLEAR, "b": 45},

@@ -285,14 +285,15 @@ COMPARE_NOTES: dict[str, str] = {
 
 
 def _ratio(a: float, b: float) -> str:
-    """'8.0×' / '2,510×' / '3e7×' style, for two positive sizes; '' when it would be meaningless."""
+    """'8×' / '2.9×' / '2,510×' / '3e7×' style, for two positive sizes; '' when it would be
+    meaningless."""
     if not (a > 0 and b > 0):  # NaN too
         return ""
     with np.errstate(over="ignore"):
         r = float(max(a, b) / min(a, b))
     if not math.isfinite(r):  # the sizes are 1e308 apart: no ratio worth printing
         return ""
-    return f"{_n(round(r))}×" if r >= 10 else f"{r:.1f}×"
+    return f"{_n(round(r))}×" if r >= 10 else f"{r:.2g}×"
 
 
 _n = theme.number  # the one number format of the app's prose
@@ -467,11 +468,9 @@ def convention_note(
         "outside": "outside the root (torch)",
         "inside": "inside the root (d2l, Keras 3, optax)",
     }
-    text = (
-        f"With ε {where[other]} instead, this step's rates would be "
-        + ", ".join(f"{names[i]}: {_n(alt[i])}" for i in range(len(names)))
-        + " instead of "
-        + ", ".join(f"{_n(rate[i])}" for i in range(len(names)))
+    text = f"With ε {where[other]} instead, this step's rates would be " + ", ".join(
+        f"{names[i]}: {_n(alt[i])}" + (f" (now {_n(rate[i])})" if _n(alt[i]) != _n(rate[i]) else "")
+        for i in range(len(names))
     )
     if apart.any():
         text += ": " + "; ".join(

@@ -171,7 +171,7 @@ SURFACES: dict[str, Surface] = {
             (-5.0, -2.0),
             ((0.0, 0.0),),
             False,
-            "y is 20x steeper than x: one global step size is too big for y or too small for x.",
+            "y is 20× steeper than x: one global step size is too big for y or too small for x.",
         ),
         Surface(
             "rotated",

@@ -277,8 +277,11 @@ def test_sweep_words_leave_out_a_diverged_batch_size(sgd_diverges_at_b1):
     bad = sweep.metrics["sgd"]["diverged"]
     assert bad[0] and not bad[1:].any() and not sweep.metrics["adagrad"]["diverged"].any()
     text = F.sweep_caption(sweep)
-    assert "SGD's step per adjustment goes from B = 4 to 256" in text  # without its B = 1 run
-    assert "Adagrad's step per adjustment goes from B = 1 to 256" in text  # Adagrad kept it
+    m = {k: sweep.metrics[k]["rare_step"] for k in ("sgd", "adagrad")}
+    # SGD's without its B = 1 run; Adagrad kept it
+    assert f"SGD's step per adjustment goes from {F._fmt(m['sgd'][1])} at B = 4 to " in text
+    assert f"Adagrad's step per adjustment goes from {F._fmt(m['adagrad'][0])} at B = 1 to " in text
+    assert f"{F._fmt(m['sgd'][-1])} at B = 256" in text
     assert f"SGD {sweep.metrics['sgd']['rare_error'][1]:.2g} →" in text
     assert f"{sweep.metrics['sgd']['rare_error'][0]:.2g} →" not in text  # the diverged run's
     q3 = F.answers(run, sweep)[2]

@@ -151,7 +151,7 @@ def test_compare_boxes_what_differs():
 def test_reading_first_step(terms):
     text = ft.reading(terms, 0, NAMES, 1e-10, "outside")
     assert text.startswith("**Step 0.**")
-    assert "x's gradient (-1) is 8.0× smaller than y's (-8)" in text
+    assert "x's gradient (-1) is 8× smaller than y's (-8)" in text
     # both moves are 1 - 1e-11 or so: shown equal to six figures, so no "almost"
     assert "yet x moved 1, as far as y (1):" in text
     assert "moves by about η = 1" in text
@@ -351,7 +351,8 @@ def test_sparse_trajectory_zero_gradient_when_feature_off():
 @pytest.mark.parametrize(
     "a, b, text",
     [
-        (2.0, 1.0, "2.0×"),
+        (2.0, 1.0, "2×"),
+        (2.94, 1.0, "2.9×"),
         (1.0, 40.0, "40×"),
         (12.4, 1.0, "12×"),
         (2512.0, 1.0, "2,510×"),  # not "2.51e+03×"
