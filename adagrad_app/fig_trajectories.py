@@ -939,10 +939,19 @@ def accumulator_caption(runs: Mapping[str, Run]) -> str | None:
         if other is not None and other.accumulator is not None and other.last >= 2:
             v = other.accumulator[: other.last]
             peak, end = v.max(0), v[-1]
-            text += (
-                f"; {other.label}'s v forgets old gradients (y: peak {_fmt(peak[1])}, "
-                f"end {_fmt(end[1])})"
-            )
+            share = np.divide(end, peak, out=np.ones_like(end), where=peak > 0)
+            c = int(np.argmin(share))  # the coordinate whose v fell most from its peak
+            if share[c] < 0.9:
+                text += (
+                    f"; {other.label}'s v forgets old gradients ({'xy'[c]}: peak "
+                    f"{_fmt(peak[c])}, end {_fmt(end[c])})"
+                )
+            else:  # constant or growing gradients (f = x + y): nothing to forget yet
+                text += (
+                    f"; {other.label}'s v, a moving average of g², forgets old gradients only "
+                    f"once they shrink, and here it ends at its highest (x: {_fmt(end[0])}, "
+                    f"y: {_fmt(end[1])})"
+                )
             break
     return text + "."
 

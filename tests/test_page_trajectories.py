@@ -238,6 +238,8 @@ def test_a_custom_f_with_no_minimum_in_the_plot_is_not_said_to_have_one():
     # every run went past the corner (-5, -5): the gaps are all at the floor, so no ranking
     assert "every optimizer is out of the plot, lower than anywhere in it (f − f* < 0)." in text
     assert "the minimum" not in text
+    # a constant gradient: RMSprop's v has nothing to forget, and the caption does not say it did
+    assert "RMSprop's v, a moving average of g², forgets old gradients only once they" in text
     main, loss = (json.loads(c.proto.spec) for c in at.get("plotly_chart")[:2])
     star = next(t for t in main["data"] if t.get("marker", {}).get("symbol") == "star")
     assert star["name"] == "lowest point in the plot" and (star["x"], star["y"]) == ([-5], [-5])
