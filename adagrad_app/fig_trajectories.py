@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.colors
 
-from adagrad_core.racers import GAP_FLOOR, Run
+from adagrad_core.racers import GAP_FLOOR, Run, inside
 from adagrad_core.surfaces import Surface
 
 from . import theme
@@ -663,7 +663,9 @@ def rotation_figure(
 
 
 def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int = 560) -> dict:
-    """The surface as a 3-D mesh with each full path on it (static; the 2-D chart animates)."""
+    """The surface as a 3-D mesh with each path on it (static; the 2-D chart animates). A path
+    is drawn until it leaves the plot: off the mesh there is no surface to draw it on, and
+    its gap, floored for the log charts, no longer gives its height (x + y falls on)."""
     xs, ys, z = surface_grid(surface, 60)
     data = [
         dict(
@@ -678,7 +680,8 @@ def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int =
         )
     ]
     for key, run in runs.items():
-        idx = decimate(run.last + 1)
+        out = ~inside(run.params[: run.last + 1], surface.bounds)
+        idx = decimate(int(np.argmax(out)) if out.any() else run.last + 1)
         p = run.params[idx]
         zz = run.gap[idx] + surface.f_min
         if surface.log_levels:

@@ -440,6 +440,21 @@ def test_a_gap_at_the_charts_floor_is_not_quoted_as_a_measurement():
     assert "= 1e-16" not in text
 
 
+def test_3d_paths_end_where_they_leave_the_plot():
+    # x + y falls on past the plot: the runs leave it, and their floored gap used to draw
+    # them flat at f* = -10, off the mesh. Each path now stops at the plot's edge, at its height.
+    s = make_surface("x + y")
+    runs = race(s, DEFAULT_RACERS, {}, KNOBS, s.start, 100)
+    (x0, x1), (y0, y1) = s.bounds
+    paths = [t for t in F.surface3d_figure(s, runs)["data"] if t["type"] == "scatter3d"]
+    assert len(paths) == len(runs)
+    for t in paths:
+        x, y, z = (np.array(t[k], dtype=float) for k in "xyz")
+        assert 2 <= x.size < 101  # the start, then steps until it left
+        assert ((x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1)).all()
+        np.testing.assert_allclose(z, x + y, atol=1e-3)
+
+
 def test_the_minima_caption_says_where_each_optimizer_ended():
     # Himmelblau's default start: the five default racers end in three of its four minima.
     s, runs = _race("himmelblau")
