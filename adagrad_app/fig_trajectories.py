@@ -169,7 +169,7 @@ def goal(surface: Surface) -> str:
 
 def _minima(surface: Surface, **kw) -> dict:
     m = np.array(surface.minima)
-    name = "lowest point in the plot" if surface.falls_past_edge else "minimum"
+    name = PAST_EDGE.removeprefix("the ") if surface.falls_past_edge else "minimum"
     return dict(
         type="scatter",
         x=m[:, 0].tolist(),
@@ -777,11 +777,14 @@ def _floor_where(goal: str) -> str:
     return f"at {goal}, to float64 precision"
 
 
+def _floor_gap(goal: str) -> str:
+    """What a gap at the floor says of f − f*: below the floor, or below 0 past the plot."""
+    return "< 0" if goal == PAST_EDGE else f"below {_fmt(GAP_FLOOR)}"
+
+
 def _gap(v: float, goal: str = "the minimum") -> str:
     """'= 0.012', or, at the floor, what it means."""
-    if v > GAP_FLOOR:
-        return f"= {_fmt(v)}"
-    return f"{'< 0' if goal == PAST_EDGE else 'below ' + _fmt(GAP_FLOOR)}: {_floor_where(goal)}"
+    return f"= {_fmt(v)}" if v > GAP_FLOOR else f"{_floor_gap(goal)}: {_floor_where(goal)}"
 
 
 def race_caption(runs: Mapping[str, Run], target: float = 1e-3, goal: str = "the minimum") -> str:
@@ -794,7 +797,7 @@ def race_caption(runs: Mapping[str, Run], target: float = 1e-3, goal: str = "the
     ranked = sorted(alive.values(), key=lambda r: r.gap[-1])
     best, worst = ranked[0], ranked[-1]
     tied = [f"**{r.label}**" for r in ranked if r.gap[-1] <= GAP_FLOOR]  # no order among them
-    floor = "f − f* < 0" if goal == PAST_EDGE else f"f − f* below {_fmt(GAP_FLOOR)}"
+    floor = f"f − f* {_floor_gap(goal)}"
     if len(tied) == len(ranked):
         who = "every optimizer is" if len(ranked) > 1 else f"{tied[0]} is"
         text = f"After {steps} steps {who} {_floor_where(goal)} ({floor})."
