@@ -107,6 +107,49 @@ def _seed(values: dict) -> None:
         st.session_state[_RERUN_KEY] = True
 
 
+# Runs in the page (components v2 have no iframe): waits until the browser has drawn a chart,
+# lets that frame paint, then asks for a rerun. After 8 s it asks anyway, chart or not.
+_FIRST_CHART_DRAWN_JS = """
+export default function ({ setTriggerValue }) {
+  const start = performance.now();
+  const wait = () => {
+    if (document.querySelector(".js-plotly-plot .main-svg") || performance.now() - start > 8000) {
+      requestAnimationFrame(() => setTriggerValue("drawn", true));
+    } else {
+      requestAnimationFrame(wait);
+    }
+  };
+  requestAnimationFrame(wait);
+}
+"""
+_rerun_when_drawn = st.components.v2.component("first_chart_drawn", js=_FIRST_CHART_DRAWN_JS)
+FIRST_VIEW_KEY = "_first_chart_drawn"  # its key (the browser tests look for it)
+
+
+def first_view(page: str) -> bool:
+    """Is this run a fresh load of ``page``: the session's first run of it?
+
+    Charts that reach the browser before plotly.js has loaded are all drawn in one task, so a
+    page's first chart would show only once its last one is drawn (1.0 s of drawing on
+    /trajectories against 0.17 s for one chart; bench/browser.py). On a fresh load a page
+    therefore sends its main view and calls :func:`stop_if_first_view`: the rest (the sidebar,
+    the later charts) follows in a rerun that the browser asks for once the first chart is drawn.
+    Not after a server restart, when the browser still shows the widgets (see :func:`_seed`).
+    """
+    return not st.session_state.get(f"_shown_{page}") and not st.session_state.get(_RERUN_KEY)
+
+
+def stop_if_first_view(page: str) -> None:
+    """End a fresh load's first run here (see :func:`first_view`); otherwise do nothing. Any
+    later run, the browser's or one a click starts sooner, draws the whole page."""
+    if not first_view(page):
+        return
+    st.session_state[f"_shown_{page}"] = True
+    with st.sidebar:  # no gap in the main column; the sidebar's widgets come with the rest
+        _rerun_when_drawn(key=FIRST_VIEW_KEY, on_drawn_change=lambda: None)
+    st.stop()
+
+
 def page_state(page: str):
     """``st.session_state`` if it holds ``page``'s settings, else an empty dict: read before
     :class:`Settings` to find the schema (a page's defaults may depend on a setting). Pages share
@@ -127,13 +170,15 @@ class Settings:
                 st.session_state.pop(p.key, None)
             st.session_state["_settings_page"] = page
         missing = [p for p in self.schema if p.key not in st.session_state]
-        notes_key = f"_notes_{page}"
+        self._notes_key = f"_notes_{page}"
+        self.seeded = bool(missing)  # this run read the link
         if missing:
             query = {k: st.query_params.get_all(k) for k in st.query_params}
             values, notes = parse(self.schema, query)
             _seed({p.key: values[p.key] for p in missing})
-            st.session_state[notes_key] = notes
-        self.notes: list[str] = st.session_state.get(notes_key, [])
+            st.session_state[self._notes_key] = notes
+        self.notes: list[str] = st.session_state.get(self._notes_key, [])
+        self.run_notes: list[str] = []
 
     def values(self) -> dict:
         return {p.key: st.session_state[p.key] for p in self.schema}
@@ -160,15 +205,29 @@ class Settings:
         for key, value in changes.items():
             st.session_state[key] = value
 
+    def adjust(self, note: str, **changes) -> None:
+        """Change settings the page cannot use as they are (a value between a slider's points,
+        a start off the plot), saying so in ``note``. In the run that read the link the note
+        joins the link's notes, shown for the rest of the visit: a fresh load's first view is
+        followed at once by a rerun (see :func:`first_view`), which must show it too. Later, it
+        is shown in this run only."""
+        self.set(**changes)
+        if self.seeded:
+            self.notes = st.session_state[self._notes_key] = [*self.notes, note]
+        else:
+            self.run_notes.append(note)
+
     def show_notes(self) -> None:
-        """The notes on the link's values, as written: a value quoted from the link may hold
-        markdown (``*``, ``[x](y)``, ``$``), escaped here so that it shows as typed."""
-        if self.notes:
-            st.warning(
-                "Some settings in the link were adjusted:\n\n"
-                + "\n".join(f"- {md_escape(n)}" for n in self.notes),
-                icon="⚠️",
-            )
+        """The notes on the link's values and on values adjusted in this run, as written: a
+        value quoted from the link may hold markdown (``*``, ``[x](y)``, ``$``), escaped here so
+        that it shows as typed. Call it after :meth:`adjust`."""
+        for title, notes in (
+            ("Some settings in the link were adjusted", self.notes),
+            ("Adjusted", self.run_notes),
+        ):
+            if notes:
+                items = "\n".join(f"- {md_escape(n)}" for n in notes)
+                st.warning(f"{title}:\n\n{items}", icon="⚠️")
 
     def share_box(self) -> None:
         """A link that reproduces this view, and the same link locked for students."""

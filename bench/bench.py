@@ -231,6 +231,14 @@ def browser_rows(res: browser.BrowserResult) -> list[Row]:
                     check(ratio <= BUDGET_LOAD_RATIO),
                 )
             )
+        if path in res.whole_ms:  # for comparison, no budget: the rest comes after the first
+            rows.append(
+                Row(
+                    sec,
+                    f"{path}: load to every chart drawn",
+                    f"{browser.median(res.whole_ms[path]):.0f} ms",
+                )
+            )
         if path in res.move_ms:
             moves = res.move_ms[path]
             med = browser.median(moves)

@@ -26,6 +26,7 @@ from pathlib import Path
 from tests.browser.harness import (
     CHART_SIGNATURE_JS,
     CHROMIUM_ARGS,
+    FIRST_VIEW,
     RUN_COUNTER_JS,
     SETTLED_JS,
     Server,
@@ -42,6 +43,15 @@ _FIRST_CHART_JS = """() => {
   const gd = document.querySelector('.js-plotly-plot');
   return gd && gd._fullData && gd.querySelector('.main-svg') ? performance.now() : null;
 }"""
+# The whole page: a fresh load's first view is over (FIRST_VIEW), the run finished and every
+# chart is drawn.
+_WHOLE_PAGE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  return app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('__FIRST_VIEW__') && charts.length
+    && charts.every((chart) => chart.querySelector('.main-svg')) ? performance.now() : null;
+}""".replace("__FIRST_VIEW__", FIRST_VIEW)
 
 
 def app_routes() -> list[tuple[str, str]]:
@@ -64,21 +74,24 @@ def app_routes() -> list[tuple[str, str]]:
 class BrowserResult:
     baseline_load_ms: list[float] = field(default_factory=list)
     load_ms: dict[str, list[float]] = field(default_factory=dict)  # URL path -> loads
+    whole_ms: dict[str, list[float]] = field(default_factory=dict)  # same, to the whole page
     move_ms: dict[str, list[float]] = field(default_factory=dict)  # URL path -> moves
     notes: dict[str, str] = field(default_factory=dict)  # URL path -> why nothing was measured
 
 
-def _load(browser, url: str) -> float | None:
-    """Milliseconds from navigation start to the first chart drawn, in a fresh context."""
+def _load(browser, url: str) -> tuple[float, float] | None:
+    """Milliseconds from navigation start to the first chart drawn, and to the whole page
+    drawn, in a fresh context."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
         page.goto(url, wait_until="commit")
         try:
-            handle = page.wait_for_function(_FIRST_CHART_JS, polling="raf", timeout=TIMEOUT_MS)
+            first = page.wait_for_function(_FIRST_CHART_JS, polling="raf", timeout=TIMEOUT_MS)
+            whole = page.wait_for_function(_WHOLE_PAGE_JS, polling="raf", timeout=TIMEOUT_MS)
         except Exception:
             return None
-        return float(handle.json_value())
+        return float(first.json_value()), float(whole.json_value())
     finally:
         context.close()
 
@@ -194,11 +207,12 @@ def measure(
                                 continue
                             ms = _load(browser, url)
                             if path is None:
-                                res.baseline_load_ms.append(ms)
+                                res.baseline_load_ms.append(ms and ms[0])
                             elif ms is None:
                                 res.notes[path] = "no chart"
                             else:
-                                res.load_ms.setdefault(path, []).append(ms)
+                                res.load_ms.setdefault(path, []).append(ms[0])
+                                res.whole_ms.setdefault(path, []).append(ms[1])
                     for file, path in routes:
                         if with_slider is not None and file not in with_slider:
                             res.notes.setdefault(path, "no slider")

@@ -165,12 +165,13 @@ def current_surface() -> str:
 
 
 S = ui.Settings(schema_for(current_surface()), PAGE)
-S.show_notes()
-
 v = S.values()
 if v["t"] > v["steps"] - 1:
-    st.info(f"ℹ️ Step {v['t']} is beyond this run's {v['steps']} steps: showing the last one.")
-    S.set(t=v["steps"] - 1)
+    S.adjust(
+        f"Step {v['t']} is beyond this run's {v['steps']} steps: showing the last one.",
+        t=v["steps"] - 1,
+    )
+S.show_notes()
 v = S.sync()
 surface = SURFACES[v["surface"]]
 eps = float(v["eps"])
@@ -276,6 +277,8 @@ def step_view():
     )
     st.markdown(formula_tex.reading(terms, t, NAMES, eps, v["eps_at"]))
     st.caption(formula_tex.convention_note(terms, t, NAMES, eps, v["eps_at"]))
+    if ui.first_view(PAGE):  # a fresh load: this chart comes with the rest (see below)
+        return
     ui.plotly_chart(
         fig_formula.term_series(terms, t, NAMES, fig_formula.panels(v["eps_at"])),
         key="series",
@@ -284,6 +287,7 @@ def step_view():
 
 
 step_view()
+ui.stop_if_first_view(PAGE)  # on a fresh load, the rest once the browser has drawn the path
 controls()
 
 st.subheader("The code that computed these numbers")

@@ -197,14 +197,11 @@ st.caption(
 )
 
 S = ui.Settings(SCHEMA, PAGE)
-S.show_notes()
 # A value a slider cannot show (e.g. a typed link ?batch=5): use the nearest it can.
-if st.session_state["batch"] not in (1, 2, 4, 8, 16, 32, 64, 128, 256):
-    old = st.session_state["batch"]
-    S.set(batch=min((1, 2, 4, 8, 16, 32, 64, 128, 256), key=lambda b: abs(b - old)))
-    st.warning(
-        f"Batch size {old} is not on the slider; using {st.session_state['batch']}.", icon="⚠️"
-    )
+if (old := st.session_state["batch"]) not in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+    new = min((1, 2, 4, 8, 16, 32, 64, 128, 256), key=lambda b: abs(b - old))
+    S.adjust(f"Batch size {old} is not on the slider; using {new}.", batch=new)
+S.show_notes()
 v = S.sync()
 
 probs = problem(v)
@@ -258,6 +255,7 @@ chart(
     error_fig,
     F.error_caption(run),
 )
+ui.stop_if_first_view(PAGE)  # on a fresh load, the rest once the browser has drawn chart ①
 if not S.locked:
     controls()  # after chart ①: a rerun sends elements in the order they are drawn
 # Charts that reach the browser together are redrawn together: a short sweep runs here, so

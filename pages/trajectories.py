@@ -202,22 +202,19 @@ if skey[0] == CUSTOM:
     else:
         refused = None
 surface = surface_of(skey)
-notes: list[str] = []
 label = {p.key: p.label for p in S.schema}
 # Slider values come from a grid; a typed link may hold a value between two grid points.
 for key in [f"lr_{k}" for k in RACERS] + ["eps"]:
     grid = EPS_GRID if key == "eps" else LR_GRID
     if (v := st.session_state[key]) not in grid:
-        S.set(**{key: snap(v, grid)})
-        notes.append(f"{label[key]}: {v:g} is not on the slider; using {st.session_state[key]:g}")
+        new = snap(v, grid)
+        S.adjust(f"{label[key]}: {v:g} is not on the slider; using {new:g}", **{key: new})
 (xa, xb), (ya, yb) = surface.bounds
 for key, lo, hi in (("x0", xa, xb), ("y0", ya, yb)):
     v = st.session_state[key]
     if not lo <= v <= hi and not refused:
-        S.set(**{key: min(max(v, lo), hi)})
-        notes.append(
-            f"{label[key]}: {v:g} is outside this surface's plot; using {st.session_state[key]:g}"
-        )
+        new = min(max(v, lo), hi)
+        S.adjust(f"{label[key]}: {v:g} is outside this surface's plot; using {new:g}", **{key: new})
 
 S.show_notes()
 if refused:
@@ -226,8 +223,6 @@ if refused:
         f"{SURFACES[DEFAULT_SURFACE].label} instead.",
         icon="🚫",
     )
-if notes:
-    st.warning("Adjusted:\n\n" + "\n".join(f"- {n}" for n in notes), icon="⚠️")
 
 
 def on_surface_change() -> None:
@@ -375,6 +370,7 @@ if text := F.minima_caption(surface, runs):
     st.markdown(text)
 if text := F.step_ratio_caption(runs):
     st.caption(text)
+ui.stop_if_first_view(PAGE)  # on a fresh load, the rest once the browser has drawn the chart
 controls()
 S.share_box()  # below the chart: its code boxes load a highlighter the chart need not wait for
 

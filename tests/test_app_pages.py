@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import load
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = ["home.py", "trajectories.py", "sparse-features.py", "formula.py"]
 
@@ -17,8 +19,7 @@ def test_page_runs_without_exception(page):
     at.run()
     assert not at.exception
 
-    at.switch_page(f"pages/{page}")
-    at.run()
+    load(at.switch_page(f"pages/{page}"))
     assert not at.exception
 
 
@@ -26,14 +27,14 @@ def test_switching_pages_does_not_carry_values_between_same_named_settings():
     # The menu opens a page without the old page's query string (AppTest keeps it: clear it).
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.run()
-    at.switch_page("pages/trajectories.py").run()
+    load(at.switch_page("pages/trajectories.py"))
     at.slider(key="steps").set_value(900).run()
     at.query_params.clear()
-    at.switch_page("pages/formula.py").run()
+    load(at.switch_page("pages/formula.py"))
     assert not at.exception
     assert at.slider(key="steps").value == 30  # the formula page's default, not 900 clamped
     at.query_params.clear()
-    at.switch_page("pages/trajectories.py").run()
+    load(at.switch_page("pages/trajectories.py"))
     assert not at.exception
     assert at.slider(key="steps").value == 100
 
@@ -49,7 +50,7 @@ def test_switching_pages_does_not_carry_values_between_same_named_settings():
 def test_share_box_sends_its_links_only_once_opened(page, key, value):
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params[key] = value
-    at.switch_page(f"pages/{page}").run()
+    load(at.switch_page(f"pages/{page}"))
     assert not at.exception and not at.code
     at.session_state["share_open"] = True
     at.run()
@@ -65,7 +66,7 @@ def _open(page: str, **query) -> AppTest:
     at.switch_page(f"pages/{page}")
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
+    load(at)
     assert not at.exception
     return at
 
@@ -112,7 +113,50 @@ def test_a_page_reads_no_setting_left_by_another_page():
     at = _open("formula.py", surface="saddle")
     assert at.session_state["surface"] == "saddle"
     at.query_params.clear()
-    at.switch_page("pages/trajectories.py").run()
+    load(at.switch_page("pages/trajectories.py"))
     assert not at.exception
     assert at.session_state["surface"] == "quadratic"
     assert (at.session_state["x0"], at.session_state["y0"]) == SURFACES["quadratic"].start
+
+
+# (page, charts in the full view); each page's first view has one chart: its main one
+FULL_VIEW = {"trajectories.py": 5, "sparse-features.py": 4, "formula.py": 2}
+
+
+@pytest.mark.parametrize("lock", [False, True])
+@pytest.mark.parametrize("page", FULL_VIEW)
+def test_a_fresh_load_sends_the_main_chart_then_the_rest(page, lock):
+    """Charts that reach the browser before plotly.js has loaded are drawn in one go, so the
+    first one shows only once the last is drawn: a fresh load sends the main chart alone, with a
+    component that asks for the rest once the browser has drawn it (ui.stop_if_first_view)."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    if lock:
+        at.query_params["lock"] = "1"
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+    assert [e.type for e in at.sidebar.children.values()] == ["bidi_component"]  # no widgets
+    main = at.get("plotly_chart")[0].proto.spec
+
+    at.run()  # what the component's trigger does
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == FULL_VIEW[page]
+    assert at.get("plotly_chart")[0].proto.spec == main
+    assert not at.get("bidi_component")
+    assert bool(at.slider) is not lock  # the sidebar's widgets, unless the view is locked
+
+    at.switch_page("pages/home.py").run()
+    load(at.switch_page(f"pages/{page}"))  # back in the same session: the whole page at once
+    assert len(at.get("plotly_chart")) == FULL_VIEW[page]
+
+
+def test_a_move_during_the_first_view_draws_the_whole_page():
+    # A student who moves the step slider (drawn with the main chart) before the rest has
+    # arrived gets the whole page in that run.
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.switch_page("pages/formula.py").run()
+    assert len(at.get("plotly_chart")) == 1 and not at.number_input
+    at.slider(key="t").set_value(3).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2 and at.number_input
+    assert at.slider(key="t").value == 3

@@ -29,6 +29,7 @@ from adagrad_core import sparse
 from adagrad_core.expr import make_surface
 from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, race
 from adagrad_core.surfaces import SURFACES
+from tests.apptest import load
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -162,7 +163,7 @@ def page_script(query: dict) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page("pages/trajectories.py")
-    at.run()
+    load(at)
     at.session_state["torch_open"] = True  # the snippet is sent once its expander is open
     at.run()
     assert not at.exception

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import load
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = ["pages/home.py", "pages/trajectories.py", "pages/sparse-features.py", "pages/formula.py"]
 EXAMPLES_PER_PAGE = 75
@@ -55,8 +57,7 @@ def run_page(page: str, query: dict) -> AppTest:
     at.switch_page(page)
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
-    return at
+    return load(at)
 
 
 def widgets(at: AppTest) -> list:

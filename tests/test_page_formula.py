@@ -12,6 +12,7 @@ from adagrad_app import formula_tex as ft
 from adagrad_app import theme
 from adagrad_core.runner import run
 from adagrad_core.surfaces import SURFACES
+from tests.apptest import load
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/formula.py"
@@ -24,7 +25,7 @@ def _open(**query) -> AppTest:
     at.run()
     assert not at.exception
     at.switch_page(PAGE)
-    at.run()
+    load(at)
     assert not at.exception
     return at
 
@@ -217,9 +218,22 @@ def test_every_note_names_the_setting_as_its_widget_does(run_on):
 def test_step_beyond_the_run_is_clamped():
     at = _open(t=150, steps=20)
     assert not at.exception
-    assert "Step 150 is beyond this run's 20 steps" in at.info[0].value
+    # a value from the link: its note stays with the link's notes (the first view's rerun too)
+    (note,) = at.warning
+    assert note.value.startswith("Some settings in the link were adjusted")
+    assert "Step 150 is beyond this run's 20 steps: showing the last one" in note.value
     assert at.slider(key="t").value == 19
     assert _reading(at).startswith("**Step 19.**")
+    at.run()
+    assert at.warning[0].value == note.value
+
+    # fewer steps than the step shown, chosen later: a note for that run only
+    at.slider(key="steps").set_value(10).run()
+    assert "Step 19 is beyond this run's 10 steps" in at.warning[-1].value
+    assert at.warning[-1].value.startswith("Adjusted:")
+    assert at.slider(key="t").value == 9
+    at.run()
+    assert [w.value for w in at.warning] == [note.value]
 
 
 def test_locked_view_has_no_widgets():

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import load
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/sparse-features.py"
 
@@ -16,7 +18,7 @@ def open_page(query: dict | None = None) -> AppTest:
     at.switch_page(PAGE)
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
+    load(at)
     assert not at.exception
     return at
 
@@ -152,6 +154,7 @@ def test_a_short_sweep_runs_between_charts_one_and_two(monkeypatch, examples, af
     )
     at = open_page({"examples": examples, "seed": "4322"})  # a seed no other test uses
     assert order == [
+        "chart_errors",  # a fresh load's first view: chart ① alone; then the whole page
         "chart_errors",
         *(["sweep"] if after == "chart_errors" else []),
         "chart_accumulator",

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from adagrad_core import SURFACES
 from adagrad_core.racers import DEFAULT_RACERS, RACERS
+from tests.apptest import load
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/trajectories.py"
@@ -19,7 +20,7 @@ def open_page(**query) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(PAGE)
-    at.run()
+    load(at)
     assert not at.exception
     return at
 

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from adagrad_app.scenarios import SCENARIOS
 from adagrad_core import racers, sparse
+from tests.apptest import load
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 BY_KEY = {s.key: s for s in SCENARIOS}
@@ -22,8 +23,7 @@ def open_scenario(key: str) -> AppTest:
     at.switch_page(sc.page)
     for k, v in sc.query.items():
         at.query_params[k] = v
-    at.run()
-    return at
+    return load(at)
 
 
 @pytest.fixture

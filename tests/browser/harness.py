@@ -16,6 +16,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from adagrad_app.ui import FIRST_VIEW_KEY
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # The test server writes here; with showErrorDetails = "none" the browser shows only a
@@ -51,15 +53,20 @@ new MutationObserver((records) => {
 });
 """
 
-# The app has finished more than `runs` script runs (RUN_COUNTER_JS) and drawn every chart.
+# On a fresh load a page first sends its main view with this component, which asks for the
+# rest once the browser has drawn the first chart (adagrad_app/ui.py: stop_if_first_view).
+FIRST_VIEW = f".st-key-{FIRST_VIEW_KEY}"
+# The app has finished more than `runs` script runs (RUN_COUNTER_JS), is past a fresh load's
+# first view and has drawn every chart.
 SETTLED_JS = """(runs) => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && window.__runs > runs && app.dataset.testConnectionState === 'CONNECTED'
     && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
     && !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('__FIRST_VIEW__')
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
       .every((chart) => chart.querySelector('.main-svg'));
-}"""
+}""".replace("__FIRST_VIEW__", FIRST_VIEW)
 
 # A fingerprint of the data of every chart drawn so far; null while none is.
 CHART_SIGNATURE_JS = """() => {
@@ -148,6 +155,14 @@ def wait_for_app(page: Page, timeout_ms: int = WAIT_MS) -> None:
     before it; after an interaction, prefer waiting for the expected result itself
     (playwright's `expect(locator).to_have_text(...)` and friends).
     """
+    _wait_for_run(page, timeout_ms)
+    # After a fresh load's first view the rest follows in a rerun; once its first elements have
+    # replaced the component, that rerun may still be going: wait for it in any case.
+    page.wait_for_selector(FIRST_VIEW, state="detached", timeout=timeout_ms)
+    _wait_for_run(page, timeout_ms)
+
+
+def _wait_for_run(page: Page, timeout_ms: int) -> None:
     page.wait_for_selector(f'{_APP}[data-test-connection-state="CONNECTED"]', timeout=timeout_ms)
     page.wait_for_selector(
         f'{_APP}:is([data-test-script-state="notRunning"], '
