@@ -6,6 +6,8 @@ Usage in a page::
     if not S.locked:
         st.slider("Steps", 10, 500, key="steps")   # the key is the URL name; no value=
     v = S.sync()                         # current values; the URL now reproduces this view
+    ui.plotly_chart(main_figure)         # the page's main chart, then:
+    ui.stop_if_first_view(PAGE)          # on a fresh load, the rest once the chart is drawn
     S.share_box()                        # a copyable link (and its locked twin)
 """
 
