@@ -859,6 +859,38 @@ def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02
     )
 
 
+def twin_caption(
+    runs: Mapping[str, Run], bounds: tuple, near: float = 0.01, least: int = 10
+) -> str | None:
+    """When RMSprop's path lies under Adagrad's (closer than ``near`` of the plot's width for at
+    least ``least`` steps), say so and why: until RMSprop's moving average starts to forget,
+    v ≈ (1 − α) G, so it steps like plain Adagrad with lr = η / √(1 − α)."""
+    if "adagrad" not in runs or "rmsprop" not in runs:
+        return None
+    a, r = runs["adagrad"], runs["rmsprop"]
+    n = min(a.last, r.last) + 1  # points both runs reached, the start included
+    width = max(hi - lo for lo, hi in bounds)
+    apart = np.linalg.norm(a.params[:n] - r.params[:n], axis=1) > near * width
+    steps = (int(np.argmax(apart)) if apart.any() else n) - 1  # steps taken side by side
+    if steps < max(least, 1):
+        return None
+    alpha, lr = r.hparams["alpha"], r.hparams["lr"]
+    twin = lr / math.sqrt(1 - alpha)
+    same = math.isclose(twin, a.hparams["lr"], rel_tol=0.05)
+    span = f"all {steps}" if steps == max(a.last, r.last) else f"the first {steps}"
+    return (
+        f"RMSprop's path lies under Adagrad's for {span} steps (closer than {near:.0%} of the "
+        f"plot's width). RMSprop's moving average of g² remembers about 1/(1 − α) = "
+        f"{_times(1 / (1 - alpha))} steps; well within that, its v is close to (1 − α)·G, so it "
+        f"steps like plain Adagrad with lr = {_times(lr)}/√(1 − {_times(alpha)}) = {_times(twin)}"
+        + (
+            ", Adagrad's own lr here."
+            if same
+            else f" (Adagrad's lr here is {_times(a.hparams['lr'])})."
+        )
+    )
+
+
 def step_ratio_caption(runs: Mapping[str, Run]) -> str | None:
     """SGD's and Adagrad's first steps compared, per coordinate."""
     if "adagrad" not in runs or "sgd" not in runs:

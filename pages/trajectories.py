@@ -368,6 +368,8 @@ if race_text:
     st.markdown(race_text)
 if text := F.minima_caption(surface, runs):
     st.markdown(text)
+if text := F.twin_caption(runs, surface.bounds):
+    st.caption(text)
 if text := F.step_ratio_caption(runs):
     st.caption(text)
 ui.stop_if_first_view(PAGE)  # on a fresh load, the rest once the browser has drawn the chart

@@ -497,3 +497,42 @@ def test_the_first_step_reason_names_eps_when_it_is_not_negligible():
     ua = np.abs(runs["adagrad"].updates[0])
     assert ua[1] / ua[0] > 10 and "divided by √G + ε" in text
     assert "root of its own squared gradients" not in text
+
+
+def test_twin_caption_says_when_and_why_rmsprop_hides_under_adagrad():
+    # Himmelblau's defaults: RMSprop lr 0.05 with α = 0.99 is Adagrad's lr 0.5 / √(1 − α)... so
+    # early on the two paths are one; the student sees four paths for five racers.
+    s, runs = _race("himmelblau")
+    a, r = runs["adagrad"].params, runs["rmsprop"].params
+    width = max(hi - lo for lo, hi in s.bounds)
+    assert np.linalg.norm(a - r, axis=1).max() < 0.01 * width  # the claim, checked directly
+    text = F.twin_caption(runs, s.bounds)
+    assert text.startswith("RMSprop's path lies under Adagrad's for all 100 steps")
+    assert "lr = 0.05/√(1 − 0.99) = 0.5, Adagrad's own lr here." in text
+    assert "1/(1 − α) = 100 steps" in text
+
+    # α = 0.9 remembers about 10 steps: with the same twin lr the paths part within them, and
+    # the caption counts the steps they shared
+    lr = 0.5 * np.sqrt(1 - 0.9)
+    runs = race(
+        s,
+        ("adagrad", "rmsprop"),
+        {"adagrad": 0.5, "rmsprop": lr},
+        {**KNOBS, "alpha": 0.9},
+        s.start,
+        100,
+    )
+    text = F.twin_caption(runs, s.bounds, least=1)
+    shared = int(re.search(r"for the first (\d+) steps", text).group(1))
+    gaps = np.linalg.norm(runs["adagrad"].params - runs["rmsprop"].params, axis=1)
+    assert (gaps[: shared + 1] <= 0.01 * width).all() and gaps[shared + 1] > 0.01 * width
+    assert "1/(1 − α) = 10 steps" in text and "= 0.5, Adagrad's own lr here." in text
+    assert F.twin_caption(runs, s.bounds) is None  # fewer than 10 steps together: no caption
+    runs = race(s, ("adagrad", "rmsprop"), {"adagrad": 0.3, "rmsprop": 0.05}, KNOBS, s.start, 9)
+    assert F.twin_caption(runs, s.bounds, least=0) is None  # apart from step 1
+
+    # the quadratic's defaults (Adagrad lr 1.5, RMSprop's twin 1): apart within a few steps
+    s, runs = _race()
+    assert F.twin_caption(runs, s.bounds) is None
+    s, runs = _race("himmelblau", keys=["sgd", "adagrad"])
+    assert F.twin_caption(runs, s.bounds) is None

@@ -353,3 +353,11 @@ def test_locked_view_keeps_the_downloads_but_no_controls():
     at = open_page(lock="1", surface="custom", expr="x**2 + y**2")
     assert not at.text_input and not at.sidebar.selectbox and not at.number_input
     assert len(at.get("download_button")) == 3
+
+
+def test_a_path_hidden_under_another_is_named():
+    # Himmelblau's defaults: RMSprop's path lies under Adagrad's; the quadratic's part at once.
+    assert "RMSprop's path lies under Adagrad's for all 100 steps" in texts(
+        open_page(surface="himmelblau")
+    )
+    assert "path lies under" not in texts(open_page())
