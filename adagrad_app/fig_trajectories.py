@@ -728,11 +728,16 @@ def _times(v: float) -> str:
     return f"{r:.{2 - math.floor(math.log10(r))}f}"
 
 
+def _plot_width(bounds) -> float:
+    """The plot's wider side: the unit of the "closer than x% of the plot" tolerances."""
+    return max(hi - lo for lo, hi in bounds)
+
+
 def _merge_labels(marks: list[dict], bounds, near: float = 0.08) -> None:
     """In place: 'diverged' labels of exit points closer than ``near`` of the plot's width
     go into one label, a line each (five racers leaving at one point were drawn on top of
     each other)."""
-    width = max(hi - lo for lo, hi in bounds)
+    width = _plot_width(bounds)
     kept: list[dict] = []
     for mark in marks:
         host = next(
@@ -831,7 +836,7 @@ def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02
     if len(surface.minima) < 2 or surface.falls_past_edge:
         return None
     m = np.array(surface.minima)
-    tol = near * max(hi - lo for lo, hi in surface.bounds)
+    tol = near * _plot_width(surface.bounds)
     ends: dict[int, list[str]] = {}
     for run in runs.values():
         if run.diverged_at is None:
@@ -869,7 +874,7 @@ def twin_caption(
         return None
     a, r = runs["adagrad"], runs["rmsprop"]
     n = min(a.last, r.last) + 1  # points both runs reached, the start included
-    width = max(hi - lo for lo, hi in bounds)
+    width = _plot_width(bounds)
     apart = np.linalg.norm(a.params[:n] - r.params[:n], axis=1) > near * width
     steps = (int(np.argmax(apart)) if apart.any() else n) - 1  # steps taken side by side
     if steps < max(least, 1):

@@ -6,6 +6,7 @@ page can draw and run it without knowing anything else about it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,10 +31,11 @@ class Surface:
     def f_min(self) -> float:
         return float(min(self.value(np.array(m)) for m in self.minima))
 
-    @property
+    @functools.cached_property
     def falls_past_edge(self) -> bool:
         """Does f keep falling past the plot's edge from a lowest point on it (a typed x + y)?
-        Then f* is only the lowest value in the plot, and f has no minimum there."""
+        Then f* is only the lowest value in the plot, and f has no minimum there. (Worked out
+        once per surface: a page asks several times a run.)"""
         for m in self.minima:
             f = self.value(np.array(m))
             for i, (lo, hi) in enumerate(self.bounds):
