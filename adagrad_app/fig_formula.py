@@ -21,25 +21,24 @@ import plotly.colors
 
 from . import theme
 from .fig_trajectories import background_image
-from .formula_tex import EFF_LR, term_color
+from .formula_tex import EFF_LR, eff_lr_text, term_color
 
 # The panels, in the order of the rule: (term, title, log axis when all values are > 0).
 PANELS: tuple[tuple[str, str, bool], ...] = (
     ("g", "gradient g", False),
     ("G", "sum of squares G", True),
-    ("eff_lr", f"effective rate {EFF_LR['outside']}", True),  # ε inside: see panels()
+    ("eff_lr", f"effective rate {EFF_LR['outside']}", True),  # other conventions: panels()
     ("update", "step Δθ", False),
     ("theta", "parameter θ", False),
 )
 DASHES = ("solid", "dot", "dash", "dashdot")
 
 
-def panels(eps_at: str = "outside") -> tuple[tuple[str, str, bool], ...]:
-    """PANELS, with the effective rate written as the chosen ε placement computes it."""
-    return tuple(
-        (term, f"effective rate {EFF_LR[eps_at]}" if term == "eff_lr" else title, log)
-        for term, title, log in PANELS
-    )
+def panels(eps_at: str = "outside", lr_decay: float = 0.0) -> tuple[tuple[str, str, bool], ...]:
+    """PANELS, with the effective rate written as the chosen ε placement (and rate decay)
+    computes it."""
+    rate = f"effective rate {eff_lr_text(eps_at, lr_decay)}"
+    return tuple((term, rate if term == "eff_lr" else title, log) for term, title, log in PANELS)
 
 
 CURSOR_COLOR = theme.TERM_COLORS["theta"]
@@ -58,11 +57,12 @@ _GREYS = np.array(
 
 def term_series(
     terms: Mapping[str, np.ndarray],
-    t: int,
+    step: int,
     names: Sequence[str],
     panels: Sequence[tuple[str, str, bool]] = PANELS,
 ) -> dict:
-    """Small multiples: each term against the step, one line per coordinate, cursor at ``t``.
+    """Small multiples: each term against the step, one line per coordinate, cursor at
+    ``step``. Steps are counted from 1 (the first update), as on every page.
 
     A panel is on a log axis when its term is positive throughout (G and the effective rate
     usually are), so a coordinate whose values are 100x smaller is still readable. Built as a
@@ -71,7 +71,10 @@ def term_series(
     n, d = len(panels), len(names)
     gap = 0.05
     width = (1 - gap * (n - 1)) / n
-    steps = list(range(terms["g"].shape[0]))
+    steps = list(range(1, terms["g"].shape[0] + 1))
+    if not 1 <= step <= len(steps):
+        raise ValueError(f"Invalid step {step}: the run's steps are 1 to {len(steps)}")
+    t = step - 1  # the row of this step
     data, shapes, annotations = [], [], []
     layout: dict = {}
     for k, (term, title, want_log) in enumerate(panels):
@@ -98,14 +101,14 @@ def term_series(
         data.append(
             {
                 "type": "scatter",
-                "x": [t] * d,
+                "x": [step] * d,
                 "y": values[t].tolist(),
                 "xaxis": xa,
                 "yaxis": ya,
                 "mode": "markers",
                 "marker": {"color": color, "size": 9, "line": {"color": "white", "width": 1}},
                 "showlegend": False,
-                "hovertemplate": f"step {t}: %{{y:.4g}}<extra>{term}</extra>",
+                "hovertemplate": f"step {step}: %{{y:.4g}}<extra>{term}</extra>",
             }
         )
         shapes.append(
@@ -113,8 +116,8 @@ def term_series(
                 "type": "line",
                 "xref": xa,
                 "yref": f"{ya} domain",
-                "x0": t,
-                "x1": t,
+                "x0": step,
+                "x1": step,
                 "y0": 0,
                 "y1": 1,
                 "line": {"color": CURSOR_COLOR, "width": 1, "dash": "dot"},
@@ -154,19 +157,21 @@ def term_series(
 
 def path_figure(
     path: np.ndarray,
-    t: int,
+    step: int,
     *,
     background: Mapping | None = None,
     minima: Sequence[tuple[float, float]] = (),
     axis_titles: tuple[str, str] = ("x", "y"),
     minimum_name: str = "minimum",
 ) -> dict:
-    """The run's path over its surface's contour lines, with step ``t`` marked.
+    """The run's path over its surface's contour lines, with step ``step`` marked.
 
-    ``path`` is ``(steps+1, 2)``; the point moved in step ``t`` is drawn from ``path[t]`` to
-    ``path[t+1]``. ``background`` is :func:`contour_image`'s layout image: the axes span it.
-    Without one there are no contour lines and the axes fit the path.
+    ``path`` is ``(steps+1, 2)``, the start first; step ``step`` (counted from 1) is drawn from
+    ``path[step - 1]`` to ``path[step]``. ``background`` is :func:`contour_image`'s layout
+    image: the axes span it. Without one there are no contour lines and the axes fit the path.
     """
+    if not 1 <= step < len(path):
+        raise ValueError(f"Invalid step {step}: the path's steps are 1 to {len(path) - 1}")
     data: list[dict] = []
     if minima:
         mx, my = zip(*minima, strict=True)
@@ -198,10 +203,10 @@ def path_figure(
     data.append(
         {
             "type": "scatter",
-            "x": path[t : t + 2, 0].tolist(),
-            "y": path[t : t + 2, 1].tolist(),
+            "x": path[step - 1 : step + 1, 0].tolist(),
+            "y": path[step - 1 : step + 1, 1].tolist(),
             "mode": "lines+markers",
-            "name": f"step {t}",
+            "name": f"step {step}",
             "line": {"color": step_color, "width": 4},
             "marker": {"size": [9, 13], "color": step_color, "symbol": "circle"},
             "hovertemplate": hover,

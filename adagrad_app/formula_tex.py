@@ -1,10 +1,12 @@
-r"""The formula page's text, as pure functions of a run: KaTeX strings and a plain reading.
+r"""The formula page's run and its formulas, as pure functions: the settings, the run, KaTeX.
 
-No streamlit here. :func:`step_terms` turns a core :class:`~adagrad_core.runner.Trajectory` into
-one array per term of Adagrad's rule (shape ``(steps, d)``, row ``t`` is the step from
-``theta_t`` to ``theta_{t+1}``); the ``*_tex`` builders write the rule, coloured with
-``theme.TERM_COLORS``, with the numbers of one step under its terms; :func:`reading` says in
-words what that step did.
+No streamlit here. :func:`schema_for` is the page's settings; :func:`simulate` runs Adagrad
+for them and returns a :class:`FormulaRun`; :func:`step_terms` turns a core
+:class:`~adagrad_core.runner.Trajectory` into one array per term of Adagrad's rule (shape
+``(steps, d)``). Steps are counted from 1, as on the Trajectories page and in the paper: step
+``t`` takes ``theta_t`` to ``theta_{t+1}``, its numbers sit in row ``t - 1`` of each array.
+The ``*_tex`` builders write the rule, coloured with ``theme.TERM_COLORS``, with the numbers
+of one step under its terms. The sentences about a run are in :mod:`.claims_formula`.
 
 Colours go through ``\textcolor{#RRGGBB}{...}`` (KaTeX, bundled with Streamlit, no network).
 """
@@ -13,10 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from adagrad_core.surfaces import SURFACES
+
 from . import theme
+from .params import Param
 
 # Term -> colour key in theme.TERM_COLORS (several terms share one colour: g and g^2, ...).
 TERM_COLOR_KEY: dict[str, str] = {
@@ -34,6 +40,143 @@ TERM_COLOR_KEY: dict[str, str] = {
 
 PLACEMENTS = ("outside", "inside")
 EFF_LR = {"outside": "η/(√G+ε)", "inside": "η/√(G+ε)"}  # the effective rate, as plain text
+
+
+def eff_lr_text(eps_placement: str, lr_decay: float = 0.0) -> str:
+    """The effective rate as plain text; with ``lr_decay`` > 0 its numerator is η_t."""
+    text = EFF_LR[eps_placement]
+    return text.replace("η", "η_t", 1) if lr_decay > 0 else text
+
+
+# --- the page's settings and its run ----------------------------------------------------------
+
+EPS_CHOICES = ("1e-10", "1e-8", "1e-6", "1e-4", "0.01", "0.1", "1")
+MAX_STEPS = 200
+SPARSE_SEED = 122  # a stream whose rare feature first appears at step 8, after the frequent one
+RUN_ON = {"surface": "a 2-D surface", "sparse": "two sparse features"}
+PLACEMENT_LABELS = {
+    "outside": "outside √ (torch)",
+    "inside": "inside √ (d2l, Keras 3, optax)",
+}
+SURFACE_LABELS = {k: s.label for k, s in SURFACES.items()}
+
+
+def schema_for(surface: str) -> list[Param]:
+    """The formula page's settings. The start defaults to the surface's own, so a link carries
+    it only where it differs from where that surface starts. ``t`` is the step shown, counted
+    from 1 (the first update), as the Trajectories page counts."""
+    start = SURFACES[surface].start
+    return [
+        Param(
+            "run_on",
+            "surface",
+            "choice",
+            options=tuple(RUN_ON),
+            label="Run on",
+            option_labels=RUN_ON,
+        ),
+        Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed of the example stream"),
+        Param(
+            "surface",
+            "quadratic",
+            "choice",
+            options=tuple(SURFACES),
+            label="Surface",
+            option_labels=SURFACE_LABELS,
+        ),
+        Param("x0", float(start[0]), "float", -10.0, 10.0, label="Start x"),
+        Param("y0", float(start[1]), "float", -10.0, 10.0, label="Start y"),
+        Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
+        Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
+        Param(
+            "eps_at",
+            "outside",
+            "choice",
+            options=PLACEMENTS,
+            label="Where ε sits",
+            option_labels=PLACEMENT_LABELS,
+        ),
+        Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator G₀"),
+        Param("lr_decay", 0.0, "float", 0.0, 1.0, label="Rate decay (lr_decay)"),
+        Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
+        Param("t", 1, "int", 1, MAX_STEPS, label="Step t"),
+        Param("play", False, "bool", label="▶ Play"),
+        Param("compare", False, "bool", label="Show SGD, RMSprop and Adam beside it"),
+    ]
+
+
+@dataclass(frozen=True)
+class FormulaRun:
+    """One Adagrad run of the formula page, cut before the step at which it was stopped.
+
+    ``terms`` is :func:`step_terms`'s (one row per completed step), ``path`` the points
+    ``theta_1 .. theta_{done+1}``; ``diverged_at`` the step (from 1) at which the run was
+    stopped, or None; ``w_true`` the sparse stream's true weights (None on a surface)."""
+
+    terms: Mapping[str, np.ndarray]
+    path: np.ndarray
+    diverged_at: int | None
+    names: tuple[str, ...]
+    lr: float
+    eps: float
+    eps_at: str
+    acc0: float
+    lr_decay: float
+    w_true: tuple[float, ...] | None = None
+
+    @property
+    def done(self) -> int:
+        """How many steps completed (rows of ``terms``)."""
+        return int(self.terms["g"].shape[0])
+
+
+def simulate(
+    *,
+    run_on: str = "surface",
+    surface: str = "quadratic",
+    x0: float = -5.0,
+    y0: float = -2.0,
+    seed: int = SPARSE_SEED,
+    lr: float = 1.0,
+    eps: float = 1e-10,
+    eps_at: str = "outside",
+    acc0: float = 0.0,
+    lr_decay: float = 0.0,
+    steps: int = 30,
+) -> FormulaRun:
+    """Adagrad's run from the core for the page's settings, and every term of its rule."""
+    from adagrad_core.runner import run
+
+    hp = {
+        "lr": lr,
+        "eps": eps,
+        "eps_placement": eps_at,
+        "initial_accumulator_value": acc0,
+        "lr_decay": lr_decay,
+    }
+    w_true = None
+    if run_on == "sparse":
+        names = SPARSE_NAMES
+        traj, w = sparse_trajectory(steps, seed=seed, **hp)
+        w_true = tuple(float(v) for v in w)
+    else:
+        names = ("x", "y")
+        s = SURFACES[surface]
+        traj = run("adagrad", s.grad, [x0, y0], steps, loss_fn=s.value, **hp)
+    terms = step_terms(traj, eps=eps, eps_placement=eps_at, initial_accumulator_value=acc0)
+    done = traj.steps if traj.diverged_at is None else traj.diverged_at - 1
+    return FormulaRun(
+        terms={k: v[:done] for k, v in terms.items()},
+        path=traj.params[: done + 1],
+        diverged_at=traj.diverged_at,
+        names=names,
+        lr=lr,
+        eps=eps,
+        eps_at=eps_at,
+        acc0=acc0,
+        lr_decay=lr_decay,
+        w_true=w_true,
+    )
 
 
 def term_color(term: str) -> str:
@@ -55,7 +198,8 @@ def step_terms(traj, *, eps: float, eps_placement: str, initial_accumulator_valu
 
     ``theta``, ``g``, ``G`` (after the step), ``eff_lr`` and ``update`` are the core's own
     arrays; ``G_prev`` shifts ``G`` by one step (the initial accumulator first); ``denom``
-    repeats the core's one line for the chosen ``eps_placement``.
+    repeats the core's one line for the chosen ``eps_placement``; ``lr`` is the rate of each
+    step, ``η / (1 + (t - 1) lr_decay)`` at step ``t`` (torch's decay; η when it is 0).
     """
     if eps_placement not in PLACEMENTS:
         raise ValueError(f"Invalid eps_placement: {eps_placement!r} (must be one of {PLACEMENTS})")
@@ -69,11 +213,17 @@ def step_terms(traj, *, eps: float, eps_placement: str, initial_accumulator_valu
         "G_prev": np.concatenate([first, G[:-1]]),
         "G": G,
         "denom": denom,
-        "lr": np.full_like(G, traj.hparams["lr"]),
+        "lr": _step_lr(traj.hparams["lr"], traj.hparams.get("lr_decay", 0.0), G),
         "eff_lr": traj.eff_lr,
         "update": traj.updates,
         "theta_new": traj.params[1:],
     }
+
+
+def _step_lr(lr: float, lr_decay: float, like: np.ndarray) -> np.ndarray:
+    """η_t for every row of ``like``: the core's ``lr / (1 + (step - 1) * lr_decay)``."""
+    t = np.arange(1, like.shape[0] + 1, dtype=float).reshape(-1, *([1] * (like.ndim - 1)))
+    return np.broadcast_to(lr / (1 + (t - 1) * lr_decay), like.shape).astype(float)
 
 
 SPARSE_PROBS = (0.5, 0.05)
@@ -150,8 +300,9 @@ def _c(term: str, tex: str) -> str:
     return rf"\textcolor{{{term_color(term)}}}{{{tex}}}"
 
 
-def symbols(eps_placement: str, sub: str = "t,i") -> dict[str, str]:
-    """The coloured symbol of every term; the denominator follows ``eps_placement``."""
+def symbols(eps_placement: str, sub: str = "t,i", decay: bool = False) -> dict[str, str]:
+    """The coloured symbol of every term; the denominator follows ``eps_placement``, and with
+    a rate ``decay`` the rate is η_t (it changes with the step)."""
     prev = sub.replace("t", "t-1", 1)
     nxt = sub.replace("t", "t+1", 1)
     eps = _c("eps", r"\epsilon")
@@ -162,7 +313,7 @@ def symbols(eps_placement: str, sub: str = "t,i") -> dict[str, str]:
         denom = rf"\sqrt{{{G} + {eps}}}"
     else:
         raise ValueError(f"Invalid eps_placement: {eps_placement!r} (must be one of {PLACEMENTS})")
-    lr = _c("lr", r"\eta")
+    lr = _c("lr", r"\eta_t" if decay else r"\eta")
     return {
         "theta": _c("theta", rf"\theta_{{{sub}}}"),
         "theta_new": _c("theta", rf"\theta_{{{nxt}}}"),
@@ -178,9 +329,9 @@ def symbols(eps_placement: str, sub: str = "t,i") -> dict[str, str]:
     }
 
 
-def rule_tex(eps_placement: str = "outside") -> str:
-    """Adagrad's two lines, every term in its colour."""
-    s = symbols(eps_placement)
+def rule_tex(eps_placement: str = "outside", decay: bool = False) -> str:
+    """Adagrad's two lines, every term in its colour (with ``decay``, the rate is η_t)."""
+    s = symbols(eps_placement, decay=decay)
     return (
         r"\begin{aligned}"
         rf"{s['G']} &= {s['G_prev']} + {s['g2']} \\[4pt]"
@@ -190,16 +341,20 @@ def rule_tex(eps_placement: str = "outside") -> str:
 
 
 def values_tex(
-    terms: Mapping[str, np.ndarray], t: int, names: Sequence[str], eps_placement: str
+    terms: Mapping[str, np.ndarray],
+    t: int,
+    names: Sequence[str],
+    eps_placement: str,
+    decay: bool = False,
 ) -> tuple[str, str, str]:
     """The rule in the order the code runs it, as three tables with this step's values.
 
     Each table has the symbols on top and one row of values per coordinate under them:
     ``G = G_prev + g^2``, then ``Delta theta = -eta / denominator * g`` (the rate column shows
     ``eta / denominator = rate``, so every number that went into the step is on the page), then
-    ``theta_new = theta + Delta theta``.
+    ``theta_new = theta + Delta theta``. ``t`` is the row: the step counted from 0.
     """
-    s = symbols(eps_placement)
+    s = symbols(eps_placement, decay=decay)
     d = terms["g"].shape[1]
     if len(names) != d:
         raise ValueError(f"{len(names)} names for {d} coordinates")
@@ -271,245 +426,22 @@ def compare_tex(eps_placement: str = "outside") -> dict[str, str]:
     return {"sgd": wrap(sgd), "adagrad": wrap(ada), "rmsprop": wrap(rms), "adam": wrap(adam)}
 
 
-COMPARE_NOTES: dict[str, str] = {
-    "sgd": "One rate η for every coordinate and every step.",
-    "adagrad": "SGD plus one block: divide each coordinate's step by the root of its own sum of "
-    "squared gradients. The sum only grows, so the rate only shrinks.",
-    "rmsprop": "Adagrad with the sum replaced by a moving average (α): old gradients are "
-    "forgotten, so the rate can grow again.",
-    "adam": "RMSprop plus momentum (m, an average of g) and bias corrections for both averages.",
-}
-
-
-# --- the reading ----------------------------------------------------------------------------
-
-
-def _ratio(a: float, b: float) -> str:
-    """'8×' / '2.9×' / '2,510×' / '3e7×' style, for two positive sizes; '' when it would be
-    meaningless."""
-    if not (a > 0 and b > 0):  # NaN too
-        return ""
-    with np.errstate(over="ignore"):
-        r = float(max(a, b) / min(a, b))
-    if not math.isfinite(r):  # the sizes are 1e308 apart: no ratio worth printing
-        return ""
-    return f"{_n(round(r))}×" if r >= 10 else f"{r:.2g}×"
-
-
-_n = theme.number  # the one number format of the app's prose
-
-
-def _pair(a: float, b: float, most: int = 6) -> tuple[str, str]:
-    """Two numbers for prose that a sentence compares: with as many significant figures (3 to
-    ``most``) as it takes to tell them apart, so that "larger" shows in the numbers. They read
-    the same only when they agree to ``most`` figures."""
-    for digits in range(3, most + 1):
-        sa, sb = _n(a, digits), _n(b, digits)
-        if sa != sb:
-            break
-    return sa, sb
-
-
-def _first_step(
-    terms: Mapping[str, np.ndarray], names: Sequence[str], eps: float, eps_placement: str
-) -> str:
-    """What the first step from G = 0 is: about η per coordinate only when ε is negligible
-    next to what it is added to (√G = |g| outside the root, G = g² inside)."""
-    g, upd, lr = terms["g"][0], terms["update"][0], float(terms["lr"][0, 0])
-    moving = sorted((i for i in range(len(names)) if g[i] != 0), key=lambda i: abs(g[i]))
-    if not moving:
-        return ""
-    outside = eps_placement == "outside"
-    size, next_to = (np.abs(g), "√G = |g|") if outside else (g**2, "G = g²")
-    if all(eps < 1e-3 * size[i] for i in moving):
-        return (
-            f"On the first step G = g², so the rate is η/|g| (ε = {_n(eps)} is negligible next "
-            f"to {next_to}) and every coordinate with a non-zero gradient moves by about "
-            f"η = {_n(lr)}, whatever the size of its gradient."
+def legend_tex(eps: float, lr: float, eps_placement: str = "outside", lr_decay: float = 0.0) -> str:
+    """What each colour means, with the constants' values. With ``lr_decay`` > 0 the rate of
+    step t is η_t = η / (1 + (t - 1) lr_decay), as torch computes it."""
+    eta = r"\eta_t" if lr_decay > 0 else r"\eta"
+    rate = rf"\tfrac{{{eta}}}{{{symbols(eps_placement, 't')['denom']}}}"
+    lr_item = rf"\eta = {fmt(lr)}"
+    if lr_decay > 0:
+        lr_item = (
+            rf"\eta_t = \tfrac{{\eta}}{{1 + (t-1)\,d}},\ \eta = {fmt(lr)},\ "
+            rf"d = {fmt(lr_decay)}"
         )
-    form = "η·|g| / (|g| + ε)" if outside else "η·|g| / √(g² + ε)"
-    text = (
-        f"On the first step G = g², so the step is {form}; ε = {_n(eps)} is not negligible "
-        f"next to {next_to}, so "
-    )
-    if len(moving) < 2:
-        i = moving[0]
-        return text + f"{names[i]} moved {_n(abs(upd[i]))} rather than η = {_n(lr)}."
-    a, b = moving[:2]
-    sa, sb = _pair(abs(upd[a]), abs(upd[b]))
-    return text + (
-        f"the smaller the gradient, the shorter the step: {names[a]} moved {sa} and "
-        f"{names[b]} {sb}, where a tiny ε would move both by η = {_n(lr)}."
-    )
-
-
-def reading(
-    terms: Mapping[str, np.ndarray],
-    t: int,
-    names: Sequence[str],
-    eps: float,
-    eps_placement: str,
-) -> str:
-    """One paragraph, from the numbers, on what step ``t`` did and why (markdown, no TeX)."""
-    g, upd, eff, G = (terms[k][t] for k in ("g", "update", "eff_lr", "G"))
-    lr = float(terms["lr"][t, 0])
-    parts = [f"**Step {t}.**"]
-    if len(names) >= 2:
-        a, b = sorted(range(2), key=lambda i: abs(g[i]))  # a: the smaller gradient
-        na, nb = names[a], names[b]
-        ga, gb, ua, ub = abs(g[a]), abs(g[b]), abs(upd[a]), abs(upd[b])
-        if gb == 0:
-            parts.append("Both gradients are zero: nothing moves, whatever the rate.")
-        elif ga == 0:
-            parts.append(
-                f"{na}'s gradient is zero, so {na} stays put; {nb} moves {_n(ub)} "
-                f"(gradient {_n(g[b])} × rate {_n(eff[b])})."
-            )
-        else:
-            gr, ur = _ratio(ga, gb), ua / ub if ub else math.inf
-            if gr and ga < gb * 0.9:
-                sa, sb = _pair(ua, ub)  # the words follow the numbers shown
-                how = (
-                    "as far as"
-                    if sa == sb
-                    else "farther than"
-                    if ur > 1.25
-                    else "a little farther than"
-                    if ur > 1
-                    else "almost as far as"
-                    if ur >= 0.8
-                    else f"{_ratio(ua, ub)} less than"
-                )
-                ea, eb = _pair(eff[a], eff[b])
-                parts.append(
-                    f"{na}'s gradient ({_n(g[a])}) is {gr} smaller than {nb}'s ({_n(g[b])}), "
-                    f"{'yet' if ur >= 0.8 else 'and'} {na} moved {sa}, {how} {nb} ({sb}): "
-                    "Adagrad divides each coordinate by the root of its own sum of squared "
-                    f"gradients, so {na}'s effective rate is {ea} against {nb}'s {eb} "
-                    f"({_ratio(eff[a], eff[b]) or 'the same'} "
-                    f"{'larger' if eff[a] > eff[b] else 'smaller'})."
-                )
-            else:
-                fast, slow = (a, b) if ua >= ub else (b, a)
-                if ub and ua and max(ua, ub) / min(ua, ub) > 1.25:
-                    parts.append(
-                        f"The gradients are of similar size ({na}: {_n(g[a])}, {nb}: "
-                        f"{_n(g[b])}), yet {names[fast]} moved {_n(upd[fast])} and "
-                        f"{names[slow]} only {_n(upd[slow])}: {names[fast]}'s effective rate is "
-                        f"{_n(eff[fast])} against {_n(eff[slow])}, because its sum of squared "
-                        f"gradients G is smaller ({_n(G[fast])} against {_n(G[slow])})."
-                    )
-                else:
-                    parts.append(
-                        f"The gradients are of similar size ({na}: {_n(g[a])}, {nb}: "
-                        f"{_n(g[b])}), and so are the steps ({_n(ua)} and {_n(ub)}); the "
-                        f"effective rates are {_n(eff[a])} and {_n(eff[b])}."
-                    )
-    else:
-        parts.append(f"{names[0]} moved {_n(upd[0])} with effective rate {_n(eff[0])}.")
-    # steps whose g² grew G (a gradient that underflows to 1e-321 is not one of them)
-    seen = (terms["G"][: t + 1] > terms["G_prev"][: t + 1]).sum(axis=0)
-    if t > 0 and len(set(seen.tolist())) > 1:
-        counts = ", ".join(f"{names[i]}'s in {seen[i]}" for i in range(len(names)))
-        parts.append(
-            f"Of the {t + 1} steps so far, {counts}, had a gradient that grew G: G only grows "
-            "in those steps, so a coordinate that is rarely adjusted keeps a small G and a large "
-            "rate."
-        )
-    if t == 0 and np.all(terms["G_prev"][0] == 0):
-        parts.append(_first_step(terms, names, eps, eps_placement))
-    elif t > 0:
-        G0, eff0 = terms["G"][0], terms["eff_lr"][0]
-        grown = []
-        for i in range(min(len(names), 2)):
-            if G[i] == G0[i]:
-                grown.append(f"{names[i]}'s G has not moved ({_n(G[i])}), nor has its rate")
-            else:
-                grown.append(
-                    f"{names[i]}'s G has grown from {_n(G0[i])} to {_n(G[i])} and its rate "
-                    f"fell from {_n(eff0[i])} to {_n(eff[i])}"
-                )
-        parts.append(
-            "Since step 0, " + "; ".join(grown) + ". G never shrinks, so no rate can rise."
-        )
-    if np.any(G == 0):
-        zero = float(eff[G == 0].max())  # η/ε, or η/√ε with ε inside
-        form = "η/ε" if eps_placement == "outside" else "η/√ε"
-        size = ", enormous," if zero >= 1e3 * lr else ","
-        parts.append(
-            f"With G = 0 the rate is {form} = {_n(zero)}{size} but it multiplies a gradient of "
-            "0: a coordinate is not moved until it first has a gradient."
-        )
-    return " ".join(p for p in parts if p)
-
-
-def _differ(new: float, old: float) -> str:
-    """How much larger or smaller ``new`` is than ``old``, in words: '0.5% larger', '1.4×
-    smaller', '1e5× smaller'."""
-    way = "larger" if new > old else "smaller"
-    r = max(new, old) / min(new, old)
-    if r < 1.1:
-        return f"{_n(100 * abs(new / old - 1), 2)}% {way}"
-    return f"{_ratio(new, old)} {way}"
-
-
-def convention_note(
-    terms: Mapping[str, np.ndarray], t: int, names: Sequence[str], eps: float, eps_placement: str
-) -> str:
-    """How much this step's effective rates, and steps, depend on where ε sits (markdown, from
-    numbers). A coordinate whose gradient is 0 does not move whatever its rate."""
-    G, g, lr, rate = (terms[k][t] for k in ("G", "g", "lr", "eff_lr"))
-    other = "inside" if eps_placement == "outside" else "outside"
-    alt = lr / (np.sqrt(G + eps) if other == "inside" else np.sqrt(G) + eps)
-    factor = np.maximum(alt, rate) / np.minimum(alt, rate)  # both rates are positive
-    apart = factor > 1 + 1e-3
-    moving = g != 0
-    where = {
-        "outside": "outside the root (torch)",
-        "inside": "inside the root (d2l, Keras 3, optax)",
-    }
-    text = f"With ε {where[other]} instead, this step's rates would be " + ", ".join(
-        f"{names[i]}: {_n(alt[i])}" + (f" (now {_n(rate[i])})" if _n(alt[i]) != _n(rate[i]) else "")
-        for i in range(len(names))
-    )
-    if apart.any():
-        text += ": " + "; ".join(
-            f"{names[i]}'s {_differ(alt[i], rate[i])}" for i in np.flatnonzero(apart)
-        )
-    else:
-        text += " (the same to within 0.1%)"
-    text += "."
-    if not moving.any():
-        end = ": the convention changes the rates, not the steps." if apart.any() else "."
-        return text + " Every gradient is 0 this step, so nothing moves either way" + end
-    still = [names[i] for i in np.flatnonzero(apart & ~moving)]
-    if still:
-        text += (
-            f" On {' and '.join(still)} the gradient is 0 this step, and a zero gradient times "
-            "any rate is no move: there the convention changes the rate, not the step."
-        )
-    w = int(np.argmax(np.where(moving, factor, 0)))
-    if not apart[w]:
-        return text + (
-            f" ε = {_n(eps)} is tiny next to {names[w]}'s G = {_n(G[w])}, so the convention "
-            "hardly matters for this step; it matters when ε is not small next to G (a larger "
-            "ε, or gradients that stay tiny)."
-        )
-    step = abs(terms["update"][t, w])
-    return text + (
-        f" ε = {_n(eps)} is not small next to {names[w]}'s G = {_n(G[w])}, so the convention "
-        f"matters: {names[w]} would move {_n(abs(alt[w] * g[w]))} instead of {_n(step)}."
-    )
-
-
-def legend_tex(eps: float, lr: float, eps_placement: str = "outside") -> str:
-    """What each colour means, with the two constants' values."""
-    rate = rf"\tfrac{{\eta}}{{{symbols(eps_placement, 't')['denom']}}}"
     items = [
         ("theta", r"\theta\ \text{parameter}"),
         ("g", r"g\ \text{gradient}"),
         ("G", r"G\ \text{sum of } g^2"),
-        ("lr", rf"\eta = {fmt(lr)}"),
+        ("lr", lr_item),
         ("eps", rf"\epsilon = {fmt(eps)}"),
         ("eff_lr", rf"{rate}\ \text{{effective rate}}"),
         ("update", r"\Delta\theta\ \text{step}"),
@@ -517,29 +449,3 @@ def legend_tex(eps: float, lr: float, eps_placement: str = "outside") -> str:
     parts = [_c(k, tex) for k, tex in items]
     lines = r"\quad ".join(parts[:4]) + r" \\ " + r"\quad ".join(parts[4:])
     return r"\begin{gathered}" + lines + r"\end{gathered}"
-
-
-def rule_caption(eps_placement: str) -> str:
-    if eps_placement == "outside":
-        return (
-            "ε outside the root, as in torch.optim.Adagrad and the paper (Duchi, Hazan & Singer, "
-            "2011). i is the coordinate, t the step."
-        )
-    return (
-        "ε inside the root, as in d2l.ai, Keras 3 and optax: with G = 0 the rate is η/√ε rather "
-        "than η/ε. i is the coordinate, t the step."
-    )
-
-
-def sparse_caption(terms: Mapping[str, np.ndarray], w_true: Sequence[float]) -> str:
-    """What the sparse run is, with its own counts (markdown)."""
-    seen = (terms["g"] != 0).sum(axis=0)
-    n = terms["g"].shape[0]
-    pf, pr = (f"{p:.0%}" for p in SPARSE_PROBS)
-    return (
-        f"**Two sparse features.** Each step sees one example with two binary features: "
-        f"*frequent* is on in {pf} of examples, *rare* in {pr}; squared loss, true weights "
-        f"({_n(w_true[0])}, {_n(w_true[1])}). A feature that is off has a gradient of exactly 0, "
-        f"so its G does not move: in these {n} steps the frequent weight was adjusted "
-        f"{seen[0]} times, the rare one {seen[1]} times."
-    )

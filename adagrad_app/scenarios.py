@@ -81,7 +81,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "epsilon",
         "What ε does at the first step",
         "pages/formula.py",
-        {"eps": "1", "t": "0"},
+        {"eps": "1", "t": "1"},  # t: the step shown, counted from 1 (the first update)
         "With a tiny ε the first step is η·sign(g) for every coordinate; with ε = 1 it is "
         "η·|g| / (|g| + 1): the smaller a coordinate's gradient, the shorter its first step.",
         "🔬",

@@ -59,27 +59,32 @@ def test_term_series_one_panel_per_term(data):
 
 def test_term_series_cursor_at_step(data):
     terms, _ = data
-    for t in (0, 7, 29):
-        fig = plain_figure(ff.term_series(terms, t, NAMES))
+    for step in (1, 8, 30):  # steps are counted from 1, as on every page
+        fig = plain_figure(ff.term_series(terms, step, NAMES))
         cursors = [s for s in fig.layout.shapes if s.type == "line"]
         assert len(cursors) == len(ff.PANELS)
-        assert all(s.x0 == t and s.x1 == t for s in cursors)
+        assert all(s.x0 == step and s.x1 == step for s in cursors)
         markers = [tr for tr in fig.data if tr.mode == "markers"]
         assert len(markers) == len(ff.PANELS)
         g_marker = markers[0]
-        assert list(g_marker.x) == [t, t]
-        np.testing.assert_array_equal(g_marker.y, terms["g"][t])
+        assert list(g_marker.x) == [step, step]
+        np.testing.assert_array_equal(g_marker.y, terms["g"][step - 1])
         assert g_marker.marker.color == theme.TERM_COLORS["g"]
+        assert f"step {step}:" in g_marker.hovertemplate
+        assert list(_lines(fig)[0].x) == list(range(1, 31))  # the first update is step 1
+    for step in (0, 31):
+        with pytest.raises(ValueError, match="step"):
+            ff.term_series(terms, step, NAMES)
 
 
 def test_term_series_log_only_when_positive(data):
     terms, _ = data
-    fig = plain_figure(ff.term_series(terms, 0, NAMES))
+    fig = plain_figure(ff.term_series(terms, 1, NAMES))
     types = [fig.layout[f"yaxis{'' if k == 1 else k}"].type for k in range(1, len(ff.PANELS) + 1)]
     assert types == ["linear", "log", "log", "linear", "linear"]
     zero = {k: v.copy() for k, v in terms.items()}
     zero["G"][:, 0] = 0.0  # a coordinate that never had a gradient
-    assert plain_figure(ff.term_series(zero, 0, NAMES)).layout.yaxis2.type == "linear"
+    assert plain_figure(ff.term_series(zero, 1, NAMES)).layout.yaxis2.type == "linear"
 
 
 def _log_axes(spec: dict) -> dict[str, dict]:
@@ -115,7 +120,7 @@ def test_log_axes_label_each_tick_with_its_whole_value(data, which):
 
 def test_log_axis_ticks_are_the_shared_helpers(data):
     terms, _ = data
-    spec = ff.term_series(terms, 0, NAMES)
+    spec = ff.term_series(terms, 1, NAMES)
     axis = spec["layout"]["yaxis2"]  # G
     expected = theme.log_ticks(terms["G"])
     assert expected and {k: axis[k] for k in expected} == expected
@@ -123,7 +128,7 @@ def test_log_axis_ticks_are_the_shared_helpers(data):
 
 def test_term_series_is_small(data):
     terms, _ = data
-    assert len(json.dumps(ff.term_series(terms, 0, NAMES))) < 100_000
+    assert len(json.dumps(ff.term_series(terms, 1, NAMES))) < 100_000
 
 
 def test_path_figure_marks_the_step(data):
@@ -132,14 +137,14 @@ def test_path_figure_marks_the_step(data):
     bounds = ff.view_bounds(s.bounds, params)
     image = ff.contour_image(s.value, bounds, n=40)
     assert _png_size(image["source"]) == (40, 40)
-    fig = plain_figure(ff.path_figure(params, 4, background=image, minima=s.minima))
+    fig = plain_figure(ff.path_figure(params, 5, background=image, minima=s.minima))
     minimum, path, step = fig.data
     np.testing.assert_array_equal(path.x, params[:, 0])
     assert path.line.color == theme.OPT_COLORS["adagrad"]
     np.testing.assert_array_equal(step.x, params[4:6, 0])
     np.testing.assert_array_equal(step.y, params[4:6, 1])
     assert step.line.color == theme.TERM_COLORS["update"]
-    assert step.name == "step 4"
+    assert step.name == "step 5"  # step 5 goes from the 5th point to the 6th
     assert list(minimum.x) == [0.0]
     # the contour lines: an image below the traces, spanning exactly the axes
     (background,) = fig.layout.images
@@ -154,7 +159,7 @@ def test_path_figure_marks_the_step(data):
 
 def test_path_figure_without_surface_fits_the_path(data):
     _, params = data
-    fig = plain_figure(ff.path_figure(params, 0, minima=[(0.5, 0.5)], axis_titles=("a", "b")))
+    fig = plain_figure(ff.path_figure(params, 1, minima=[(0.5, 0.5)], axis_titles=("a", "b")))
     assert not fig.layout.images
     assert fig.layout.xaxis.range is None and fig.layout.yaxis.range is None  # autorange
     assert fig.layout.xaxis.title.text == "a"

@@ -145,188 +145,38 @@ def test_compare_boxes_what_differs():
     assert tex["adagrad"].count(r"\fcolorbox") == 1  # SGD plus one block
     assert theme.OPT_COLORS["rmsprop"] in tex["rmsprop"] and r"\alpha" in tex["rmsprop"]
     assert theme.OPT_COLORS["adam"] in tex["adam"] and r"\hat m_t" in tex["adam"]
-    assert set(tex) == set(ft.COMPARE_NOTES)
-
-
-def test_reading_first_step(terms):
-    text = ft.reading(terms, 0, NAMES, 1e-10, "outside")
-    assert text.startswith("**Step 0.**")
-    assert "x's gradient (-1) is 8× smaller than y's (-8)" in text
-    # both moves are 1 - 1e-11 or so: shown equal to six figures, so no "almost"
-    assert "yet x moved 1, as far as y (1):" in text
-    assert "moves by about η = 1" in text
-
-
-def test_reading_compares_moves_with_the_digits_that_show_it():
-    # eps = 1e-4: x moves 1/(1 + 1e-4), y 8/(8 + 1e-4); both read 1 to three figures
-    text = ft.reading(_terms(eps=1e-4), 0, NAMES, 1e-4, "outside")
-    assert "yet x moved 0.9999, almost as far as y (1):" in text
-    text = ft.reading(_terms(acc0=0.1), 0, NAMES, 1e-10, "outside")
-    assert "yet x moved 0.953, almost as far as y (0.999):" in text
-
-
-MOVED = re.compile(r"yet (\w+) moved ([^,]+), (.+?) (\w+) \(([^)]+)\):")
-
-
-@pytest.mark.parametrize("eps", [1e-10, 1e-6, 1e-4, 0.01, 1.0])
-@pytest.mark.parametrize("acc0", [0.0, 1e-6, 0.1, 1.0])
-def test_reading_says_what_its_numbers_show(eps, acc0):
-    """ "as far as" only between equal numbers; "farther" only when the first is larger;
-    "almost as far" and "less than" only when it is smaller."""
-    terms = _terms(eps=eps, acc0=acc0)
-    seen = 0
-    for t in range(terms["g"].shape[0]):
-        m = MOVED.search(ft.reading(terms, t, NAMES, eps, "outside"))
-        if not m:
-            continue
-        seen += 1
-        a, how, b = float(m[2]), m[3], float(m[5])
-        if how == "as far as":
-            assert m[2] == m[5], m[0]
-        elif "farther" in how:
-            assert a > b, m[0]
-        else:
-            assert how == "almost as far as" or how.endswith("less than"), m[0]
-            assert a < b, m[0]
-    assert seen
-
-
-def test_reading_later_step_uses_the_numbers(terms):
-    t = 10
-    text = ft.reading(terms, t, NAMES, 1e-10, "outside")
-    assert f"Step {t}." in text
-    assert ft._n(terms["G"][t, 1]) in text and ft._n(terms["eff_lr"][t, 0]) in text
-    assert "no rate can rise" in text
-    assert ft.reading(terms, 11, NAMES, 1e-10, "outside") != text
-
-
-def test_reading_zero_gradient():
-    terms = _terms(start=(0.0, 0.0), steps=3)
-    assert "Both gradients are zero" in ft.reading(terms, 1, NAMES, 1e-10, "outside")
-    terms = _terms(start=(0.0, -2.0), steps=3)
-    assert "x's gradient is zero, so x stays put" in ft.reading(terms, 1, NAMES, 1e-10, "outside")
-
-
-def test_convention_note_says_when_it_matters(terms):
-    small = ft.convention_note(terms, 3, NAMES, 1e-10, "outside")
-    assert "hardly matters" in small and "inside the root" in small
-    big = _terms(eps=1.0, placement="inside")
-    note = ft.convention_note(big, 3, NAMES, 1.0, "inside")
-    assert "the convention matters" in note and "outside the root" in note
-
-
-@pytest.mark.parametrize("placement", ft.PLACEMENTS)
-def test_first_step_with_a_large_eps_is_not_about_eta(placement):
-    """With ε = 1 next to |g| = 1 and 8 the first step is η·|g| / (|g| + ε) (or the root form),
-    shorter for the smaller gradient: the reading says so with both moves, not 'about η'."""
-    terms = _terms(eps=1.0, placement=placement)
-    text = ft.reading(terms, 0, NAMES, 1.0, placement)
-    moves = np.abs(terms["update"][0])
-    assert moves[0] < moves[1] < 0.999  # x's gradient is the smaller one, and both fall short
-    assert "whatever the size" not in text and "about η" not in text
-    form = "η·|g| / (|g| + ε)" if placement == "outside" else "η·|g| / √(g² + ε)"
-    assert form in text and "the smaller the gradient, the shorter the step" in text
-    assert f"x moved {ft._n(moves[0])} and y {ft._n(moves[1])}" in text
-
-
-@pytest.mark.parametrize(("eps", "placement"), [(1e-10, "outside"), (1e-4, "inside")])
-def test_first_step_with_a_tiny_eps_is_about_eta(eps, placement):
-    terms = _terms(eps=eps, placement=placement)
-    np.testing.assert_allclose(np.abs(terms["update"][0]), 1.0, rtol=1e-3)
-    text = ft.reading(terms, 0, NAMES, eps, placement)
-    assert "moves by about η = 1, whatever the size of its gradient" in text
-    assert f"ε = {ft._n(eps)} is negligible" in text
-
-
-def test_first_step_with_one_gradient_says_its_own_move():
-    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0, eps=1.0)
-    terms = ft.step_terms(traj, eps=1.0, eps_placement="outside")
-    assert terms["g"][0, 1] == 0 and terms["g"][0, 0] != 0
-    text = ft.reading(terms, 0, ft.SPARSE_NAMES, 1.0, "outside")
-    assert "whatever the size" not in text
-    assert f"frequent moved {ft._n(abs(terms['update'][0, 0]))} rather than η = 1" in text
-    # with G = 0 and ε = 1 the rate is η/ε = 1: not "enormous"
-    assert "η/ε = 1," in text and "enormous" not in text
-
-
-def test_sparse_first_step_note_says_a_zero_gradient_does_not_move():
-    """rare's G and g are 0 at step 0: its rate is η/ε or η/√ε, 1e5 apart, yet it moves 0
-    under either convention, and frequent's step hardly changes."""
-    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
-    terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
-    assert terms["g"][0, 1] == 0 and terms["G"][0, 1] == 0
-    note = ft.convention_note(terms, 0, ft.SPARSE_NAMES, 1e-10, "outside")
-    assert "the convention matters" not in note
-    assert "On rare the gradient is 0 this step" in note
-    assert "the convention changes the rate, not the step" in note
-    assert "relative difference" not in note
-    rare = terms["eff_lr"][0, 1]
-    assert f"{ft._n(rare)}" in note and f"rare: {ft._n(1.0 / np.sqrt(1e-10))}" in note
-    assert "rare's 1e5× smaller" in note
-    assert "tiny next to frequent's G" in note and "hardly matters" in note
-    # a step where nothing has a gradient: the rates differ (ε = 1), the steps do not
-    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0, eps=1.0)
-    terms = ft.step_terms(traj, eps=1.0, eps_placement="outside")
-    t = int(np.flatnonzero((terms["g"] == 0).all(axis=1))[0])
-    note = ft.convention_note(terms, t, ft.SPARSE_NAMES, 1.0, "outside")
-    assert "Every gradient is 0 this step" in note and "not the steps" in note
-    assert "the convention matters" not in note
-
-
-def test_convention_note_quotes_the_other_step_when_it_matters():
-    terms = _terms(eps=1.0)
-    note = ft.convention_note(terms, 0, NAMES, 1.0, "outside")
-    other = 1.0 / np.sqrt(terms["G"][0, 0] + 1.0) * abs(terms["g"][0, 0])
-    assert f"x would move {ft._n(other)} instead of {ft._n(terms['update'][0, 0])}" in note
-    assert "x's 1.4× larger" in note
-
-
-E_PLUS = re.compile(r"e[+-]0|e\+")  # "1e+05", "1.00e+10", "5e-05": the page writes 1e5, 1e-5
-
-
-@pytest.mark.parametrize(("eps", "placement"), [(1e-10, "outside"), (1.0, "inside")])
-def test_readings_write_numbers_one_way(eps, placement):
-    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0, eps=eps, eps_placement=placement)
-    sparse = ft.step_terms(traj, eps=eps, eps_placement=placement)
-    runs = [(sparse, ft.SPARSE_NAMES), (_terms(eps=eps, placement=placement), NAMES)]
-    for terms, names in runs:
-        for t in range(terms["g"].shape[0]):
-            for text in (
-                ft.reading(terms, t, names, eps, placement),
-                ft.convention_note(terms, t, names, eps, placement),
-            ):
-                assert not E_PLUS.search(text), text
-                assert "relative difference" not in text
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0.0, "0"),
-        (1.0, "1"),
-        (-0.7641, "-0.764"),
-        (0.1, "0.1"),
-        (0.0009999, "0.001"),  # rounded first
-        (0.00099, "0.00099"),
-        (0.000099, "9.9e-5"),
-        (0.00123, "0.00123"),
-        (2512.0, "2,510"),
-        (12345.0, "12,300"),
-        (99_999.7, "1e5"),
-        (1e10, "1e10"),
-        (-3.456e-5, "-3.46e-5"),
-        (2.5e7, "2.5e7"),
-    ],
-)
-def test_prose_numbers(value, text):
-    assert ft._n(value) == text
+    assert set(tex) == {"sgd", "adagrad", "rmsprop", "adam"}
 
 
 def test_legend_and_caption():
     legend = ft.legend_tex(1e-10, 0.4)
     assert r"\eta = 0.4" in legend and r"1\times10^{-10}" in legend
     assert ft.legend_tex(1e-10, 0.4, "inside") != legend
-    assert "torch" in ft.rule_caption("outside") and "optax" in ft.rule_caption("inside")
+    assert r"\eta_t" not in legend
+
+
+def test_rate_decay_is_in_the_rule_the_legend_and_the_numbers():
+    """torch's lr_decay: step t's rate is η_t = η / (1 + (t − 1)·lr_decay)."""
+    run = ft.simulate(lr=0.8, lr_decay=0.5, steps=5)
+    np.testing.assert_allclose(run.terms["lr"][:, 0], 0.8 / (1 + 0.5 * np.arange(5)))
+    np.testing.assert_allclose(run.terms["eff_lr"], run.terms["lr"] / run.terms["denom"])
+    np.testing.assert_allclose(
+        run.terms["update"], -run.terms["lr"] / run.terms["denom"] * run.terms["g"]
+    )
+    assert r"\eta_t" in ft.rule_tex("outside", decay=True)
+    assert r"\eta_t" not in ft.rule_tex("outside")
+    legend = ft.legend_tex(1e-10, 0.8, "outside", 0.5)
+    assert r"1 + (t-1)\,d" in legend and r"d = 0.5" in legend
+    assert ft.fmt(0.8 / 3) in "".join(ft.values_tex(run.terms, 4, run.names, "outside", True))
+    assert ft.eff_lr_text("inside", 0.5) == "η_t/√(G+ε)"
+
+
+def test_simulate_cuts_a_stopped_run_before_its_last_step():
+    run = ft.simulate(surface="quadratic", x0=10, y0=10, lr=5, steps=200, eps=1)
+    assert run.done == len(run.path) - 1 == run.terms["g"].shape[0]
+    stopped = ft.simulate(surface="beale", x0=10, y0=10, lr=5, steps=30)
+    if stopped.diverged_at is not None:
+        assert stopped.done == stopped.diverged_at - 1
 
 
 def test_sparse_trajectory_zero_gradient_when_feature_off():
@@ -341,30 +191,6 @@ def test_sparse_trajectory_zero_gradient_when_feature_off():
     first = int(np.argmax(~off[:, 1]))
     assert abs(terms["update"][first, 1]) == pytest.approx(1.0)
     assert w_true.shape == (2,)
-    text = ft.reading(terms, first, ft.SPARSE_NAMES, 1e-10, "outside")
-    assert "rare's in 1" in text and "yet rare moved 1" in text
-    assert "G = 0 the rate is η/ε" in ft.reading(terms, 0, ft.SPARSE_NAMES, 1e-10, "outside")
-    caption = ft.sparse_caption(terms, w_true)
-    assert f"rare one {(~off[:, 1]).sum()} times" in caption
-
-
-@pytest.mark.parametrize(
-    "a, b, text",
-    [
-        (2.0, 1.0, "2×"),
-        (2.94, 1.0, "2.9×"),
-        (1.0, 40.0, "40×"),
-        (12.4, 1.0, "12×"),
-        (2512.0, 1.0, "2,510×"),  # not "2.51e+03×"
-        (3e7, 1.0, "3e7×"),
-        (np.float64(1e300), np.float64(1e-300), ""),  # overflows: no "inf×" in the prose
-        (0.0, 1.0, ""),
-        (float("nan"), 1.0, ""),
-    ],
-)
-def test_ratio_in_the_reading_is_always_a_readable_number(a, b, text):
-    with np.errstate(over="raise"):  # no overflow warning escapes either
-        assert ft._ratio(a, b) == text
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from streamlit.proto.RootContainer_pb2 import RootContainer
 from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from streamlit.testing.v1 import AppTest
 
+from adagrad_app import claims_formula as claims
 from adagrad_app import formula_tex as ft
 from adagrad_app import theme
 from adagrad_core.runner import run
@@ -47,8 +48,16 @@ def _reading(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
-def _convention(at) -> str:
-    return next(c.value for c in at.caption if c.value.startswith("With ε "))
+def _texts(at) -> str:
+    """Every sentence the page shows (markdown, captions, notes)."""
+    kinds = ("markdown", "caption", "warning", "error", "info")
+    return "\n".join(el.value for kind in kinds for el in at.get(kind))
+
+
+def _table(at, i: int = -1) -> dict:
+    """A table on the page as {column: [cells]}."""
+    df = at.table[i].value
+    return {str(c): [str(x) for x in df[c]] for c in df.columns}
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +72,11 @@ def test_default_view(default):
     for key in ("theta", "g", "G", "lr", "eps", "eff_lr", "update"):
         assert theme.TERM_COLORS[key] in tex, key
     assert ft.rule_tex("outside") in tex
-    assert at.slider(key="t").value == 0
-    assert at.slider(key="t").max == 29  # 30 steps
+    assert at.slider(key="t").value == 1
+    assert (at.slider(key="t").min, at.slider(key="t").max) == (1, 30)  # 30 steps, from 1
     assert len(_values(at).split(r"\begin{array}")) == 4  # three tables
-    # step 0 from (-5, -2) on the quadratic with lr = 1: both coordinates move by 1
-    assert "x's gradient (-1) is 8× smaller than y's (-8)" in _reading(at)
+    # step 1 from (-5, -2) on the quadratic with lr = 1: both coordinates move by 1
+    assert "The gradient of x is 8× smaller than that of y, yet x moved as far as y" in _reading(at)
     assert len(at.get("plotly_chart")) == 2
     assert not at.code  # the source is sent only once its expander is opened
     at.session_state["code_open"] = True
@@ -82,23 +91,32 @@ def test_default_view(default):
 def test_step_slider_changes_values_and_url():
     at = _open()
     before, reading0 = _values(at), _reading(at)
-    at.slider(key="t").set_value(1).run()
+    at.slider(key="t").set_value(2).run()
     assert not at.exception
     assert _values(at) != before
-    assert _reading(at).startswith("**Step 1.**") and _reading(at) != reading0
-    assert at.query_params["t"] == ["1"] or at.query_params["t"] == "1"
-    assert r"\colorbox" in _values(at)  # things changed since step 0
-    at.slider(key="t").set_value(29).run()
+    assert _reading(at).startswith("**Step 2.**") and _reading(at) != reading0
+    assert at.query_params["t"] == ["2"] or at.query_params["t"] == "2"
+    assert r"\colorbox" in _values(at)  # things changed since step 1
+    at.slider(key="t").set_value(30).run()
     assert not at.exception
-    assert _reading(at).startswith("**Step 29.**")
+    assert _reading(at).startswith("**Step 30.**")
 
 
-@pytest.mark.parametrize("t", [0, 1, 29])
+@pytest.mark.parametrize("t", [1, 2, 30])
 def test_step_from_url(t):
     at = _open(t=t)
     assert at.slider(key="t").value == t
     assert _reading(at).startswith(f"**Step {t}.**")
-    assert (r"\colorbox" in _values(at)) == (t > 0)
+    assert (r"\colorbox" in _values(at)) == (t > 1)
+
+
+def test_an_old_link_with_t_0_opens_step_1_without_a_note():
+    """Before steps were counted from 1, t = 0 was the first update (the ε lesson's link)."""
+    at = _open(t=0, eps=1)
+    assert at.slider(key="t").value == 1 and not at.warning
+    assert _reading(at).startswith("**Step 1.**")
+    assert "t" not in at.query_params  # the default, step 1, is not written
+    assert _values(at) == _values(_open(t=1, eps=1))
 
 
 def test_eps_switch_changes_formula_and_numbers():
@@ -131,31 +149,32 @@ def test_surface_change_resets_start():
     at.selectbox(key="surface").set_value("rosenbrock").run()
     assert not at.exception
     assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-1.5, 2.5)
-    assert at.slider(key="t").value == 0
+    assert at.slider(key="t").value == 1
     assert "Rosenbrock" in at.caption[0].value
 
 
 def test_fewer_steps_clamps_the_step():
-    at = _open(t=29)
+    at = _open(t=30)
     at.slider(key="steps").set_value(10).run()
     assert not at.exception
-    assert at.slider(key="t").value == 9
-    assert _reading(at).startswith("**Step 9.**")
+    assert at.slider(key="t").value == 10
+    assert _reading(at).startswith("**Step 10.**")
 
 
 def test_play_from_the_end_restarts():
-    at = _open(t=29)
+    at = _open(t=30)
     at.toggle(key="play").set_value(True).run()
     assert not at.exception
-    assert at.slider(key="t").value <= 1  # restarted (and possibly advanced one step)
+    assert at.slider(key="t").value <= 2  # restarted (and possibly advanced one step)
 
 
 @pytest.mark.parametrize(
     ("query", "note"),
     [
-        ({"t": "abc"}, "Step t: 'abc' is not a number; using 0"),
-        ({"t": "2.5"}, "Step t: '2.5' is not a whole number; using 0"),
-        ({"t": "-3"}, "Step t: -3 is below the minimum; using 0"),
+        ({"t": "abc"}, "Step t: 'abc' is not a number; using 1"),
+        ({"t": "2.5"}, "Step t: '2.5' is not a whole number; using 1"),
+        ({"t": "-3"}, "Step t: -3 is below the minimum; using 1"),
+        ({"lr_decay": "2"}, "Rate decay (lr_decay): 2 is above the maximum; using 1"),
         ({"lr": "-1"}, "Learning rate η: -1 is below the minimum; using 0.001"),
         ({"lr": "nan"}, "Learning rate η: 'nan' is not a finite number; using 1"),
         (
@@ -178,7 +197,7 @@ def test_play_from_the_end_restarts():
         ({"seed": "-1"}, "Seed of the example stream: -1 is below the minimum; using 0"),
         (
             {"acc0": "11"},
-            "Initial accumulator (G before step 0): 11 is above the maximum; using 10",
+            "Initial accumulator G₀: 11 is above the maximum; using 10",
         ),
         ({"compare": "maybe"}, "Show SGD, RMSprop and Adam beside it: 'maybe' is not on or off"),
         ({"bogus": "1"}, "'bogus' is not a setting of this page; ignored"),
@@ -207,7 +226,7 @@ def _widgets(at) -> dict[str, str]:
 @pytest.mark.parametrize("run_on", ["surface", "sparse"])
 def test_every_note_names_the_setting_as_its_widget_does(run_on):
     labels = _widgets(_open(run_on=run_on))
-    assert {"lr", "eps", "steps", "t", "play", "compare", "eps_at"} <= labels.keys()
+    assert {"lr", "eps", "steps", "t", "play", "compare", "eps_at", "lr_decay"} <= labels.keys()
     for key, label in labels.items():
         if key in ("share_open", "code_open", "run_on"):
             continue  # not settings, and run_on=moon would change the view
@@ -222,16 +241,16 @@ def test_step_beyond_the_run_is_clamped():
     (note,) = at.warning
     assert note.value.startswith("Some settings in the link were adjusted")
     assert "Step 150 is beyond this run's 20 steps: showing the last one" in note.value
-    assert at.slider(key="t").value == 19
-    assert _reading(at).startswith("**Step 19.**")
+    assert at.slider(key="t").value == 20
+    assert _reading(at).startswith("**Step 20.**")
     at.run()
     assert at.warning[0].value == note.value
 
     # fewer steps than the step shown, chosen later: a note for that run only
     at.slider(key="steps").set_value(10).run()
-    assert "Step 19 is beyond this run's 10 steps" in at.warning[-1].value
+    assert "Step 20 is beyond this run's 10 steps" in at.warning[-1].value
     assert at.warning[-1].value.startswith("Adjusted:")
-    assert at.slider(key="t").value == 9
+    assert at.slider(key="t").value == 10
     at.run()
     assert [w.value for w in at.warning] == [note.value]
 
@@ -254,9 +273,11 @@ def test_sparse_run():
     assert len(at.get("selectbox")) == 0  # no surface in this mode
     assert at.number_input(key="seed").value == 122
     assert r"\text{frequent:}" in _values(at) and r"\text{rare:}" in _values(at)
-    assert at.caption[0].value.startswith("**Two sparse features.**")
-    at.slider(key="t").set_value(7).run()
-    assert "yet rare moved 1" in _reading(at)
+    intro = next(c.value for c in at.caption if c.value.startswith("**Two sparse features.**"))
+    assert "linear regression" in intro and "squared loss" in intro  # the model it trains
+    assert _table(at, 0)["rare"][:2] == ["5%", "2 (6.7%)"]  # by design, and in these 30 steps
+    at.slider(key="t").set_value(8).run()  # the rare feature's first appearance
+    assert "the rare weight moved 1.5× farther than the frequent weight" in _reading(at)
     assert at.query_params["run_on"] in ("sparse", ["sparse"])
     at.number_input(key="seed").set_value(5).run()
     assert not at.exception
@@ -305,39 +326,39 @@ def test_charts_are_sent_before_the_sidebar_and_code(monkeypatch):
 
 def test_eps_one_first_step_reading_follows_the_numbers():
     """The home page's ε lesson: with ε = 1 the first step is η·|g| / (|g| + 1), so the reading
-    quotes both (different) moves instead of claiming 'about η whatever the size'."""
-    at = _open(eps="1", t=0)
+    says the smaller gradient takes the shorter step instead of 'η whatever the size', and the
+    table beside it holds the moves."""
+    at = _open(eps="1", t=1)
     s = SURFACES["quadratic"]
     update = run("adagrad", s.grad, [-5.0, -2.0], 1, lr=1.0, eps=1.0).updates[0]
-    assert all(ft.fmt(u) in _values(at) for u in update)  # the table shows these moves
-    moves = abs(update)
-    text = _reading(at)
-    assert "whatever the size" not in text
-    assert "η·|g| / (|g| + ε)" in text and "the smaller the gradient, the shorter" in text
-    assert f"x moved {ft._n(moves[0])} and y {ft._n(moves[1])}" in text
+    assert all(ft.fmt(u) in _values(at) for u in update)  # the formula shows these moves
+    text = _texts(at)
+    assert "whatever the gradient's size" not in text
+    assert "η·|g| / (|g| + ε)" in text and "the smaller gradient takes the shorter step" in text
+    table = _table(at)
+    assert table["x"][1] == claims.number(update[0], 4)  # step Δθ, beside the sentences
     at.get("segmented_control")[0].set_value("inside").run()
-    assert "η·|g| / √(g² + ε)" in _reading(at) and "whatever the size" not in _reading(at)
-    assert "whatever the size" in _reading(_open(t=0))  # ε = 1e-10: about η, rightly
+    assert "η·|g| / √(g² + ε)" in _texts(at) and "whatever the gradient's size" not in _texts(at)
+    assert "whatever the gradient's size" in _texts(_open(t=1))  # ε = 1e-10: η, rightly
 
 
 def test_sparse_first_step_convention_note():
-    """rare has G = 0 and g = 0 at step 0: the placement changes its rate (η/ε = 1e10 against
-    η/√ε = 1e5) but not its step, and the note says so in one number format."""
+    """rare has G = 0 and g = 0 at step 1: the placement changes its rate (η/ε = 1e10 against
+    η/√ε = 1e5) but not its step, and the note says so; the rates sit in the table."""
     at = _open(run_on="sparse")
-    assert _reading(at).startswith("**Step 0.**") and "rare stays put" in _reading(at)
-    note = _convention(at)
-    assert "the convention matters" not in note and "relative difference" not in note
-    assert "On rare the gradient is 0 this step" in note
-    assert "changes the rate, not the step" in note
-    assert "rare: 1e5 (now 1e10)" in note
-    assert "e+" not in note and "e+" not in _reading(at)
+    assert _reading(at).startswith("**Step 1.**") and "the rare weight stays put" in _reading(at)
+    text = _texts(at)
+    assert "The rare weight has a gradient of 0, so the placement changes the rate" in text
+    table = _table(at)
+    assert table["rare"][2] == "1e10" and table["rare"][4] == "1e5"
+    assert "e+" not in text
 
 
 def test_the_reading_says_yet_only_when_the_smaller_gradient_moved_as_far():
     """With ε = 1 the smaller gradient takes the shorter first step: 'and', not 'yet'."""
-    reading = _reading(_open(eps=1, t=0))
-    assert "and x moved 0.5, 1.8× less than y" in reading and "yet x moved" not in reading
-    assert "yet x moved" in _reading(_open(t=0))  # ε tiny: both move η
+    reading = _reading(_open(eps=1, t=1))
+    assert "and x moved 1.8× less far than y" in reading and "yet x moved" not in reading
+    assert "yet x moved as far as y" in _reading(_open(t=1))  # ε tiny: both move η
 
 
 def test_the_effective_rate_is_written_as_the_placement_computes_it():
@@ -347,15 +368,57 @@ def test_the_effective_rate_is_written_as_the_placement_computes_it():
     spec = json.loads(inside.get("plotly_chart")[-1].proto.spec)
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert "effective rate η/√(G+ε)" in titles and "effective rate η/(√G+ε)" not in titles
+    text = _texts(inside)
+    assert "√(G + ε)" in text and "√G + ε" not in text
+
+
+def test_every_sentence_follows_the_rate_decay():
+    """With lr_decay > 0 the rate of step t is η_t = η / (1 + (t − 1)·lr_decay): the rule, the
+    opening, the code and the reading say so; a coordinate whose G has not grown still has a
+    falling rate, and the reading does not say its rate 'has not moved'."""
+    at = _open(run_on="sparse", lr_decay="0.5", t=5)
+    assert r"\eta_t" in _tex(at)
+    text = _texts(at)
+    assert "1 + (t − 1)·lr_decay" in text and "lr_decay=0.5" in text
+    assert "the rare weight's rate is 3× lower, through lr_decay alone" in text
+    assert "While G is 0 the rate is η_t/ε" in text
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert "effective rate η_t/(√G+ε)" in [a["text"] for a in spec["layout"]["annotations"]]
+    assert "η_t" not in _texts(_open(run_on="sparse", t=5))
 
 
 def test_the_count_of_adjusting_steps_leaves_out_underflowed_gradients():
-    """At lr 5, x lands on 0 at step 0; its later 'gradients' underflow (1e-10 ... 1e-321) and
+    """At lr 5, x lands on 0 at step 1; its later 'gradients' underflow (1e-10 ... 1e-321) and
     add nothing to G: x grew G in 1 step, not in the 33 where g != 0 in float64."""
-    reading = _reading(_open(lr=5, steps=200, t=199))
-    assert "x's in 1, y's in 18, had a gradient that grew G" in reading
+    at = _open(lr=5, steps=200, t=200)
+    assert "x's G grew in 1 and y's in 18" in _reading(at) or "x's G grew in 1 and y's in 18" in (
+        _texts(at)
+    )
+    assert _table(at)["x"][-1] == "1 of 200"
 
 
 def test_the_step_slider_says_how_its_count_meets_the_trajectories_page(default):
     (slider,) = [s for s in default.slider if s.label == "Step t"]
-    assert "t = 0 is the first update" in slider.help and "step 1" in slider.help
+    assert "Step 1 is the first update" in slider.help and "Trajectories" in slider.help
+
+
+def test_no_percentage_reads_zero_when_its_share_is_not():
+    """A rare feature on in 1 step of 200 is 0.5%, never '0.0%' or '0%'."""
+    at = _open(run_on="sparse", steps=200, seed=3)
+    text = _texts(at) + str(_table(at, 0))
+    assert "0.0%" not in text and "'0%" not in text.replace("'0%'", "")
+
+
+def test_a_run_stopped_after_one_step_says_step_in_the_singular():
+    message = claims.diverged(ft.simulate(surface="beale", x0=10, y0=10, lr=5, steps=30))
+    assert message is None or " 1 steps" not in message
+
+
+def test_the_page_opens_with_a_takeaway_and_links_its_references(default):
+    first = default.markdown[0].value
+    assert first.startswith("Adagrad gives each coordinate its own learning rate.")
+    assert first.count(". ") <= 2  # at most 3 sentences
+    text = _texts(default)
+    assert "its own clock" in text and "η/√(s + c)" in text  # d2l.ai's bridge
+    for url in (claims.DUCHI, claims.D2L, claims.TORCH):
+        assert f"]({url})" in text
