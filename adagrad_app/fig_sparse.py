@@ -1,12 +1,11 @@
-"""Figures and computed captions for the sparse-features page: pure ``run -> dict / str``.
+"""Figures of the sparse-features page: pure ``run -> dict``, no prose (the sentences are in
+:mod:`.claims_sparse`).
 
 Each figure is the plain dict plotly.js reads (``{"data": [...], "layout": {...}}``): building
 plotly's graph objects validates every property, which took most of a rerun's time. Send a
 figure with ``ui.plotly_chart`` (no second validation); the tests check every builder's dict
 with ``go.Figure(spec)``, so a misspelt property still fails. Numbers are rounded to
 ``SIG_DIGITS`` significant digits, far below what a chart or its hover shows.
-
-Every caption reads its numbers from the run it describes, so text and chart cannot disagree.
 """
 
 from __future__ import annotations
@@ -18,15 +17,8 @@ import numpy as np
 from plotly.colors import hex_to_rgb
 
 from adagrad_core import OPTIMIZERS
-from adagrad_core.sparse import (
-    BatchSweep,
-    SparseRun,
-    frequency_split,
-    predicted_eff_lr,
-    summarize,
-)
+from adagrad_core.sparse import BatchSweep, RateSweep, SparseRun, predicted_eff_lr
 
-from . import theme
 from .theme import BASE_LAYOUT, FREQ_COLORS, OPT_COLORS, TOP_CLEAR, log_ticks, panel_title
 
 GROUP_DASH = {"rare": "solid", "frequent": "dot"}
@@ -68,23 +60,6 @@ def _alive_mask(run: SparseRun, name: str) -> np.ndarray:
     """Record points before the optimizer was stopped (all of them if it never was)."""
     stop = run.diverged_at[name]
     return np.ones(len(run.record_steps), bool) if stop is None else run.record_steps < stop
-
-
-def _fmt(x: float) -> str:
-    """Two significant digits (in the app's prose format, theme.number), whole numbers with
-    separators from 100 up."""
-    if not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else theme.number(x, 2)
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
-
-
-def _count(x: float) -> str:
-    """An expected number of examples, as a whole number ("about 7", not "about 7.3")."""
-    return f"{round(x):,}" if x >= 1 else "less than 1"
 
 
 NAME = "<extra>%{fullData.name}</extra>"  # a tooltip's trace name, in full
@@ -175,55 +150,52 @@ def _smooth(y: np.ndarray, points: int = 9) -> np.ndarray:
     return np.convolve(y, kernel, "same") / np.convolve(np.ones_like(y), kernel, "same")
 
 
-def diverged_messages(run: SparseRun) -> list[str]:
-    """One sentence per optimizer that was stopped, naming it and the step."""
-    return [
-        f"{_label(n)} diverged at step {s:,} (a weight left ±1000) and was stopped there; "
-        f"lower its learning rate (now {run.hparams[n]['lr']:g})."
-        for n, s in run.diverged_at.items()
-        if s is not None
-    ]
-
-
 # --- 1. error and loss over time ---------------------------------------------------------------
 
 
-def error_figure(run: SparseRun) -> dict:
-    """Mean |w - w*| of rare and frequent weights, and the loss, against examples seen."""
+BASELINE = {"color": "#999999", "name": "SGD, best rate"}  # the tuned SGD's lines
+
+
+def error_figure(run: SparseRun, baseline: SparseRun | None = None) -> dict:
+    """Mean |w - w*| of rare and frequent weights, and the loss, against examples seen.
+    ``baseline``: plain SGD at its best rate on the same stream, drawn in grey."""
     titles = ("Weight error |w − w*| (group mean)", "Loss per batch, before its step (smoothed)")
     layout = _layout(440, **_subplots(titles, ([0.0, 0.54], [0.64, 1.0]), FULL_HEIGHT))
     rare, freq = run.groups
     x = run.examples_seen
     data = []
-    for name in run.optimizers:
-        ok = _alive_mask(run, name)
-        err = np.abs(run.w[name] - run.w_true)
+    runs = [(run, name, OPT_COLORS[name], _label(name)) for name in run.optimizers]
+    if baseline is not None:
+        runs.append((baseline, "sgd", BASELINE["color"], BASELINE["name"]))
+    for one, name, color, label in runs:
+        ok = _alive_mask(one, name)
+        err = np.abs(one.w[name] - one.w_true)
         for group, mask in (("rare", rare), ("frequent", freq)):
             if not mask.any():
                 continue
-            label = "all features" if not rare.any() else f"{group}, {mask.sum()} features"
-            line = {"color": OPT_COLORS[name], "dash": GROUP_DASH[group], "width": 2.5}
+            what = "all features" if not rare.any() else f"{group}, {mask.sum()} features"
+            line = {"color": color, "dash": GROUP_DASH[group], "width": 2.5}
             data.append(
                 _scatter(
                     0,
                     x[ok],
                     err[ok][:, mask].mean(1),
-                    name=f"{_label(name)} · {label}",
+                    name=f"{label} · {what}",
                     mode="lines",
                     line=line,
-                    legendgroup=name,
+                    legendgroup=label,
                 )
             )
-        lok = ok[1:] & np.isfinite(run.loss[name])
+        lok = ok[1:] & np.isfinite(one.loss[name])
         data.append(
             _scatter(
                 1,
                 x[1:][lok],
-                _smooth(run.loss[name][lok]),
-                name=f"{_label(name)} loss",
+                _smooth(one.loss[name][lok]),
+                name=f"{label} loss",
                 mode="lines",
-                line={"color": OPT_COLORS[name], "width": 1.5},
-                legendgroup=name,
+                line={"color": color, "width": 1.5},
+                legendgroup=label,
                 showlegend=False,
             )
         )
@@ -241,72 +213,93 @@ def _log_axes(layout: dict, data: list, letter: str, cells: Sequence[int]) -> No
         _axes(layout, letter, [cell], type="log", **log_ticks(*values))
 
 
-CLEARLY = 0.8  # Adagrad "helps" a group only if its error ends below this share of SGD's
-
-
-def _verdict(s: dict) -> tuple[bool, bool]:
-    """(Adagrad clearly helped the rare weights, and the frequent ones ended no worse than
-    with SGD), from a summary."""
-    sgd, ada = s["sgd"], s["adagrad"]
-    return (
-        ada["rare_error"] < CLEARLY * sgd["rare_error"],
-        ada["frequent_error"] <= sgd["frequent_error"],
-    )
-
-
-def no_rare_note(run: SparseRun) -> str | None:
-    """Why charts ③ and ④ are not drawn, when no feature is rare (they compare frequencies)."""
-    if run.groups[0].any():
-        return None
-    return (
-        f"Every feature here is about equally frequent (p from {_fmt(run.probs.min())} to "
-        f"{_fmt(run.probs.max())}, within a factor 2), so there is no rare group and nothing "
-        "for this chart to compare: spread the probabilities apart, or pick the power-law "
-        "preset."
-    )
-
-
-def error_heading(run: SparseRun) -> str:
-    """Chart ①'s heading: its point, as far as this run bears it out."""
-    s = summarize(run)
-    if not s["n_rare"] or any(run.diverged_at[n] is not None for n in ("sgd", "adagrad")):
-        return "① Weight error over time, SGD and Adagrad"
-    helped, kept = _verdict(s)
-    if not helped:
-        return "① Weight error over time: here Adagrad does not clearly help the rare weights"
-    if kept:
-        return "① Rare weights learn faster with Adagrad, without losing precision"
-    return "① Rare weights learn faster with Adagrad"
-
-
-def error_caption(run: SparseRun) -> str:
-    s = summarize(run)
-    sgd, ada = s["sgd"], s["adagrad"]
-    if not s["n_rare"]:
-        return (
-            "All features here are about equally frequent, so there is no rare group: SGD ends "
-            f"{_fmt(sgd['frequent_error'])} from the true weights on average, Adagrad "
-            f"{_fmt(ada['frequent_error'])}. Spread the probabilities apart to see the effect."
+def rate_figure(rates: RateSweep, adagrad: dict, current: float | None = None) -> dict:
+    """Final error of each group against SGD's learning rate (one run per rate, same data),
+    with Adagrad's final errors as flat lines. ``adagrad``: its summary (``summarize``),
+    ``current``: the page's SGD rate, marked by a dotted line."""
+    title = ("Final weight error against SGD's rate",)
+    layout = _layout(380, **_subplots(title, [[0, 1]], FULL_HEIGHT))
+    ok = ~rates.diverged
+    data = []
+    groups = [g for g in ("rare", "frequent") if np.isfinite(getattr(rates, f"{g}_error")).any()]
+    for group in groups:
+        err = getattr(rates, f"{group}_error")
+        dash = GROUP_DASH[group]
+        data.append(
+            _scatter(
+                0,
+                rates.lrs[ok],
+                err[ok],
+                name=f"SGD · {group}",
+                mode="lines+markers",
+                line={"color": OPT_COLORS["sgd"], "dash": dash, "width": 2.5},
+                marker={"size": 6},
+                hovertemplate=f"SGD at rate %{{x:.3g}}: {group} error %{{y:.3g}}{NAME}",
+            )
         )
-    better = "smaller" if ada["rare_error"] < sgd["rare_error"] else "larger"
-    others = [
-        f"{_label(n)}: {_fmt(s[n]['rare_error'])} and {_fmt(s[n]['frequent_error'])}"
-        for n in run.optimizers
-        if n not in ("sgd", "adagrad") and run.diverged_at[n] is None
-    ]
-    return (
-        f"After {s['examples']:,} examples, rare weights (solid lines: p below "
-        f"{_fmt(frequency_split(run.probs))}, the geometric mean of the "
-        f"smallest and largest p; mean p ≈ {_fmt(s['rare_p'])}) are off by "
-        f"{_fmt(sgd['rare_error'])} on average with SGD and "
-        f"{_fmt(ada['rare_error'])} with Adagrad ({better}); frequent ones (dotted, mean p ≈ "
-        f"{_fmt(s['frequent_p'])}) by {_fmt(sgd['frequent_error'])} and "
-        f"{_fmt(ada['frequent_error'])}"
-        + (f" ({'; '.join(others)})" if others else "")
-        + f". SGD uses one rate ({run.hparams['sgd']['lr']:g}) for every weight; Adagrad's rate "
-        f"for rare weights ended {_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
-        f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])}, geometric means)."
-    )
+        if np.isfinite(adagrad.get(f"{group}_error", np.nan)):
+            data.append(
+                _scatter(
+                    0,
+                    [float(rates.lrs.min()), float(rates.lrs.max())],
+                    [adagrad[f"{group}_error"]] * 2,
+                    name=f"Adagrad · {group}",
+                    mode="lines",
+                    line={"color": OPT_COLORS["adagrad"], "dash": dash, "width": 2.5},
+                    hovertemplate=f"Adagrad: {group} error %{{y:.3g}}{NAME}",
+                )
+            )
+    best = rates.best
+    if best is not None:
+        for group in groups:
+            data.append(
+                _scatter(
+                    0,
+                    [rates.lrs[best]],
+                    [getattr(rates, f"{group}_error")[best]],
+                    name=f"SGD's best rate, {rates.lrs[best]:.3g}",
+                    mode="markers",
+                    marker={"symbol": "star", "size": 16, "color": BASELINE["color"]},
+                    showlegend=group == groups[0],
+                    legendgroup="best",
+                    hovertemplate=f"best rate %{{x:.3g}}: {group} error %{{y:.3g}}{NAME}",
+                )
+            )
+    if rates.diverged.any():
+        finite = np.concatenate([rates.rare_error, rates.frequent_error])
+        top = float(np.nanmax(finite)) if np.isfinite(finite).any() else 1.0
+        data.append(
+            _scatter(
+                0,
+                rates.lrs[rates.diverged],
+                [top] * int(rates.diverged.sum()),
+                name="diverged at this rate",
+                mode="markers",
+                marker={"symbol": "x-thin-open", "size": 10, "color": "#999999"},
+                hovertemplate=f"SGD at rate %{{x:.3g}} diverged{NAME}",
+            )
+        )
+    _log_axes(layout, data, "x", (0,))
+    _log_axes(layout, data, "y", (0,))
+    _axes(layout, "x", title={"text": "SGD learning rate"})
+    _axes(layout, "y", title={"text": "mean |w − w*|"})
+    if current is not None:
+        layout["shapes"] = [_vline(current, "")]
+    return {"data": data, "layout": layout}
+
+
+def _vline(x: float, suffix: str) -> dict:
+    """A dotted vertical line at ``x`` across subplot ``suffix`` ("", "2", ...)."""
+    return {
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "xref": f"x{suffix}",
+        "y0": 0,
+        "y1": 1,
+        "yref": f"y{suffix} domain",
+        "line": {"color": "#999999", "dash": "dot"},
+    }
 
 
 # --- 2. the accumulator over time --------------------------------------------------------------
@@ -343,26 +336,6 @@ def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> di
     _axes(layout, "x", title={"text": "examples seen"})
     _log_axes(layout, data, "y", (0, 1))
     return {"data": data, "layout": layout}
-
-
-def accumulator_caption(run: SparseRun) -> str:
-    idx = shown_features(run.probs)
-    hi, lo = idx[0], idx[-1]
-    G, n, eff = run.accum[-1], run.adjusted[-1], run.eff_lr["adagrad"][-1]
-    if lo == hi or n[lo] == 0:
-        return (
-            f"The most frequent feature (p = {run.probs[hi]:.3g}) was in {n[hi]:,} of "
-            f"{run.steps:,} batches; its G grew to {_fmt(G[hi])} and its rate fell to "
-            f"{_fmt(eff[hi])}. G only grows, and only in steps where the feature is present."
-        )
-    return (
-        f"G grows only in steps whose batch contains the feature. The most frequent one shown "
-        f"(p = {run.probs[hi]:.3g}) was in {n[hi]:,} of {run.steps:,} batches: G = "
-        f"{_fmt(G[hi])}, rate {_fmt(eff[hi])}. The rarest (p = {run.probs[lo]:.3g}) was in "
-        f"{n[lo]:,}: G = {_fmt(G[lo])}, rate {_fmt(eff[lo])}, {_fmt(eff[lo] / eff[hi])}× the "
-        "most frequent one's. "
-        "Flat stretches are steps without the feature: its rate waits, unchanged, for it."
-    )
 
 
 # --- 3. end of run: G against the count, rate against frequency --------------------------------
@@ -436,75 +409,13 @@ def frequency_figure(run: SparseRun) -> dict:
     return {"data": data, "layout": layout}
 
 
-def _spreads(run: SparseRun) -> tuple[float, float] | None:
-    """Across the features that appeared (5th to 95th percentile): how many times the number of
-    examples containing one varies, and how many times G per such example varies."""
-    occ, G = run.occurrences[-1], run.accum[-1]
-    seen = run.adjusted[-1] > 0
-    if seen.sum() < 2:
-        return None
-    lo_n, hi_n = np.percentile(occ[seen], [5, 95])
-    lo_g, hi_g = np.percentile(G[seen] / occ[seen], [5, 95])
-    return hi_n / max(lo_n, 1), hi_g / lo_g
-
-
-def _is_count(spreads: tuple[float, float] | None) -> bool:
-    """G is mostly a count: on a log scale, the counts vary at least twice as much as G per
-    example (so the count makes most of the differences in G)."""
-    return spreads is not None and spreads[1] ** 2 <= spreads[0]
-
-
-def frequency_heading(run: SparseRun) -> str:
-    if _is_count(_spreads(run)):
-        return "③ At the end: G is a count, so the rate follows frequency"
-    return "③ At the end: G against the count, and the rate against frequency"
-
-
-def frequency_caption(run: SparseRun) -> str:
-    seen = run.adjusted[-1] > 0
-    missing = int((~seen).sum())
-    tail = (
-        f" {missing} feature(s) never appeared, so Adagrad never touched them (not drawn)."
-        if missing
-        else ""
-    )
-    spreads = _spreads(run)
-    if spreads is None:
-        return "Too few features appeared to compare." + tail
-    count, size = spreads
-    eff, pred = run.eff_lr["adagrad"][-1][seen], predicted_eff_lr(run)[seen]
-    ratio = eff / pred
-    within = np.percentile(np.maximum(ratio, 1 / ratio), 90)
-    spread = (
-        f"Across features (5th to 95th percentile) the number of examples containing one varies "
-        f"by {_fmt(count)}×, G per example by {_fmt(size)}×"
-    )
-    if _is_count(spreads):
-        verdict = (
-            f"{spread}: G is mostly a count of the feature's examples, so the rate lr/√G falls "
-            "like 1/√p."
-        )
-    else:
-        verdict = (
-            f"{spread}: here G also depends on the size of each feature's gradients, not only "
-            "on their number (the residual r in a feature's examples stays larger while its "
-            "weight is far from its target)."
-        )
-    return (
-        f"{verdict} On the right, 90% of features' rates are within a factor {_fmt(within)} of "
-        f"the dashed prediction, which uses only p, the batch size and the run's mean squared "
-        f"residual "
-        f"r² ({_fmt(run.mean_sq_residual['adagrad'])})." + tail
-    )
-
-
 # --- 4. the batch-size sweep -------------------------------------------------------------------
 
 
 def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
     """How often and how much rare weights are adjusted, and with what result, against B."""
     titles = (
-        "How often: share of steps that adjust a weight",
+        "How often: adjustments per weight",
         "How much: mean |step| per adjustment, rare weights",
         "Rare / frequent effective-rate ratio",
         f"Rare-weight error after {sweep.examples:,} examples",
@@ -514,6 +425,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
     g = sweep.groups
     has_rare = bool(g["n_rare"][0])
     groups = ("rare", "frequent") if has_rare else ("frequent",)
+    steps = sweep.examples // B
     data = []
     for group in groups:
         color = FREQ_COLORS[group]
@@ -521,22 +433,22 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
             _scatter(
                 0,
                 B,
-                g[f"{group}_presence"],
+                steps * g[f"{group}_presence"],
                 mode="lines",
-                name=f"1 − (1 − p)<sup>B</sup>, {group}",
+                name=f"steps × (1 − (1 − p)<sup>B</sup>), {group}",
                 line={"color": color, "dash": "dash"},
-                hovertemplate=f"B = %{{x}}: %{{y:.0%}} of steps adjust a {group} weight{NAME}",
+                hovertemplate=f"B = %{{x}}: formula, %{{y:.3g}} adjustments{NAME}",
             )
         )
         data.append(
             _scatter(
                 0,
                 B,
-                g[f"{group}_adjusted"],
+                g[f"{group}_adjustments"],
                 mode="markers",
                 name=f"simulated, {group}",
                 marker={"color": color, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
-                hovertemplate=f"B = %{{x}}: %{{y:.0%}} of steps adjust a {group} weight{NAME}",
+                hovertemplate=f"B = %{{x}}: a {group} weight adjusted %{{y:.3g}} times{NAME}",
             )
         )
     key = "rare" if has_rare else "frequent"
@@ -564,255 +476,8 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
                 )
             )
     _axes(layout, "x", type="log", tickvals=B.tolist(), title={"text": "batch size B"})
-    _axes(layout, "y", [0], range=[0, 1.05])
-    _log_axes(layout, data, "y", (1, 2))
+    _log_axes(layout, data, "y", (0, 1, 2))
     if current is not None:
-        line = {"color": "#999999", "dash": "dot"}
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "x0": current,
-                "x1": current,
-                "xref": f"x{s}",
-                "y0": 0,
-                "y1": 1,
-                "yref": f"y{s} domain",
-                "line": line,
-            }
-            for s in map(_suffix, range(4))
-        ]
+        layout["shapes"] = [_vline(current, s) for s in map(_suffix, range(4))]
     legend = {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}
     return {"data": data, "layout": _layout(700, legend=legend, **layout)}
-
-
-def sweep_messages(sweep: BatchSweep) -> list[str]:
-    """One sentence per optimizer that diverged at some batch sizes (those points are left out)."""
-    out = []
-    for name in sweep.optimizers:
-        bad = sweep.batch_sizes[sweep.metrics[name]["diverged"].astype(bool)]
-        if bad.size:
-            sizes = ", ".join(str(b) for b in bad)
-            lr = sweep.hparams[name]["lr"]
-            out.append(
-                f"{_label(name)} diverged at B = {sizes} with learning rate {lr:g}; those points "
-                f"are left out of the sweep. A smaller batch takes more steps of the same size, "
-                f"so a rate that works at B = {sweep.batch_sizes[-1]} can blow up at B = 1: "
-                f"lower {_label(name)}'s learning rate (try {lr / 4:g}) to include them."
-            )
-    return out
-
-
-def _alive(sweep: BatchSweep) -> np.ndarray:
-    """Indices of the batch sizes at which no optimizer diverged (the sweep's usable points)."""
-    bad = np.zeros(sweep.batch_sizes.size, bool)
-    for name in sweep.optimizers:
-        bad |= sweep.metrics[name]["diverged"].astype(bool)
-    return np.flatnonzero(~bad)
-
-
-def sweep_caption(sweep: BatchSweep) -> str:
-    B = sweep.batch_sizes
-    if B.size < 2:
-        return "Only one batch size fits the data; add examples to compare batch sizes."
-    g = sweep.groups
-    if not g["n_rare"][0]:
-        return "No feature is rare here; spread the probabilities apart to compare groups."
-    per_batch = g["rare_p"][-1] * B[-1]  # rare examples in a batch of the largest size
-    few = (
-        "usually only one has"
-        if per_batch < 1.5
-        else f"only about {_fmt(per_batch)} (at B = {B[-1]}) have"
-    )
-    text = (
-        f"Every batch size sees the same {sweep.examples:,} examples. From B = {B[0]} to "
-        f"{B[-1]}, the share of steps that adjust a rare weight rises from "
-        f"{_pct(g['rare_adjusted'][0])} to {_pct(g['rare_adjusted'][-1])} (the dashed formula "
-        f"{PRESENCE} says {_pct(g['rare_presence'][0])} to {_pct(g['rare_presence'][-1])}), "
-        f"but each batch gradient is a mean over B examples, of which {few} the rare feature."
-    )
-    steps, errors = [], []
-    for name in ("sgd", "adagrad"):
-        m = sweep.metrics[name]
-        ok = np.flatnonzero(~m["diverged"].astype(bool))
-        if ok.size < 2:
-            steps.append(
-                f"{_label(name)} diverged at every batch size"
-                if not ok.size
-                else f"{_label(name)} diverged at all batch sizes but B = {B[ok[0]]}"
-            )
-            continue
-        a, b = ok[0], ok[-1]
-        steps.append(
-            f"{_label(name)}'s step per adjustment goes from {_fmt(m['rare_step'][a])} at "
-            f"B = {B[a]} to {_fmt(m['rare_step'][b])} at B = {B[b]}"
-        )
-        errors.append(
-            f"{_label(name)} {_fmt(m['rare_error'][a])} → {_fmt(m['rare_error'][b])}"
-            + ("" if (a, b) == (0, B.size - 1) else f" (B = {B[a]} to {B[b]})")
-        )
-    text += " " + "; ".join(steps) + " (Adagrad divides by the root of the same shrunken squares)."
-    if errors:
-        text += " Rare-weight error over the same batch sizes: " + ", ".join(errors) + "."
-    return text
-
-
-# --- the three answers -------------------------------------------------------------------------
-
-
-def _count_share(n_hi: int, n_lo: int, rate_lo: float, rate_hi: float) -> float:
-    """How much of the gap between two features' rates (lr/√G, on a log scale) their counts of
-    adjusting steps explain: 1 when G is exactly count × the same mean g²."""
-    gap = math.log(rate_lo / rate_hi) if rate_lo > 0 and rate_hi > 0 else 0.0
-    if gap <= 0:
-        return 1.0
-    return 0.5 * math.log(max(n_hi, 1) / max(n_lo, 1)) / gap
-
-
-def _at_b1(sweep: BatchSweep | None, batch: int) -> str:
-    """At a larger B: SGD's rare-weight error at B = 1 on the same examples, from the sweep
-    (most of SGD's gap at B > 1 is the batch mean's division, which B = 1 shows)."""
-    if sweep is None or batch == 1 or not sweep.groups["n_rare"][0]:
-        return ""
-    m = sweep.metrics["sgd"]
-    i = np.flatnonzero(sweep.batch_sizes == 1)
-    if not i.size or m["diverged"][i[0]]:
-        return ""
-    return f" (at B = 1, over the same examples, {_fmt(m['rare_error'][i[0]])}: chart ④)"
-
-
-def answers(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
-    """Markdown answers to the three questions, each pointing at its chart, numbers from the run."""
-    s = summarize(run)
-    sgd, ada = s["sgd"], s["adagrad"]
-    examples = s["examples"]
-    stopped = [_label(n) for n in ("sgd", "adagrad") if run.diverged_at[n] is not None]
-    if stopped:
-        q1 = (
-            f"**Why does a larger step help?** (chart ①) {' and '.join(stopped)} diverged on "
-            "this run (see the red box above): lower its learning rate to compare the two."
-        )
-    elif s["n_rare"]:
-        helped, kept = _verdict(s)
-        B, lr = run.batch_size, run.hparams["sgd"]["lr"]
-        where = "example" if B == 1 else "batch"
-        q1 = (
-            f"**Why does a larger step help?** (chart ①) A rare feature here (mean p ≈ "
-            f"{_fmt(s['rare_p'])}) shows up in about {_count(s['rare_p'] * examples)} of "
-            f"{examples:,} examples, a frequent one (mean p ≈ {_fmt(s['frequent_p'])}) in about "
-            f"{_count(s['frequent_p'] * examples)}. A rare weight moves only in the steps whose "
-            f"{where} contains its feature, so its few steps must cover the whole way to its "
-            "target"
-            + (
-                ""
-                if B == 1
-                else f", and at B = {B} the batch mean also divides its gradient by about {B}"
-            )
-            + f". With one rate for every weight (SGD, {lr:g}"
-            + (
-                ": more than Adagrad's final rate even for rare weights, so its steps stay "
-                "large and noisy"
-                if lr > ada["rare_eff_lr"] / CLEARLY
-                else ""
-            )
-            + ") the rare weights end "
-            f"{_fmt(sgd['rare_error'])} from their targets{_at_b1(sweep, B)}. Adagrad's rate "
-            f"for rare weights ends {_fmt(ada['eff_lr_ratio'])}× its rate for frequent ones "
-            f"({_fmt(ada['rare_eff_lr'])} against {_fmt(ada['frequent_eff_lr'])})"
-            + (
-                ""
-                if B == 1
-                else ", which undoes that division (G is summed from the same shrunken gradients)"
-            )
-            + (
-                f", and brings them to {_fmt(ada['rare_error'])}. "
-                if helped
-                else f", and leaves them at {_fmt(ada['rare_error'])}: not clearly closer on "
-                "this run"
-                + (
-                    ", where SGD's one rate is already about as large as Adagrad's rate for "
-                    "rare weights. "
-                    if lr >= CLEARLY * ada["rare_eff_lr"]
-                    else ". "
-                )
-            )
-            + "A larger step is not a less precise one: every weight's step still shrinks as "
-            "its *own* evidence grows, like a running average dividing by its own count. "
-            f"Frequent weights end at {_fmt(ada['frequent_error'])} "
-            f"(SGD {_fmt(sgd['frequent_error'])})"
-            + (", so precision is not lost." if kept else ", behind SGD on this run.")
-        )
-    else:
-        q1 = (
-            "**Why does a larger step help?** (chart ①) Every feature here is about equally "
-            "frequent, so Adagrad has no reason to favour any: spread the probabilities apart."
-        )
-    n = run.adjusted[-1]
-    eff = run.eff_lr["adagrad"][-1]
-    seen = n > 0
-    hi = int(np.argmax(np.where(seen, run.probs, -1)))
-    lo = int(np.argmin(np.where(seen, run.probs, 2)))
-    if not s["n_rare"]:
-        q2 = (
-            "**Where is frequency in the formula?** (chart ②) In G: a feature that is absent "
-            "from a batch has gradient exactly 0, so it adds nothing to its G. Every feature "
-            f"here is about equally frequent, so they were adjusted in {n[seen].min():,} to "
-            f"{n[seen].max():,} steps and their rates ended alike ({_fmt(eff[seen].min())} to "
-            f"{_fmt(eff[seen].max())}): spread the probabilities apart to see them differ."
-        )
-    else:
-        q2 = (
-            f"**Where is frequency in the formula?** (charts ② and ③) In G. A feature that is "
-            f"absent from a batch has gradient exactly 0, so it adds nothing to its G: G ≈ "
-            f"(number of steps containing the feature) × (its mean squared gradient). Here the "
-            f"most frequent feature was adjusted in {n[hi]:,} steps and ended with rate "
-            f"{_fmt(eff[hi])}, the rarest in {n[lo]:,} steps with rate {_fmt(eff[lo])}"
-        )
-        if _count_share(n[hi], n[lo], eff[lo], eff[hi]) < 0.5:
-            q2 += (
-                ": the counts of steps explain less than half of that gap (on a log scale), "
-                + (
-                    f"because with batches of {run.batch_size} even the rarest feature is in many "
-                    "of them. "
-                    if run.batch_size > 1
-                    else ". "
-                )
-                + "Frequency then hides in the size of each gradient too: a batch gradient sums "
-                "the feature's examples in the batch, so G ≈ examples with the feature × mean r² "
-                "/ B² (chart ③)."
-            )
-        else:
-            q2 += ": lr/√G becomes lr/√(count × mean g²)."
-    alive = np.array([], int) if sweep is None else _alive(sweep)
-    if sweep is None or not s["n_rare"] or alive.size < 2:
-        if not s["n_rare"]:  # (the sweep's groups are the run's: the same probabilities)
-            why = "with no rare group here, there is nothing to compare"
-        elif sweep is None:
-            why = "the batch-size sweep that shows it is switched off"
-        elif sweep.batch_sizes.size < 2:
-            why = "add examples to compare batch sizes"
-        else:
-            why = "lower the learning rates that diverged to compare the batch sizes"
-        q3 = (
-            "**And with mini-batches?** (chart ④) A weight is adjusted only in steps whose "
-            f"batch contains its feature, with probability {PRESENCE}; {why}."
-        )
-    else:
-        B, g = sweep.batch_sizes, sweep.groups
-        mine = np.flatnonzero(B[alive] == run.batch_size)
-        b = alive[mine[0]] if mine.size else alive[-1]  # the page's batch size, if it is there
-        a, c = (alive[0], b) if b != alive[0] else (b, alive[-1])  # from the smaller B to c
-        sgd_m, ada_m = sweep.metrics["sgd"], sweep.metrics["adagrad"]
-        q3 = (
-            f"**And with mini-batches?** (chart ④) Frequency changes *how often*: a rare weight "
-            f"is adjusted only when its batch contains the feature, {PRESENCE} of the steps "
-            f"({_pct(g['rare_adjusted'][b])} at B = {B[b]}, against "
-            f"{_pct(g['frequent_adjusted'][b])} for frequent ones). And *how much*: the batch "
-            f"gradient is a mean over B examples, so a rare feature's gradient is divided by B. "
-            f"SGD's rare step per adjustment goes from {_fmt(sgd_m['rare_step'][a])} at B = "
-            f"{B[a]} to {_fmt(sgd_m['rare_step'][c])} at B = {B[c]}; Adagrad's G is built from "
-            f"those same small gradients, so its step goes from {_fmt(ada_m['rare_step'][a])} "
-            f"to {_fmt(ada_m['rare_step'][c])}. At B = {B[b]}, over the same examples, its "
-            f"rare-weight error is {_fmt(ada_m['rare_error'][b])} against SGD's "
-            f"{_fmt(sgd_m['rare_error'][b])}."
-        )
-    return [q1, q2, q3]

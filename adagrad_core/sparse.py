@@ -476,10 +476,14 @@ def summarize(run: SparseRun) -> dict[str, Any]:
     """End-of-run numbers per optimizer and per frequency group, for captions and sweeps.
 
     For each optimizer: ``rare_error`` / ``frequent_error`` (mean |w - w*| over the group),
-    ``rare_eff_lr`` / ``frequent_eff_lr`` (geometric means) and their ratio ``eff_lr_ratio``,
+    ``rare_eff_lr`` / ``frequent_eff_lr`` (geometric means over the group's features that were
+    adjusted at least once: an unseen feature's rate is lr/ε, which says nothing about
+    frequency) and their ratio ``eff_lr_ratio``,
     ``rare_step`` / ``frequent_step`` (mean |step| per adjustment), ``final_loss``. Top level:
     ``rare_adjusted`` / ``frequent_adjusted`` (fraction of steps in which the group's weights
-    were adjusted) and ``rare_presence`` / ``frequent_presence`` (1 - (1 - p)^B, the formula).
+    were adjusted), ``rare_adjustments`` / ``frequent_adjustments`` (in how many steps a weight of
+    the group was adjusted, on average) and ``rare_presence`` / ``frequent_presence``
+    (1 - (1 - p)^B, the formula).
     Values for an empty group are NaN: callers check ``n_rare`` / ``n_frequent`` first.
     """
     rare, freq = run.groups
@@ -498,6 +502,9 @@ def summarize(run: SparseRun) -> dict[str, Any]:
         "rare_presence": float(presence[rare].mean()) if rare.any() else math.nan,
         "frequent_presence": float(presence[freq].mean()),
     }
+    seen = adj > 0  # a feature never seen keeps Adagrad's rate lr/ε: left out of the means
+    out["rare_adjustments"] = float(adj[rare].mean()) if rare.any() else math.nan
+    out["frequent_adjustments"] = float(adj[freq].mean())
     for name in run.optimizers:
         err = np.abs(run.w[name][-1] - run.w_true)
         eff = run.eff_lr[name][-1]
@@ -505,8 +512,8 @@ def summarize(run: SparseRun) -> dict[str, Any]:
         s = {
             "rare_error": float(err[rare].mean()) if rare.any() else math.nan,
             "frequent_error": float(err[freq].mean()),
-            "rare_eff_lr": _gmean(eff[rare]),
-            "frequent_eff_lr": _gmean(eff[freq]),
+            "rare_eff_lr": _gmean(eff[rare & seen]),
+            "frequent_eff_lr": _gmean(eff[freq & seen]),
             "rare_step": float(step[rare & (adj > 0)].mean()) if (rare & (adj > 0)).any() else 0.0,
             "frequent_step": float(step[freq & (adj > 0)].mean())
             if (freq & (adj > 0)).any()
@@ -599,3 +606,95 @@ def _same_training(run: SparseRun, data: SparseData, names: tuple[str, ...], hp:
         and np.array_equal(run.w_true, data.w_true)
         and all(n in run.optimizers and run.hparams[n] == hp[n] for n in names)
     )
+
+
+# --- SGD at its best -----------------------------------------------------------------------------
+
+SGD_RATES = tuple(float(x) for x in np.geomspace(0.01, 2.0, 16).round(4))
+"""The learning rates :func:`sgd_rate_sweep` tries by default: 16 values, evenly spaced on a log
+scale from 0.01 to 2 (the SGD slider's range, less its slowest hundredth)."""
+
+
+@dataclass(frozen=True)
+class RateSweep:
+    """Plain SGD (``w -= lr * g``) trained once per learning rate on the same stream.
+
+    ``rare_error`` / ``frequent_error`` are the groups' mean |w - w*| at the end, over
+    ``lrs``; ``diverged[i]`` says whether the run at ``lrs[i]`` left the bound (its errors are
+    then NaN). ``best`` is the index of the best rate by :func:`best_rate`'s criterion, or None
+    when every rate diverged.
+    """
+
+    lrs: np.ndarray
+    batch_size: int
+    rare_error: np.ndarray
+    frequent_error: np.ndarray
+    diverged: np.ndarray
+
+    @property
+    def score(self) -> np.ndarray:
+        """The criterion: the mean of the two groups' errors (each group counts once, however
+        many features it holds); with no rare group, the frequent group's error."""
+        if np.isnan(self.rare_error).all() and not self.diverged.all():
+            return self.frequent_error
+        return (self.rare_error + self.frequent_error) / 2
+
+    @property
+    def best(self) -> int | None:
+        ok = ~self.diverged
+        if not ok.any():
+            return None
+        score = np.where(ok, self.score, np.inf)
+        return int(np.argmin(score))
+
+
+def sgd_rate_sweep(
+    data: SparseData,
+    *,
+    batch_size: int,
+    lrs: Sequence[float] = SGD_RATES,
+    bound: float = DEFAULT_BOUND,
+) -> RateSweep:
+    """Plain SGD at every rate in ``lrs`` at once, each on the stream that :func:`simulate` uses.
+
+    One run per rate, vectorised: the weights are a ``(K, d)`` array updated as
+    ``W -= lrs[:, None] * grads``, which is ``torch.optim.SGD``'s default update (and
+    :func:`simulate`'s, to rounding). A run whose weights leave ``bound`` is stopped at that
+    step and marked diverged, by :func:`simulate`'s rule.
+    """
+    n, d = data.X.shape
+    B = _int_in("batch_size", batch_size, 1, n)
+    if isinstance(lrs, (str, bytes)) or not len(lrs):
+        raise ValueError(f"Invalid lrs: {lrs!r} (must be a non-empty list of rates)")
+    lr = np.array([_float_in("lr", x, 0.0, 1e3, lo_open=True) for x in lrs])
+    steps = n // B
+    W = np.zeros((lr.size, d))
+    live = np.ones(lr.size, bool)
+    Y = data.y[: steps * B].reshape(steps, B)
+    linear = data.model == "linear"
+    chunk = max(1, _CHUNK_FLOATS // (B * d))
+    step_lr = (lr / B)[:, None]
+    w_flat = W.reshape(-1)  # a view of W
+    sq_bound = bound * bound * (1 - 1e-9) if bound < 1e150 else -math.inf
+    with np.errstate(all="ignore"):
+        for c0 in range(0, steps, chunk):
+            c1 = min(c0 + chunk, steps)
+            Xc = data.X[c0 * B : c1 * B].reshape(c1 - c0, B, d).astype(float)
+            for t in range(c0, c1):
+                xb = Xc[t - c0]
+                z = np.dot(W, xb.T)  # (K, B)
+                r = z - Y[t] if linear else _sigmoid(z) - Y[t]
+                W -= step_lr * np.dot(r, xb)
+                # simulate's rule and screen: stopped once a weight leaves the bound (or NaN)
+                if not np.dot(w_flat, w_flat) <= sq_bound:
+                    out = live & ~(np.abs(W) <= bound).all(1)
+                    live &= ~out
+                    W[~live] = 0.0  # frozen; their errors are reported as NaN
+    rare, freq = frequency_groups(data.probs)
+    err = np.abs(W - data.w_true)
+    nan = np.full(lr.size, np.nan)
+    rare_err = err[:, rare].mean(1) if rare.any() else nan.copy()
+    freq_err = err[:, freq].mean(1)
+    rare_err[~live] = np.nan
+    freq_err[~live] = np.nan
+    return RateSweep(lr, B, rare_err, freq_err, ~live)

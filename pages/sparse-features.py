@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from adagrad_app import claims_sparse as C
 from adagrad_app import exports, ui
 from adagrad_app import fig_sparse as F
 from adagrad_app.params import Param
@@ -24,7 +25,7 @@ QUICK_SWEEP_EXAMPLES = 8192  # a sweep of up to this many examples takes about 0
 SCHEMA = [
     Param(
         "preset",
-        "zipf",
+        "two_groups",
         "choice",
         options=sparse.PRESETS,
         label="Features",
@@ -50,8 +51,8 @@ SCHEMA = [
     Param("noise", 0.5, "float", 0.0, 2.0, label="Label noise (standard deviation)"),
     Param("flip", 0.05, "float", 0.0, 0.5, label="Share of labels flipped"),
     Param("examples", 4096, "int", 512, sparse.MAX_EXAMPLES, label="Examples"),
-    Param("batch", 8, "int", 1, 256, label="Batch size B"),
-    Param("sgd_lr", 0.1, "float", 0.001, 2.0, label="SGD learning rate"),
+    Param("batch", 1, "int", 1, 256, label="Batch size B"),
+    Param("sgd_lr", 0.05, "float", 0.001, 2.0, label="SGD learning rate"),
     Param("adagrad_lr", 0.5, "float", 0.001, 5.0, label="Adagrad learning rate"),
     Param("extra", [], "multi", options=EXTRAS, label="Also train", option_labels=EXTRA_LABELS),
     Param("extra_lr", 0.05, "float", 0.001, 1.0, label="RMSprop / Adam learning rate"),
@@ -88,10 +89,31 @@ def cached_sweep(data_key: tuple, sizes: tuple, hparams: tuple, _run: sparse.Spa
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
+def cached_rates(data_key: tuple, batch: int, sgd_lr: float) -> sparse.RateSweep:
+    """Plain SGD at every rate of the grid, the page's rate and that rate × B."""
+    lrs = sorted({*sparse.SGD_RATES, sgd_lr, sgd_lr * batch})
+    return sparse.sgd_rate_sweep(cached_data(data_key), batch_size=batch, lrs=lrs)
+
+
+@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_run_figures(data_key: tuple, batch: int, hparams: tuple) -> tuple:
-    """Charts ① ② ③ of a run, built once per settings (read-only, shared)."""
+    """Charts ① to ④ of a run, and SGD at its best rate, built once per settings."""
     run = cached_run(data_key, batch, hparams)
-    return F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run)
+    rates = cached_rates(data_key, batch, run.hparams["sgd"]["lr"])
+    baseline = None
+    if rates.best is not None and not np.isclose(rates.lrs[rates.best], run.hparams["sgd"]["lr"]):
+        sgd = {"sgd": {"lr": float(rates.lrs[rates.best])}}
+        baseline = sparse.simulate(
+            cached_data(data_key), batch_size=batch, optimizers=("sgd",), hparams=sgd
+        )
+    summary = sparse.summarize(run)
+    return (
+        rates,
+        F.error_figure(run, baseline),
+        F.rate_figure(rates, summary["adagrad"], run.hparams["sgd"]["lr"]),
+        F.accumulator_figure(run),
+        F.frequency_figure(run),
+    )
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
@@ -152,7 +174,7 @@ def controls() -> None:
         st.slider("Examples", 512, sparse.MAX_EXAMPLES, step=512, key="examples")
         st.number_input("Random seed", 0, 9999, step=1, key="seed")
         st.header("Training")
-        st.select_slider("Batch size B", [1, 2, 4, 8, 16, 32, 64, 128, 256], key="batch")
+        st.select_slider("Batch size B", sparse.SWEEP_BATCHES, key="batch")
         st.slider("SGD learning rate", 0.001, 2.0, step=0.001, format="%.3f", key="sgd_lr")
         st.slider("Adagrad learning rate", 0.001, 5.0, step=0.001, format="%.3f", key="adagrad_lr")
         st.multiselect("Also train", EXTRAS, format_func=EXTRA_LABELS.get, key="extra")
@@ -166,7 +188,7 @@ def controls() -> None:
                 key="extra_lr",
                 **hidden,
             )
-        st.toggle("Batch-size sweep (chart ④)", key="sweep")
+        st.toggle("Batch-size sweep (chart ⑤)", key="sweep")
     S.widgets_drawn()  # after a server restart: rerun with the browser's values
 
 
@@ -191,17 +213,11 @@ def problem(v: dict) -> bytes:
 
 
 st.title("🧮 Sparse features")
-st.caption(
-    "Each example switches on a few of many binary features; feature i is on with its own "
-    "probability p. SGD and Adagrad learn the same weights from the same stream of examples."
-)
-
 S = ui.Settings(SCHEMA, PAGE)
 # A value a slider cannot show (e.g. a typed link ?batch=5): use the nearest it can.
-if (old := st.session_state["batch"]) not in (1, 2, 4, 8, 16, 32, 64, 128, 256):
-    new = min((1, 2, 4, 8, 16, 32, 64, 128, 256), key=lambda b: abs(b - old))
+if (old := st.session_state["batch"]) not in sparse.SWEEP_BATCHES:
+    new = min(sparse.SWEEP_BATCHES, key=lambda b: abs(b - old))
     S.adjust(f"Batch size {old} is not on the slider; using {new}.", batch=new)
-S.show_notes()
 v = S.sync()
 
 probs = problem(v)
@@ -212,9 +228,14 @@ data_key = (probs, v["examples"], v["model"], noise, v["seed"])
 
 with st.spinner("Training…"):
     run = cached_run(data_key, v["batch"], hparams)
-    error_fig, accumulator_fig, frequency_fig = cached_run_figures(data_key, v["batch"], hparams)
+    rates, error_fig, rate_fig, accumulator_fig, frequency_fig = cached_run_figures(
+        data_key, v["batch"], hparams
+    )
 
-for message in F.diverged_messages(run):
+st.markdown(C.takeaway(run, rates))
+st.markdown(C.model_text(run))
+S.show_notes()
+for message in C.diverged_messages(run, rates):
     st.error(message, icon="💥")
 if run.steps * run.batch_size < v["examples"]:
     st.info(
@@ -223,16 +244,12 @@ if run.steps * run.batch_size < v["examples"]:
         icon="ℹ️",
     )
 
-st.subheader("Three questions, answered by this run")
-# Filled once the batch-size sweep has run: the browser gets chart ① (and the sidebar) first.
-answers_box = st.container()
-
 sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
-no_rare = F.no_rare_note(run)  # charts ③ and ④ compare rare and frequent features
+no_rare = C.no_rare_note(run)  # charts ④ and ⑤ compare rare and frequent features
 
 
 def batch_sweep() -> sparse.BatchSweep | None:
-    if not v["sweep"] or no_rare:  # with no rare group chart ④ is a note: nothing to sweep
+    if not v["sweep"] or no_rare:  # with no rare group chart ⑤ is a note: nothing to sweep
         return None
     with st.spinner("Sweeping batch sizes…"):
         return cached_sweep(data_key, sizes, hparams[:2], run)
@@ -242,58 +259,86 @@ def batch_sweep() -> sparse.BatchSweep | None:
 sections = []
 
 
-def chart(heading: str, name: str, spec: dict, caption: str) -> None:
+def texts(*paragraphs: str | None) -> None:
+    for text in paragraphs:
+        if text:
+            st.markdown(text)
+
+
+def chart(heading: str, name: str, spec: dict, caption: str, *, intro=(), table=None) -> None:
+    """Heading, the idea in a sentence or two, the chart, its figures in a small table, and a
+    caption that says where to look."""
     st.subheader(heading)
+    texts(*intro)
     ui.plotly_chart(spec, config=ui.png_config(f"sparse-{name}"), key=f"chart_{name}")
+    if table:
+        st.dataframe(table, hide_index=True, width="content")
     st.caption(caption)
     sections.append((heading, spec, caption))
 
 
 chart(
-    F.error_heading(run),
+    C.error_heading(run, rates),
     "errors",
     error_fig,
-    F.error_caption(run),
+    C.error_caption(run),
+    intro=[C.q1_setup(run)],
+    table=C.error_table(run, rates),
 )
 ui.stop_if_first_view(PAGE)  # on a fresh load, the rest once the browser has drawn chart ①
 if not S.locked:
     controls()  # after chart ①: a rerun sends elements in the order they are drawn
 # Charts that reach the browser together are redrawn together: a short sweep runs here, so
 # that chart ① is redrawn alone (in half the time) while the server sweeps; a long one waits
-# until charts ② and ③ are out.
+# until the later charts are out.
 quick_sweep = v["examples"] <= QUICK_SWEEP_EXAMPLES
 sweep = batch_sweep() if quick_sweep else None
 chart(
-    "② Where frequency hides: G grows only when the feature is present",
+    "② SGD at every rate, on the same examples",
+    "rates",
+    rate_fig,
+    C.rate_caption(rates),
+    intro=[C.q1_bind(run, rates)],
+)
+texts(C.q1_batch(run, rates), C.q1_verdict(run, rates))
+chart(
+    "③ Where frequency hides: G grows only when the feature is present",
     "accumulator",
     accumulator_fig,
-    F.accumulator_caption(run),
+    C.accumulator_caption(run),
+    intro=[*C.Q2_BRIDGE, C.q2_run(run)],
+    table=C.accumulator_table(run),
 )
 if no_rare:
-    st.subheader("③ At the end: G against the count, and the rate against frequency")
+    st.subheader("④ At the end: G against the count, and the rate against frequency")
     st.info(no_rare, icon="ℹ️")
 else:
-    chart(F.frequency_heading(run), "frequency", frequency_fig, F.frequency_caption(run))
+    chart(C.frequency_heading(run), "frequency", frequency_fig, C.frequency_caption(run))
 if not quick_sweep:
     sweep = batch_sweep()
-with answers_box:
-    for answer in F.answers(run, sweep):
-        st.markdown(answer)
-heading = "④ Mini-batches: how often, and how much, a rare weight moves"
+heading = "⑤ Mini-batches: how often, and how much, a weight moves"
 if v["sweep"] and no_rare:
     st.subheader(heading)
     st.info(no_rare, icon="ℹ️")
 elif sweep is None:
     st.subheader(heading)
+    texts(*C.q3_texts(run, None))
     if S.locked:
         st.info("The batch-size sweep is switched off in this link.", icon="ℹ️")
     else:
         st.info("Switch on the batch-size sweep in the sidebar to see this chart.", icon="👈")
 else:
-    for message in F.sweep_messages(sweep):
+    for message in C.sweep_messages(sweep):
         st.warning(message, icon="💥")
     sweep_fig = cached_sweep_figure(data_key, sizes, hparams[:2], v["batch"], sweep)
-    chart(heading, "sweep", sweep_fig, F.sweep_caption(sweep))
+    chart(
+        heading,
+        "sweep",
+        sweep_fig,
+        C.sweep_caption(sweep),
+        intro=C.q3_texts(run, sweep),
+        table=C.sweep_table(sweep),
+    )
 
 
 def export_area() -> None:

@@ -1,5 +1,6 @@
-"""Figures and captions of the sparse-features page. The builders return plain dicts; every
-test reads them through ``go.Figure``, which validates them (a misspelt property fails)."""
+"""Figures of the sparse-features page (their words: test_claims_sparse.py). The builders
+return plain dicts; every test reads them through ``go.Figure``, which validates them (a
+misspelt property fails)."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -59,17 +60,6 @@ def test_error_figure_has_each_optimizer_and_group(run):
     all_finite(fig)
 
 
-def test_a_diverged_optimizer_is_cut_where_it_stopped_and_named(diverged):
-    stop = diverged.diverged_at["sgd"]
-    assert stop is not None
-    fig = plain_figure(F.error_figure(diverged))
-    all_finite(fig)
-    sgd = [t for t in fig.data if t.line.color == OPT_COLORS["sgd"]]
-    assert sgd and all(len(t.x) == 0 or max(t.x) < stop * diverged.batch_size for t in sgd)
-    (message,) = F.diverged_messages(diverged)
-    assert "SGD" in message and f"{stop:,}" in message and "0.5" in message
-
-
 def test_accumulator_figure_colours_by_frequency_and_skips_unseen_steps(run):
     fig = plain_figure(F.accumulator_figure(run))
     g_traces = fig.data[0::2]
@@ -111,52 +101,16 @@ def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
 
 def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
     fig = plain_figure(F.sweep_figure(sweep, current=8))
-    formula = next(t for t in fig.data if t.name == "1 − (1 − p)<sup>B</sup>, rare")
+    formula = next(t for t in fig.data if t.name == "steps × (1 − (1 − p)<sup>B</sup>), rare")
     rare, _ = sp.frequency_groups(sweep_probs := sp.zipf_probs(100))
-    expected = [sp.batch_presence(sweep_probs, b)[rare].mean() for b in (1, 4, 8, 16, 64, 256)]
+    sizes = (1, 4, 8, 16, 64, 256)
+    expected = [4096 // b * sp.batch_presence(sweep_probs, b)[rare].mean() for b in sizes]
     np.testing.assert_allclose(formula.y, expected, rtol=RTOL)
     assert list(formula.x) == [1, 4, 8, 16, 64, 256]
     lines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == 8]
     assert sorted(s.xref for s in lines) == ["x", "x2", "x3", "x4"]  # in each of the 4 charts
     assert not plain_figure(F.sweep_figure(sweep)).layout.shapes
     all_finite(fig)
-
-
-def test_captions_quote_the_run(run, sweep):
-    s = sp.summarize(run)
-    text = F.error_caption(run)
-    assert f"{s['sgd']['rare_error']:.2g}" in text and f"{s['adagrad']['rare_error']:.2g}" in text
-    assert "4,096 examples" in text
-    sw = F.sweep_caption(sweep)
-    assert f"{sweep.metrics['sgd']['rare_step'][0]:.2g}" in sw
-    assert "4,096 examples" in sw
-    assert "factor" in F.frequency_caption(run)
-    assert f"{run.steps:,} batches" in F.accumulator_caption(run)
-
-
-def test_captions_change_with_the_run(data, run):
-    other = sp.simulate(data, batch_size=64, hparams=LRS)
-    assert F.error_caption(other) != F.error_caption(run)
-    assert F.accumulator_caption(other) != F.accumulator_caption(run)
-
-
-def test_three_answers_point_at_their_charts(run, sweep):
-    q1, q2, q3 = F.answers(run, sweep)
-    assert "①" in q1 and "②" in q2 and "③" in q2 and "④" in q3
-    assert f"{sp.summarize(run)['adagrad']['rare_error']:.2g}" in q1
-    assert "1 − (1 − p)ᴮ" in q3 and "B = 8" in q3
-    assert "④" in F.answers(run, None)[2]
-
-
-def test_no_rare_group_is_said_not_hidden():
-    data = sp.make_data([0.5, 0.4, 0.3], n_examples=512)
-    run = sp.simulate(data, batch_size=4, hparams=LRS)
-    sweep = sp.batch_sweep(data, batch_sizes=(1, 4), hparams=LRS)
-    assert "no rare group" in F.error_caption(run)
-    assert "No feature is rare" in F.sweep_caption(sweep)
-    for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
-                 F.sweep_figure(sweep)):  # fmt: skip
-        all_finite(plain_figure(spec))
 
 
 def test_default_figures_stay_small(run, sweep):
@@ -272,141 +226,6 @@ def sgd_diverges_at_b1():
     return run, sweep
 
 
-def test_sweep_words_leave_out_a_diverged_batch_size(sgd_diverges_at_b1):
-    run, sweep = sgd_diverges_at_b1
-    bad = sweep.metrics["sgd"]["diverged"]
-    assert bad[0] and not bad[1:].any() and not sweep.metrics["adagrad"]["diverged"].any()
-    text = F.sweep_caption(sweep)
-    m = {k: sweep.metrics[k]["rare_step"] for k in ("sgd", "adagrad")}
-    # SGD's without its B = 1 run; Adagrad kept it
-    assert f"SGD's step per adjustment goes from {F._fmt(m['sgd'][1])} at B = 4 to " in text
-    assert f"Adagrad's step per adjustment goes from {F._fmt(m['adagrad'][0])} at B = 1 to " in text
-    assert f"{F._fmt(m['sgd'][-1])} at B = 256" in text
-    assert f"SGD {sweep.metrics['sgd']['rare_error'][1]:.2g} →" in text
-    assert f"{sweep.metrics['sgd']['rare_error'][0]:.2g} →" not in text  # the diverged run's
-    q3 = F.answers(run, sweep)[2]
-    assert "at B = 4 to" in q3 and "B = 1 " not in q3
-
-
-def test_sweep_caption_counts_the_rare_examples_in_a_batch(sweep, sgd_diverges_at_b1):
-    for sw in (sweep, sgd_diverges_at_b1[1]):
-        per_batch = sw.groups["rare_p"][-1] * 256  # rare examples in a batch of 256
-        assert per_batch > 1.5
-        assert f"only about {per_batch:.2g} (at B = 256) have the rare feature" in F.sweep_caption(
-            sw
-        )
-    small = sp.batch_sweep(sp.make_data(sp.zipf_probs(100), n_examples=512), batch_sizes=(1, 16))
-    assert "usually only one has the rare feature" in F.sweep_caption(small)
-
-
-def test_answer_two_says_where_frequency_hides_when_counts_cannot_differ():
-    data = sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=1024)
-    r = sp.simulate(data, batch_size=256, hparams=LRS)
-    n, p = r.adjusted[-1], r.probs
-    most, rarest = n[np.argmax(p)], n[np.argmin(p)]  # the two features the answer names
-    assert rarest >= 0.9 * most  # both in (nearly) every one of the 4 batches
-    q2 = F.answers(r, None)[1]
-    assert "explain less than half" in q2 and "count × mean g²" not in q2
-    assert "count × mean g²" in F.answers(sp.simulate(data, batch_size=4, hparams=LRS), None)[1]
-
-
-def test_answer_two_does_not_credit_the_count_with_a_gap_it_cannot_make():
-    """Zipf at B = 256: the most and least frequent features are adjusted in 16 and 12 steps,
-    yet their rates differ about 40×; √(16/12) explains almost none of that."""
-    data = sp.make_data(sp.zipf_probs(100), n_examples=4096, seed=0)
-    r = sp.simulate(data, batch_size=256, hparams={"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}})
-    n, p, eff = r.adjusted[-1], r.probs, r.eff_lr["adagrad"][-1]
-    hi, lo = np.argmax(p), np.argmin(p)
-    assert n[hi] < 2 * n[lo] and eff[lo] > 10 * eff[hi]
-    q2 = F.answers(r, None)[1]
-    assert "explain less than half" in q2 and "lr/√(count × mean g²)" not in q2
-
-
-def test_answer_one_and_heading_follow_the_numbers(sgd_diverges_at_b1, run, diverged):
-    slow, _ = sgd_diverges_at_b1
-    tiny = sp.simulate(  # 4 steps of 256: nothing has been learnt yet
-        sp.make_data(sp.feature_probs("two_groups", n_features=100), n_examples=1024),
-        batch_size=256,
-        hparams=LRS,
-    )
-    seen = set()
-    for r in (run, slow, tiny):
-        s = sp.summarize(r)
-        helped = s["adagrad"]["rare_error"] < F.CLEARLY * s["sgd"]["rare_error"]
-        kept = s["adagrad"]["frequent_error"] <= s["sgd"]["frequent_error"]
-        seen.add((helped, kept))
-        q1, heading = F.answers(r, None)[0], F.error_heading(r)
-        assert ("precision is not lost" in q1) == kept and ("behind SGD" in q1) != kept
-        assert ("brings them to" in q1) == helped and ("not clearly closer" in q1) != helped
-        assert ("learn faster" in heading) == helped
-        assert heading.endswith("without losing precision") == (helped and kept)
-        # the rare/frequent ratio is Adagrad's own, and says so
-        assert f"{s['adagrad']['eff_lr_ratio']:.2g}× its rate for frequent ones" in q1
-    assert seen >= {(True, True), (True, False)}
-    assert "diverged" in F.answers(diverged, None)[0]
-    assert "faster" not in F.error_heading(diverged)
-
-
-def test_answer_three_names_each_batch_size_it_quotes(run, sweep):
-    q3 = F.answers(run, sweep)[2]
-    B, m = sweep.batch_sizes, sweep.metrics["sgd"]
-    assert f"from {m['rare_step'][0]:.2g} at B = 1 to {m['rare_step'][2]:.2g} at B = 8" in q3
-    one = sp.simulate(sp.make_data(sp.zipf_probs(100), n_examples=4096), batch_size=1, hparams=LRS)
-    q3 = F.answers(one, sweep)[2]  # at the smallest B: compared with the largest
-    assert f"at B = 1 to {m['rare_step'][-1]:.2g} at B = {B[-1]}" in q3
-
-
-@pytest.mark.parametrize(("preset", "batch"), [("zipf", 1), ("zipf", 256), ("two_groups", 64)])
-def test_frequency_caption_verdict_follows_the_spreads(preset, batch):
-    data = sp.make_data(sp.feature_probs(preset, n_features=100), n_examples=4096)
-    r = sp.simulate(data, batch_size=batch, hparams=LRS)
-    seen = r.adjusted[-1] > 0
-    occ = r.occurrences[-1][seen]
-    count = np.subtract(*np.percentile(np.log(occ), [95, 5]))
-    size = np.subtract(*np.percentile(np.log(r.accum[-1][seen] / occ), [95, 5]))
-    text = F.frequency_caption(r)
-    assert ("mostly a count of" in text) == (2 * size <= count + 1e-12), text
-    assert ("G is a count" in F.frequency_heading(r)) == ("mostly a count of" in text)
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(2.6e-5, "2.6e-5"), (0.0123, "0.012"), (0.5, "0.5"), (42.4, "42"), (12345.6, "12,346")],
-)
-def test_numbers_in_the_texts_use_the_apps_prose_format(value, text):
-    """The same format as the other pages' texts (theme.number): 2.6e-5, never 2.6e-05."""
-    assert F._fmt(value) == text
-
-
-def test_answer_one_names_the_batch_means_division_with_the_b1_run(data, run, sweep):
-    """At B = 8, most of SGD's rare-weight gap is the batch mean dividing rare gradients by 8:
-    answer 1 says so and quotes SGD's error at B = 1 on the same examples (chart ④)."""
-    q1 = F.answers(run, sweep)[0]
-    b1 = sweep.metrics["sgd"]["rare_error"][0]
-    assert sweep.batch_sizes[0] == 1 and b1 < 0.5 * F.summarize(run)["sgd"]["rare_error"]
-    assert "divides its gradient by about 8" in q1
-    assert f"at B = 1, over the same examples, {F._fmt(b1)}" in q1
-    q1_b1 = F.answers(sp.simulate(data, batch_size=1, hparams=LRS), sweep)[0]
-    assert "divides its gradient" not in q1_b1 and "at B = 1, over" not in q1_b1
-
-
-def test_answer_one_says_when_sgds_rate_is_already_as_large(data, sweep):
-    r = sp.simulate(data, batch_size=1, hparams=LRS)
-    s = F.summarize(r)
-    assert s["adagrad"]["rare_error"] >= F.CLEARLY * s["sgd"]["rare_error"]  # not clearly helped
-    assert F.CLEARLY * s["adagrad"]["rare_eff_lr"] <= 0.1
-    assert "already about as large as Adagrad's rate for rare weights" in F.answers(r, sweep)[0]
-    assert "small rate" not in F.answers(r, sweep)[0]
-
-
-def test_texts_say_what_to_do_when_the_sweep_cannot_compare(run, sgd_diverges_at_b1):
-    assert "sweep that shows it is switched off" in F.answers(run, None)[2]
-    _, sweep = sgd_diverges_at_b1
-    (message,) = F.sweep_messages(sweep)
-    assert "learning rate 0.1" in message and "(try 0.025)" in message
-    assert "(B = 4 to 256)" in F.sweep_caption(sweep)  # SGD's range, not Adagrad's
-
-
 def test_sweep_tooltips_name_the_batch_size_and_the_quantity(sweep):
     fig = plain_figure(F.sweep_figure(sweep, 8))
     for trace in fig.data:
@@ -416,17 +235,57 @@ def test_sweep_tooltips_name_the_batch_size_and_the_quantity(sweep):
     assert {"rare-weight error", "mean |step| of a rare weight"} <= templates
 
 
-def test_answer_one_says_when_sgds_rate_is_too_large_rather_than_too_small(data, sweep):
-    r = sp.simulate(data, batch_size=1, hparams={"sgd": {"lr": 0.5}, "adagrad": {"lr": 0.5}})
-    assert F.summarize(r)["adagrad"]["rare_eff_lr"] / F.CLEARLY < 0.5
-    assert "its steps stay large and noisy" in F.answers(r, sweep)[0]
-    assert (
-        "large and noisy" not in F.answers(sp.simulate(data, batch_size=1, hparams=LRS), sweep)[0]
+def test_a_diverged_optimizer_is_cut_where_it_stopped(diverged):
+    stop = diverged.diverged_at["sgd"]
+    assert stop is not None
+    fig = plain_figure(F.error_figure(diverged))
+    sgd = [t for t in fig.data if t.name and t.name.startswith("SGD")]
+    assert sgd and all(max(t.x, default=0) < stop * diverged.batch_size for t in sgd)
+    all_finite(fig)
+
+
+def test_no_rare_group_draws_one_line_per_optimizer():
+    data = sp.make_data([0.5, 0.4, 0.3], n_examples=512)
+    run = sp.simulate(data, batch_size=4, hparams=LRS)
+    sweep = sp.batch_sweep(data, batch_sizes=(1, 4), hparams=LRS)
+    fig = plain_figure(F.error_figure(run))
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
+        "SGD · all features",
+        "Adagrad · all features",
+    ]
+    rates = sp.sgd_rate_sweep(data, batch_size=4, lrs=(0.05, 0.5, 5.0))
+    ada = sp.summarize(run)["adagrad"]
+    for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
+                 F.sweep_figure(sweep), F.rate_figure(rates, ada)):  # fmt: skip
+        all_finite(plain_figure(spec))
+
+
+def test_the_tuned_sgd_is_drawn_in_grey_beside_the_run(data, run):
+    best = sp.simulate(data, batch_size=8, optimizers=("sgd",), hparams={"sgd": {"lr": 0.9}})
+    fig = plain_figure(F.error_figure(run, best))
+    grey = [t for t in fig.data if t.name and t.name.startswith(F.BASELINE["name"])]
+    assert len(grey) == 3 and all(t.line.color == F.BASELINE["color"] for t in grey)
+    rare, _ = run.groups
+    line = next(t for t in grey if "rare" in t.name)
+    np.testing.assert_allclose(
+        line.y, np.abs(best.w["sgd"] - best.w_true)[:, rare].mean(1), rtol=RTOL
     )
 
 
-def test_the_caption_states_the_split_that_makes_the_groups(run):
-    split = sp.frequency_split(run.probs)
-    rare, _ = run.groups
-    assert (rare == (run.probs < split)).all() and rare.any()
-    assert f"solid lines: p below {F._fmt(split)}, the geometric mean" in F.error_caption(run)
+def test_rate_figure_draws_each_rate_adagrad_and_the_best(data, run):
+    rates = sp.sgd_rate_sweep(data, batch_size=8, lrs=(0.01, 0.1, 1.0, 50.0))
+    assert rates.diverged.tolist() == [False, False, False, True]
+    ada = sp.summarize(run)["adagrad"]
+    fig = plain_figure(F.rate_figure(rates, ada, current=0.1))
+    rare = next(t for t in fig.data if t.name == "SGD · rare")
+    assert list(rare.x) == [0.01, 0.1, 1.0]  # the diverged rate is not a point of the line
+    np.testing.assert_allclose(rare.y, rates.rare_error[:3], rtol=RTOL)
+    flat = next(t for t in fig.data if t.name == "Adagrad · frequent")
+    assert list(flat.y) == pytest.approx([ada["frequent_error"]] * 2, rel=RTOL)
+    star = next(t for t in fig.data if t.name.startswith("SGD's best rate"))
+    assert list(star.x) == [rates.lrs[rates.best]]
+    cross = next(t for t in fig.data if t.name == "diverged at this rate")
+    assert list(cross.x) == [50.0]
+    assert fig.layout.shapes[0].x0 == 0.1
+    assert fig.layout.xaxis.type == "log"
+    all_finite(fig)

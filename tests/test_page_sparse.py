@@ -27,11 +27,16 @@ def warnings(at: AppTest) -> str:
     return "\n".join(w.value for w in at.warning)
 
 
-def test_default_view_has_four_charts_and_three_answers():
+def test_default_view_opens_with_its_takeaway_and_has_five_charts_with_tables():
     at = open_page()
-    assert len(at.get("plotly_chart")) == 4
-    answers = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert len(answers) == 3 and "①" in answers[0] and "④" in answers[2]
+    assert len(at.get("plotly_chart")) == 5
+    assert at.markdown[0].value.startswith("A frequent feature's weight is adjusted often")
+    assert "no single SGD rate" in at.markdown[0].value
+    assert at.markdown[1].value.startswith("**The model:** linear regression")
+    questions = [m.value for m in at.markdown if m.value.startswith("**") and "?**" in m.value]
+    assert len(questions) == 2  # questions 2 and 3 (question 1 is the page's takeaway)
+    assert len(at.dataframe) == 3  # beside charts ①, ③ and ⑤
+    assert "SGD, best of" in " ".join(at.dataframe[0].value["run"])
     assert not at.error
     assert dict(at.query_params) == {}  # defaults leave the URL clean
 
@@ -44,7 +49,7 @@ def test_moving_a_control_changes_the_text_and_the_url():
     assert at.query_params["batch"] == "64"
     after = [c.value for c in at.caption]
     assert after != before
-    assert any("B = 64" in m.value for m in at.markdown)
+    assert any("A batch of 64 averages its examples" in m.value for m in at.markdown)
 
 
 def test_url_restores_the_settings():
@@ -71,20 +76,20 @@ def test_url_restores_the_settings():
         ({"preset": "bogus"}, "Features: 'bogus' is not one of Power law (Zipf) / Two groups"),
         ({"extra": "lbfgs"}, "Also train: nothing in 'lbfgs' is one of RMSprop / Adam"),
         ({"flip": "0.9", "model": "logistic"}, "Share of labels flipped: 0.9 is above the maximum"),
-        ({"sgd_lr": "nan"}, "SGD learning rate: 'nan' is not a finite number; using 0.1"),
+        ({"sgd_lr": "nan"}, "SGD learning rate: 'nan' is not a finite number; using 0.05"),
     ],
 )
 def test_bad_links_get_a_note_never_an_exception(query, note):
     at = open_page(query)
     assert note in warnings(at)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 5
 
 
 def test_extreme_settings_are_explained():
     # Every feature always on: no rare group; SGD with a huge rate diverges and is named.
     query = {"preset": "custom", **{f"p{i}": "1" for i in range(1, 6)}, "sgd_lr": "2"}
     at = open_page(query)
-    assert any("no rare group" in c.value for c in at.caption)
+    assert any("no rare group" in i.value for i in at.info)
     assert any("SGD diverged" in e.value for e in at.error)
 
 
@@ -100,14 +105,14 @@ def test_extreme_settings_are_explained():
 )
 def test_other_settings_run(query):
     at = open_page(query)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 5
 
 
 def test_sweep_can_be_switched_off():
     at = open_page()
     at.toggle(key="sweep").set_value(False).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4
     assert at.query_params["sweep"] == "0"
 
 
@@ -122,8 +127,8 @@ def test_preset_controls_follow_the_preset():
 def test_locked_view_has_charts_and_text_but_no_controls():
     at = open_page({"lock": "1", "batch": "16"})
     assert not at.slider and not at.select_slider and not at.selectbox and not at.toggle
-    assert len(at.get("plotly_chart")) == 4
-    assert any("B = 16" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 5
+    assert any("A batch of 16 averages" in m.value for m in at.markdown)
 
 
 def test_downloads_sit_under_the_charts_in_normal_and_locked_view():
@@ -157,6 +162,7 @@ def test_a_short_sweep_runs_between_charts_one_and_two(monkeypatch, examples, af
         "chart_errors",  # a fresh load's first view: chart ① alone; then the whole page
         "chart_errors",
         *(["sweep"] if after == "chart_errors" else []),
+        "chart_rates",
         "chart_accumulator",
         "chart_frequency",
         *(["sweep"] if after == "chart_frequency" else []),
@@ -173,20 +179,20 @@ def test_the_sweep_reuses_the_pages_own_run(monkeypatch):
     simulate = sparse.simulate
     monkeypatch.setattr(sparse, "simulate", lambda *a, **kw: made.append(kw) or simulate(*a, **kw))
     at = open_page({"batch": "1", "seed": "4321"})  # a seed no other test uses: no cache hit
-    assert sorted(kw["batch_size"] for kw in made) == [1, 4, 16, 64, 256]
-    assert len(at.get("plotly_chart")) == 4 and not at.error
+    both = [kw for kw in made if kw.get("optimizers") != ("sgd",)]  # not the tuned SGD alone
+    assert sorted(kw["batch_size"] for kw in both) == [1, 4, 16, 64, 256]
+    assert len(at.get("plotly_chart")) == 5 and not at.error
 
 
-def test_with_no_rare_group_charts_three_and_four_say_why_they_are_not_drawn(monkeypatch):
+def test_with_no_rare_group_charts_four_and_five_say_why_they_are_not_drawn(monkeypatch):
     from adagrad_core import sparse
 
     monkeypatch.setattr(sparse, "batch_sweep", lambda *a, **kw: pytest.fail("swept for a note"))
     at = open_page({"preset": "custom", **{f"p{i}": "0.5" for i in range(1, 6)}})
-    assert len(at.get("plotly_chart")) == 2  # ① and ②
+    assert len(at.get("plotly_chart")) == 3  # ①, ② and ③
     notes = [i.value for i in at.info]
     assert len(notes) == 2 and all("no rare group" in n for n in notes)
-    q2 = [m.value for m in at.markdown if m.value.startswith("**Where")][0]
-    assert "about equally frequent" in q2 and "batches of" not in q2
-    q3 = [m.value for m in at.markdown if m.value.startswith("**And")][0]
-    assert "with no rare group here, there is nothing to compare" in q3
+    assert at.markdown[0].value.startswith("Here every feature is about equally frequent")
+    text = " ".join(m.value for m in at.markdown)
+    assert "rare one's seldom" not in text and "catch up" not in text
     assert not at.error
