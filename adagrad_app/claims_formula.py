@@ -51,12 +51,14 @@ def pct(share: float) -> str:
     for digits in range(2, 8):
         text = number(100 * share, digits)
         if text not in ("100", "-100"):
-            break
-    return f"{text}%"
+            return f"{text}%"
+    return ">99.99999%" if share < 1 else f"{text}%"
 
 
 def ratio(r: float) -> str:
     """A ratio ≥ 1 as '8×', '2.9×', '2,510×', '3e7×'."""
+    if not math.isfinite(r):
+        raise ValueError(f"no ratio to print: {r}")
     return f"{number(round(r))}×" if r >= 10 else f"{r:.2g}×"
 
 
@@ -303,7 +305,10 @@ def moves(sv: StepView) -> str | None:
         return f"The gradient of {na} is zero, so {na} stays put and only {nb} moves."
     if u[b] == 0 or u[a] == 0:
         return None  # a move that underflowed: no sentence about it
-    gr, ur = g[b] / g[a], u[a] / u[b]
+    with np.errstate(over="ignore"):
+        gr, ur = g[b] / g[a], u[a] / u[b]
+    if not (math.isfinite(gr) and math.isfinite(ur) and math.isfinite(1 / ur)):
+        return None  # sizes 1e308 apart: no ratio worth printing
     if gr <= SIMILAR:
         steps = max(ur, 1 / ur)
         if steps <= SIMILAR:
@@ -333,8 +338,11 @@ def rates(sv: StepView) -> str | None:
     g, u, eff, G = (np.abs(sv.at(k)) for k in ("g", "update", "eff_lr", "G"))
     if g[a] == 0 or u[a] == 0 or u[b] == 0:
         return None
-    steps = max(u[a] / u[b], u[b] / u[a])
-    if g[b] / g[a] <= SIMILAR:  # similar gradients: different steps come from different G
+    with np.errstate(over="ignore"):
+        steps, grads = max(u[a] / u[b], u[b] / u[a]), g[b] / g[a]
+    if not (math.isfinite(steps) and math.isfinite(grads)):
+        return None
+    if grads <= SIMILAR:  # similar gradients: different steps come from different G
         if steps <= SIMILAR:
             return None
         fast, slow = (a, b) if u[a] > u[b] else (b, a)
@@ -415,7 +423,7 @@ def since_first(sv: StepView) -> str | None:
     decayed = sv.run.lr_decay > 0
     eta = "η_t" if decayed else "η"
     unused = f"{eta}/ε" if sv.run.eps_at == "outside" else f"{eta}/√ε"
-    parts = []
+    parts, same = [], []
     for i, name in enumerate(who(n) for n in sv.names):
         if not (eff[i] <= eff1[i]):
             return None  # no rate rises: a run where one did would not get this sentence
@@ -435,11 +443,15 @@ def since_first(sv: StepView) -> str | None:
             else ""
         )
         if diff is None:
-            parts.append(f"{name}'s rate is within 0.1% of its step-1 value")
+            same.append(name)
         elif cause:
             parts.append(f"{name}'s rate is {diff}, {cause}")
         else:
             return None
+    if len(same) == 1:
+        parts.append(f"{same[0]}'s rate is within 0.1% of where it started")
+    elif same:
+        parts.append(f"the rates of {_and(same)} are within 0.1% of where they started")
     return f"Since step 1, {'; '.join(parts)}. G never shrinks, so no rate can rise."
 
 

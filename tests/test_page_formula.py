@@ -1,8 +1,10 @@
 """The formula page under AppTest: defaults, each switch, the step control, bad links, lock."""
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.proto.RootContainer_pb2 import RootContainer
 from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
@@ -422,3 +424,51 @@ def test_the_page_opens_with_a_takeaway_and_links_its_references(default):
     assert "its own clock" in text and "η/√(s + c)" in text  # d2l.ai's bridge
     for url in (claims.DUCHI, claims.D2L, claims.TORCH):
         assert f"]({url})" in text
+
+
+# --- readability, measured as ../shared/tools/prose_metrics.py measures it ----------------------
+
+_NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+−]?\d+)?(?![\w])", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(*A-Z0-9])")
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"\$[^$\n]+\$", " FORMULA ", markdown)
+    text = re.sub(r"`[^`]*`", " CODE ", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[*_]{1,3}", "", text)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in text.split() if re.search(r"\w", w)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"eps": "1", "t": "1"},  # the home page's ε lesson
+        {"eps": "1", "t": "0"},  # its old form
+        {"run_on": "sparse", "t": "8", "lr_decay": "0.5", "eps_at": "inside"},
+        {"surface": "rosenbrock", "steps": "200", "t": "200", "compare": "1"},
+    ],
+)
+def test_the_page_reads_within_the_limits(query):
+    """Issue 17's limits: an opening of at most 3 sentences, no paragraph over 60 words, a mean
+    sentence of at most 20 words, no sentence with more than 4 numbers."""
+    at = _open(**query)
+    kinds = ("markdown", "caption", "text", "info", "warning", "success", "error")
+    texts = [el.value for kind in kinds for el in at.get(kind) if isinstance(el.value, str)]
+    paragraphs = [
+        " ".join(p.split())
+        for t in texts
+        for p in re.split(r"\n\s*\n", _plain(t))
+        if len(_words(p)) >= 3
+    ]
+    sentences = [s for p in paragraphs for s in _SENTENCE_END.split(p) if _words(s)]
+    opening = _plain(at.markdown[0].value)
+    assert len(_SENTENCE_END.split(opening)) <= 3, opening
+    assert max(len(_words(p)) for p in paragraphs) <= 60
+    assert np.mean([len(_words(s)) for s in sentences]) <= 20
+    for s in sentences:
+        assert len(_NUMBER.findall(s)) <= 4, s
