@@ -1,4 +1,5 @@
-"""Figures and computed captions for the trajectories page: pure functions, no streamlit.
+"""Figures for the trajectories page: pure functions, no streamlit, no prose (the sentences
+about a run are in :mod:`adagrad_app.claims_trajectories`).
 
 The main figure is a static contour with each racer's faint full path, animated with plotly
 frames that carry only the moving traces (a marker with a short trail per racer), so playback
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
 import struct
 import zlib
 from collections.abc import Mapping, Sequence
@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.colors
 
-from adagrad_core.racers import GAP_FLOOR, Run, inside
+from adagrad_core.racers import GAP_FLOOR, Run, constant_gradient_rate, inside
 from adagrad_core.surfaces import Surface
 
 from . import theme
@@ -53,6 +53,8 @@ DIVERGED_SYMBOL = "x-thin-open"
 STAR = "adagrad"  # drawn over the other racers, with a thicker line
 START_SIZE = 24  # the start ring on the race chart: wide enough to show around the racers on it
 OFF_CHART = 100  # a step-1 rate this many times above all later ones is left off its chart
+CONSTANT_G = "Adagrad if g stayed as at step 1"  # the dashed line of the rate chart
+BEST_SGD = "#999999"  # SGD at its best learning rate: a lighter grey, dashed
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list[float]:
@@ -473,9 +475,16 @@ def _list(a) -> list:
     return np.asarray(a).tolist()
 
 
-def loss_figure(runs: Mapping[str, Run], *, height: int = 330, goal: str = "the minimum") -> dict:
+def loss_figure(
+    runs: Mapping[str, Run],
+    *,
+    height: int = 330,
+    goal: str = "the minimum",
+    best_sgd: Run | None = None,
+) -> dict:
     """f − f* per step on a log scale; a diverged run ends with a cross where it stopped.
-    ``goal``: what f* is (see :func:`goal`)."""
+    ``goal``: what f* is (see :func:`goal`). ``best_sgd``: SGD at its best learning rate
+    (:func:`adagrad_core.racers.sgd_sweep`), drawn dashed grey, with a legend entry."""
     data = []
     for key, run in runs.items():
         idx = decimate(run.last + 1)
@@ -507,7 +516,25 @@ def loss_figure(runs: Mapping[str, Run], *, height: int = 330, goal: str = "the 
                     showlegend=False,
                 )
             )
+    if best_sgd is not None:
+        idx = decimate(best_sgd.last + 1)
+        data.append(
+            _line(
+                idx,
+                best_sgd.gap[idx],
+                line={"color": BEST_SGD, "width": 2, "dash": "dash"},
+                name=f"SGD, best lr = {best_sgd.hparams['lr']:g}",
+                legendgroup="best_sgd",
+                showlegend=True,
+            )
+        )
     layout = _line_layout(f"Gap to {goal}, f − f*", "f − f*", height, data)
+    if best_sgd is not None:  # the dashed line's legend, under the chart
+        layout["showlegend"] = True
+        layout["legend"] = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
+        layout["margin"] = {**layout["margin"], "b": 75}
+        for trace in data:
+            trace.setdefault("showlegend", False)
     return {"data": data, "layout": layout}
 
 
@@ -528,21 +555,24 @@ def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list
 
 
 def _eff_lr_lines(runs: Mapping[str, Run]) -> list[dict]:
-    """The effective-rate chart's lines: each racer's x and y, and for Adagrad also its step-1
-    value × 1/√t, dashed (the one line with a legend entry; hover names the others)."""
+    """The effective-rate chart's lines: each racer's x and y, and for Adagrad also the rate
+    a constant gradient (its step-1 one) would give, dashed (the one line with a legend entry;
+    hover names the others). That line is exact for this run's ε, its placement, the initial
+    accumulator and the lr decay (:func:`adagrad_core.racers.constant_gradient_rate`)."""
     data = []
     for key, run in runs.items():
         data += _per_coordinate(key, run.label, run.eff_lr, run.last)
-        if key == "adagrad" and run.last >= 1:
-            t = decimate(run.last) + 1
+        env = constant_gradient_rate(run) if key == "adagrad" else None
+        if env is not None:
+            idx = decimate(len(env))
             for i in range(2):
                 data.append(
                     _line(
-                        t,
-                        run.eff_lr[0, i] / np.sqrt(t),
+                        idx + 1,
+                        np.maximum(env[idx, i], GAP_FLOOR),
                         line={"color": theme.color(key), "width": 1.5, "dash": "longdash"},
                         opacity=0.7,
-                        name="Adagrad if g were constant (÷√t)",
+                        name=CONSTANT_G,
                         legendgroup="envelope",
                         showlegend=i == 0,
                     )
@@ -552,9 +582,10 @@ def _eff_lr_lines(runs: Mapping[str, Run]) -> list[dict]:
     return data
 
 
-def _step1_off_chart(runs: Mapping[str, Run], lines: list[dict]) -> dict[str, float]:
+def step1_off_chart(runs: Mapping[str, Run], lines: list[dict] | None = None) -> dict[str, float]:
     """The racers whose step-1 rate is over OFF_CHART times every rate the chart draws after
     step 1 (each line's first point is step 1), with that rate: the y range leaves it out."""
+    lines = _eff_lr_lines(runs) if lines is None else lines
     later = np.concatenate([np.asarray(t["y"][1:], dtype=float) for t in lines] or [[]])
     later = later[np.isfinite(later) & (later > 0)]
     if not later.size:
@@ -572,7 +603,7 @@ def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
     rate is far above the rest (full-matrix Adagrad's, ~1e10) is left off the top of the log
     axis, which would otherwise span ten decades and flatten every other line."""
     data = _eff_lr_lines(runs)
-    off = _step1_off_chart(runs, data)
+    off = step1_off_chart(runs, data)
     shown = [t["y"][1:] if t["legendgroup"] in off else t["y"] for t in data]
     title = "Effective learning rate (x solid, y dotted)"
     layout = _line_layout(title, "lr per coordinate", height, [{"y": y} for y in shown])
@@ -710,25 +741,10 @@ def surface3d_figure(surface: Surface, runs: Mapping[str, Run], *, height: int =
     return {"data": data, "layout": layout}
 
 
-# --- captions computed from the runs ----------------------------------------------------------
+# --- helpers -----------------------------------------------------------------------------------
 
 
-def _fmt(v: float) -> str:
-    return theme.number(v, 2 if abs(v) < 1e-2 or abs(v) >= 1e3 else 3)
-
-
-def _times(v: float) -> str:
-    """A positive ratio in plain digits, 3 significant: 2,510 (with separators), 5, 0.556,
-    0.0000123; never 2.51e+03."""
-    r = float(f"{v:.3g}")
-    if r >= 1000:
-        return f"{r:,.0f}"
-    if r >= 1e-3:
-        return f"{r:g}"
-    return f"{r:.{2 - math.floor(math.log10(r))}f}"
-
-
-def _plot_width(bounds) -> float:
+def plot_width(bounds) -> float:
     """The plot's wider side: the unit of the "closer than x% of the plot" tolerances."""
     return max(hi - lo for lo, hi in bounds)
 
@@ -737,7 +753,7 @@ def _merge_labels(marks: list[dict], bounds, near: float = 0.08) -> None:
     """In place: 'diverged' labels of exit points closer than ``near`` of the plot's width
     go into one label, a line each (five racers leaving at one point were drawn on top of
     each other)."""
-    width = _plot_width(bounds)
+    width = plot_width(bounds)
     kept: list[dict] = []
     for mark in marks:
         host = next(
@@ -754,273 +770,3 @@ def _merge_labels(marks: list[dict], bounds, near: float = 0.08) -> None:
             host["text"] = [host["text"][0] + "<br>" + mark["text"][0]]
             host["textfont"] = {"color": "#444444"}  # lines of several racers: no one colour
             mark["text"] = [""]
-
-
-def divergence_messages(runs: Mapping[str, Run]) -> list[str]:
-    """One sentence per diverged racer: its name, the step, where it left the plot."""
-    out = []
-    for run in runs.values():
-        if run.diverged_at is not None:
-            ex, ey = (round(v, 2) + 0.0 for v in run.exit_point)  # + 0.0: never "-0.00"
-            out.append(
-                f"{run.label} diverged: it was stopped at step {run.diverged_at} after leaving "
-                f"the plot near ({ex:.2f}, {ey:.2f}), marked ✖. Lower its learning rate "
-                f"(now {run.hparams['lr']:g})."
-            )
-    return out
-
-
-def _names(labels: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
-
-
-def _floor_where(goal: str) -> str:
-    """Where a run is whose gap is at the floor the runs keep for log-scale charts."""
-    if goal == PAST_EDGE:
-        return "out of the plot, lower than anywhere in it"
-    return f"at {goal}, to float64 precision"
-
-
-def _floor_gap(goal: str) -> str:
-    """What a gap at the floor says of f − f*: below the floor, or below 0 past the plot."""
-    return "< 0" if goal == PAST_EDGE else f"below {_fmt(GAP_FLOOR)}"
-
-
-def _gap(v: float, goal: str = "the minimum") -> str:
-    """'= 0.012', or, at the floor, what it means."""
-    return f"= {_fmt(v)}" if v > GAP_FLOOR else f"{_floor_gap(goal)}: {_floor_where(goal)}"
-
-
-def race_caption(runs: Mapping[str, Run], target: float = 1e-3, goal: str = "the minimum") -> str:
-    """Who gets closest, and who first reaches f − f* < target, with numbers from the runs.
-    ``goal``: what f* is (see :func:`goal`)."""
-    alive = {k: r for k, r in runs.items() if r.diverged_at is None}
-    if not alive:
-        return "Every optimizer diverged: lower the learning rates."
-    steps = next(iter(runs.values())).updates.shape[0]
-    ranked = sorted(alive.values(), key=lambda r: r.gap[-1])
-    best, worst = ranked[0], ranked[-1]
-    tied = [f"**{r.label}**" for r in ranked if r.gap[-1] <= GAP_FLOOR]  # no order among them
-    floor = f"f − f* {_floor_gap(goal)}"
-    if len(tied) == len(ranked):
-        who = "every optimizer is" if len(ranked) > 1 else f"{tied[0]} is"
-        text = f"After {steps} steps {who} {_floor_where(goal)} ({floor})."
-    elif len(tied) > 1:
-        text = (
-            f"After {steps} steps {_names(tied)} are {_floor_where(goal)} ({floor}), "
-            f"**{worst.label}** is farthest ({_fmt(worst.gap[-1])})."
-        )
-    else:
-        text = (
-            f"After {steps} steps **{best.label}** is closest to {goal} "
-            f"(f − f* {_gap(best.gap[-1], goal)})"
-        )
-        if len(ranked) > 1:
-            text += f", **{worst.label}** farthest ({_fmt(worst.gap[-1])})."
-        else:
-            text += "."
-    reached = {r.label: int(np.argmax(r.gap < target)) for r in ranked if (r.gap < target).any()}
-    if reached:
-        first = min(reached, key=reached.get)
-        text += f" First below f − f* = {_fmt(target)}: **{first}**, at step {reached[first]}."
-    return text
-
-
-_COUNT = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight")))
-
-
-def minima_caption(surface: Surface, runs: Mapping[str, Run], near: float = 0.02) -> str | None:
-    """On a surface with several minima: which minimum each optimizer ended in. ``near``: the
-    distance, as a share of the plot's width, within which a run counts as in a minimum."""
-    if len(surface.minima) < 2 or surface.falls_past_edge:
-        return None
-    m = np.array(surface.minima)
-    tol = near * _plot_width(surface.bounds)
-    ends: dict[int, list[str]] = {}
-    for run in runs.values():
-        if run.diverged_at is None:
-            d = np.hypot(*(m - run.params[-1]).T)
-            if d.min() <= tol:
-                ends.setdefault(int(d.argmin()), []).append(f"**{run.label}**")
-    if not ends:
-        return None
-    where = {i: "({:.2f}, {:.2f})".format(*(m[i].round(2) + 0.0)).replace("-", "−") for i in ends}
-    if len(ends) == 1:
-        ((i, who),) = ends.items()
-        # a typed f's minima are those found in the plot (sin y has more outside it)
-        among, in_plot = ("the", " in the plot") if surface.name == "custom" else ("its", "")
-        everyone = len(who) == len(runs) and len(runs) > 1
-        return (
-            f"{'Every optimizer' if everyone else _names(who)} ended in the minimum at "
-            f"{where[i]}, one of {among} {_COUNT.get(len(m), len(m))}{in_plot}. From another "
-            "start (click the chart) their paths may part and end in different minima."
-        )
-    parts = "; ".join(f"{_names(who)} at {where[i]}" for i, who in ends.items())
-    return (
-        f"From one start, {_COUNT.get(len(ends), len(ends))} different minima: {parts}. Which "
-        "minimum an optimizer reaches depends on the path its steps take, not only on where it "
-        "starts."
-    )
-
-
-def twin_caption(
-    runs: Mapping[str, Run], bounds: tuple, near: float = 0.01, least: int = 10
-) -> str | None:
-    """When RMSprop's path lies under Adagrad's (closer than ``near`` of the plot's width for at
-    least ``least`` steps), say so and why: until RMSprop's moving average starts to forget,
-    v ≈ (1 − α) G, so it steps like plain Adagrad with lr = η / √(1 − α)."""
-    if "adagrad" not in runs or "rmsprop" not in runs:
-        return None
-    a, r = runs["adagrad"], runs["rmsprop"]
-    n = min(a.last, r.last) + 1  # points both runs reached, the start included
-    width = _plot_width(bounds)
-    apart = np.linalg.norm(a.params[:n] - r.params[:n], axis=1) > near * width
-    steps = (int(np.argmax(apart)) if apart.any() else n) - 1  # steps taken side by side
-    if steps < max(least, 1):
-        return None
-    alpha, lr = r.hparams["alpha"], r.hparams["lr"]
-    twin = lr / math.sqrt(1 - alpha)
-    same = math.isclose(twin, a.hparams["lr"], rel_tol=0.05)
-    span = f"all {steps}" if steps == max(a.last, r.last) else f"the first {steps}"
-    return (
-        f"RMSprop's path lies under Adagrad's for {span} steps (closer than {near:.0%} of the "
-        f"plot's width). RMSprop's moving average of g² remembers about 1/(1 − α) = "
-        f"{_times(1 / (1 - alpha))} steps; well within that, its v is close to (1 − α)·G, so it "
-        f"steps like plain Adagrad with lr = {_times(lr)}/√(1 − {_times(alpha)}) = {_times(twin)}"
-        + (
-            ", Adagrad's own lr here."
-            if same
-            else f" (Adagrad's lr here is {_times(a.hparams['lr'])})."
-        )
-    )
-
-
-def step_ratio_caption(runs: Mapping[str, Run]) -> str | None:
-    """SGD's and Adagrad's first steps compared, per coordinate."""
-    if "adagrad" not in runs or "sgd" not in runs:
-        return None
-    a, s = runs["adagrad"], runs["sgd"]
-    if a.last < 1 or s.last < 1:
-        return None
-    ua, us = np.abs(a.updates[0]), np.abs(s.updates[0])
-    if min(ua.min(), us.min()) <= 0:
-        return None
-    own = ua[1] / ua[0]
-    why = (
-        "each coordinate is divided by the root of its own squared gradients"
-        if 0.9 <= own <= 1 / 0.9
-        else "each coordinate is divided by √G + ε, its own gradient's size only when ε and "
-        "the initial accumulator are small next to it"
-    )
-    return (
-        f"Step 1: Adagrad's step is **{_times(ua[0] / us[0])}×** SGD's in x and "
-        f"**{_times(ua[1] / us[1])}×** in y. SGD's step is {_times(us[1] / us[0])}× as long in y "
-        f"as in x (it follows the gradient); Adagrad's is {_times(own)}× ({why})."
-    )
-
-
-def _when_it_fell(rates: np.ndarray) -> str:
-    """When rates (steps, coordinates) that only shrink fell, measured on the chart's log
-    scale: "almost all of it in the first n steps" if nine tenths of every coordinate's fall
-    came within the first tenth of the run, else the step by which half of it had come."""
-    first, last = rates[0], rates[-1]
-    fell = last < first
-    if not fell.any():
-        return ""
-    share = np.log(first[fell] / rates[:, fell]) / np.log(first[fell] / last[fell])
-    by = {q: int((share >= q).argmax(0).max()) + 1 for q in (0.5, 0.9)}  # index 0 is step 1
-    if by[0.9] <= len(rates) / 10:
-        return f", almost all of it in the first {by[0.9]} steps"
-    return f", half of it (on the chart's log scale) by step {by[0.5]}"
-
-
-def eff_lr_caption(runs: Mapping[str, Run]) -> str | None:
-    """How far and when Adagrad's effective learning rate fell, against 1/√t; and which
-    racer's step 1 is off the chart, and why."""
-    parts = []
-    run = runs.get("adagrad")
-    if run is not None and run.last >= 2:
-        t = run.last
-        first, last = run.eff_lr[0], run.eff_lr[t - 1]
-        falls = [f"{c} ÷{_times(first[i] / last[i])}" for i, c in enumerate("xy") if last[i] > 0]
-        parts.append(
-            f"Adagrad's effective learning rate only shrinks: over {t} steps it fell "
-            f"{', '.join(falls)}{_when_it_fell(run.eff_lr[:t])}. The dashed line is what a "
-            f"constant gradient would give: ÷√t, here ÷{np.sqrt(t):.3g} = √{t}."
-        )
-    for key, rate in _step1_off_chart(runs, _eff_lr_lines(runs)).items():
-        other = runs[key]
-        state = other.accumulator_label.split()[0] if other.accumulator_label else "state"
-        parts.append(
-            f"{other.label}'s step 1 (rate {_fmt(rate)}) is off the top of the chart: its "
-            f"{state} then holds a single gradient, so a direction with no gradient yet is "
-            f"divided by almost nothing, only ε keeps its rate finite{_eps_rate(other)}."
-        )
-    return " ".join(parts) or None
-
-
-def _eps_rate(run: Run) -> str:
-    """The largest step-1 rate ε allows, as a parenthesis: " (up to lr/ε = 1.5e+10)"."""
-    eps = run.hparams.get("eps")
-    if not eps:
-        return ""
-    if run.hparams.get("eps_placement") == "inside":
-        return f" (up to lr/√ε = {_fmt(run.hparams['lr'] / np.sqrt(eps))})"
-    return f" (up to lr/ε = {_fmt(run.hparams['lr'] / eps)})"
-
-
-def accumulator_caption(runs: Mapping[str, Run]) -> str | None:
-    """Adagrad's sum keeps growing; a moving average (RMSprop, Adam) levels off."""
-    run = runs.get("adagrad")
-    if run is None or run.accumulator is None or run.last < 2:
-        return None
-    g = run.accumulator[run.last - 1]
-    text = f"Adagrad's G ends at x: {_fmt(g[0])}, y: {_fmt(g[1])} and can never decrease"
-    for key in ("rmsprop", "adam"):
-        other = runs.get(key)
-        if other is not None and other.accumulator is not None and other.last >= 2:
-            v = other.accumulator[: other.last]
-            peak, end = v.max(0), v[-1]
-            share = np.divide(end, peak, out=np.ones_like(end), where=peak > 0)
-            c = int(np.argmin(share))  # the coordinate whose v fell most from its peak
-            if share[c] < 0.9:
-                text += (
-                    f"; {other.label}'s v forgets old gradients ({'xy'[c]}: peak "
-                    f"{_fmt(peak[c])}, end {_fmt(end[c])})"
-                )
-            else:  # constant or growing gradients (f = x + y): nothing to forget yet
-                text += (
-                    f"; {other.label}'s v, a moving average of g², forgets old gradients only "
-                    f"once they shrink, and here it ends at its highest (x: {_fmt(end[0])}, "
-                    f"y: {_fmt(end[1])})"
-                )
-            break
-    return text + "."
-
-
-def steps_to(run: Run, target: float) -> int | None:
-    hit = np.flatnonzero(run.gap[: run.last + 1] < target)
-    return int(hit[0]) if hit.size else None
-
-
-def rotation_caption(
-    aligned: Mapping[str, Run], rotated: Mapping[str, Run], target: float = 1e-3
-) -> str:
-    """Steps each racer needs to reach f − f* < target on each surface."""
-
-    def n(run: Run) -> str:
-        s = steps_to(run, target)
-        return f"{s} steps" if s is not None else f"not within {run.updates.shape[0]} steps"
-
-    parts = [
-        f"{aligned[k].label}: {n(aligned[k])} aligned, {n(rotated[k])} rotated"
-        for k in aligned
-        if k in rotated
-    ]
-    run = next(iter(aligned.values()))
-    return (
-        f"Steps to reach f − f* < {_fmt(target)}: " + "; ".join(parts) + ". This lesson keeps "
-        f"its own settings (learning rate {_fmt(run.hparams['lr'])}, "
-        f"{run.updates.shape[0]} steps), whatever the sidebar says."
-    )

@@ -359,3 +359,85 @@ def log_grid(lo_exp: int, hi_exp: int, mantissas=(1, 1.5, 2, 3, 5, 7)) -> list[f
     """Round numbers from 10**lo_exp to 10**hi_exp, about evenly spaced on a log scale."""
     vals = [float(f"{m}e{e}") for e in range(lo_exp, hi_exp) for m in mantissas]
     return [*vals, float(f"1e{hi_exp}")]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Plain SGD run from one start at each learning rate of a grid (arrays indexed like
+    ``lrs``). ``reached``: the step at which f − f* first fell below ``target``, or -1;
+    ``diverged``: the step at which the run was stopped, or -1. ``best`` indexes the best rate
+    (see :func:`sgd_sweep`), or is None when every rate diverged."""
+
+    lrs: np.ndarray
+    reached: np.ndarray
+    final_gap: np.ndarray
+    diverged: np.ndarray
+    target: float
+    best: int | None
+
+    @property
+    def best_lr(self) -> float | None:
+        return None if self.best is None else float(self.lrs[self.best])
+
+
+def sgd_sweep(
+    surface: str | Surface,
+    x0: Sequence[float],
+    steps: int,
+    lrs: Sequence[float],
+    target: float = 1e-3,
+) -> Sweep:
+    """SGD at every rate of ``lrs`` at once, and the best one: the fewest steps to
+    f − f* < ``target``; among rates that never get there (or tie), the lowest final gap, then
+    the smaller rate. A rate whose run diverges (as :func:`race` says it does) is left out.
+
+    One vectorised run: SGD with lr 1 on the gradient scaled by each row's rate takes the
+    step ``-(lr·g)``, exactly :func:`race`'s ``-lr·g``, so the best rate's run in ``race``
+    has the same numbers.
+
+    >>> sw = sgd_sweep("quadratic", (-5, -2), 100, [0.01, 0.3, 0.5, 1.0])
+    >>> sw.best_lr, sw.reached.tolist(), sw.diverged.tolist()
+    (0.3, [-1, 64, -1, -1], [-1, -1, -1, 4])
+    """
+    s = SURFACES[surface] if isinstance(surface, str) else surface
+    rates = np.asarray(lrs, dtype=float).reshape(-1)
+    if rates.size == 0 or not np.isfinite(rates).all() or (rates <= 0).any():
+        raise ValueError(f"Invalid lrs: {lrs!r} (must be one or more positive numbers)")
+    col = rates[:, None]
+    start = np.broadcast_to(np.asarray(x0, dtype=float), (rates.size, 2))
+
+    def grad(p: np.ndarray) -> np.ndarray:
+        return col * s.grad(p)
+
+    t = run("sgd", grad, start, steps, loss_fn=s.value, bound=diverge_bound(s), lr=1.0)
+    with np.errstate(all="ignore"):
+        gap = np.maximum(t.loss - s.f_min, GAP_FLOOR)  # (steps+1, n)
+    below = gap < target
+    reached = np.where(below.any(0), below.argmax(0), -1)
+    diverged = t.diverged_each
+    reached = np.where((diverged >= 0) & (reached >= diverged), -1, reached)
+    ok = np.flatnonzero(diverged < 0)
+    best = None
+    if ok.size:
+        hit = reached[ok] >= 0
+        # fewest steps first (never: after every hit), then the final gap, then the rate
+        order = np.lexsort((rates[ok], gap[-1, ok], np.where(hit, reached[ok], steps + 1)))
+        best = int(ok[order[0]])
+    return Sweep(rates, reached, gap[-1].copy(), diverged.copy(), float(target), best)
+
+
+def constant_gradient_rate(run: Run) -> np.ndarray | None:
+    """Adagrad's effective rate at steps 1..T (T = ``run.last``) had its step-1 gradient stayed
+    the same: G_t = G_0 + t·g₁², rate lr / (1 + (t − 1)·lr_decay) / (√G_t + ε) (or √(G_t + ε)
+    with ``eps_placement="inside"``). Its step 1 is the run's own. None for other racers."""
+    hp = run.hparams
+    if run.accumulator is None or "lr_decay" not in hp or run.last < 1:
+        return None
+    t = np.arange(1, run.last + 1)[:, None].astype(float)
+    g0 = float(hp.get("initial_accumulator_value", 0.0))
+    g1sq = run.accumulator[0] - g0
+    G = g0 + t * g1sq
+    eps = hp["eps"]
+    root = np.sqrt(G) + eps if hp.get("eps_placement", "outside") == "outside" else np.sqrt(G + eps)
+    with np.errstate(all="ignore"):
+        return hp["lr"] / (1 + (t - 1) * hp["lr_decay"]) / root

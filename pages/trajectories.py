@@ -2,100 +2,34 @@
 
 import math
 
+import pandas as pd
 import streamlit as st
 
+from adagrad_app import claims_trajectories as C
 from adagrad_app import exports, ui
 from adagrad_app import fig_trajectories as F
-from adagrad_app.params import Param
 from adagrad_app.reproduce import TORCH_OPTIMIZERS, torch_script
-from adagrad_core.expr import MAX_LENGTH, make_surface
-from adagrad_core.racers import (
-    DEFAULT_RACERS,
-    KNOBS,
-    RACERS,
-    diverge_bound,
-    log_grid,
-    race,
-    snap,
+from adagrad_app.trajectories_settings import (
+    BOX,
+    CUSTOM,
+    DEFAULT_SURFACE,
+    EPS_GRID,
+    LR_GRID,
+    PLACEMENT_LABELS,
+    RACER_LABELS,
+    START_LIMIT,
+    SURFACE_LABELS,
+    custom_start,
+    knobs_of,
+    schema_for,
 )
+from adagrad_core.expr import MAX_LENGTH, make_surface
+from adagrad_core.racers import RACERS, diverge_bound, race, sgd_sweep, snap
 from adagrad_core.surfaces import SURFACES, Surface
 
 PAGE = "trajectories"
-DEFAULT_SURFACE = "quadratic"
-LR_GRID = log_grid(-4, 2)  # 1e-4 ... 100, six values per decade
-EPS_GRID = [1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
-START_LIMIT = 10.0  # widest plot bound of any surface
 ROTATION_STEPS = 100
-CUSTOM = "custom"  # the surface choice whose f(x, y) is typed in the `expr` box
-SURFACE_LABELS = {**{k: s.label for k, s in SURFACES.items()}, CUSTOM: "Custom f(x, y)…"}
-RACER_LABELS = {k: r.label for k, r in RACERS.items()}
-PLACEMENT_LABELS = {"outside": "√G + ε (torch)", "inside": "√(G + ε) (d2l, Keras)"}
-DEFAULT_EXPR = "x**2 + 10*sin(y)"
-BOX = Param("box", 5.0, "float", 0.5, START_LIMIT, label="Custom plot range ±")
-
-
-def custom_start(box: float) -> tuple[float, float]:
-    # make_surface's own default start for that box (any valid expression will do).
-    start = make_surface("x", bounds=((-box, box), (-box, box)), estimate_min=False).start
-    return round(start[0], 6), round(start[1], 6)  # 1.8, not 1.8000000000000007
-
-
-def schema_for(surface: str, box: float = BOX.default) -> list[Param]:
-    """The page's settings. The start and learning rates default to the surface's own, so a
-    link carries them only where they differ from what that surface starts with."""
-    start = SURFACES[surface].start if surface in SURFACES else custom_start(box)
-    lim = (-START_LIMIT, START_LIMIT)
-    return [
-        Param(
-            "surface",
-            DEFAULT_SURFACE,
-            "choice",
-            options=(*SURFACES, CUSTOM),
-            label="Surface",
-            option_labels=SURFACE_LABELS,
-        ),
-        Param("expr", DEFAULT_EXPR, "text", label="f(x, y)"),
-        BOX,
-        Param(
-            "opts",
-            list(DEFAULT_RACERS),
-            "multi",
-            options=tuple(RACERS),
-            label="Optimizers",
-            option_labels=RACER_LABELS,
-        ),
-        Param("steps", 100, "int", 10, 1000, label="Steps"),
-        Param("x0", start[0], "float", *lim, label="Start x"),
-        Param("y0", start[1], "float", *lim, label="Start y"),
-        *[
-            Param(f"lr_{k}", r.lr(surface), "float", LR_GRID[0], LR_GRID[-1], label=f"{r.label} lr")
-            for k, r in RACERS.items()
-        ],
-        Param("eps", KNOBS["eps"], "float", EPS_GRID[0], EPS_GRID[-1], label="Adagrad ε"),
-        Param(
-            "eps_placement",
-            KNOBS["eps_placement"],
-            "choice",
-            options=tuple(PLACEMENT_LABELS),
-            label="ε placement",
-            option_labels=PLACEMENT_LABELS,
-        ),
-        Param(
-            "acc0",
-            KNOBS["initial_accumulator_value"],
-            "float",
-            0.0,
-            10.0,
-            label="Adagrad initial accumulator",
-        ),
-        Param("lr_decay", KNOBS["lr_decay"], "float", 0.0, 1.0, label="Adagrad lr decay"),
-        Param("momentum", KNOBS["momentum"], "float", 0.0, 0.999, label="Momentum"),
-        Param("beta1", KNOBS["beta1"], "float", 0.0, 0.999, label="Adam β₁"),
-        Param("beta2", KNOBS["beta2"], "float", 0.0, 0.9999, label="Adam β₂"),
-        Param("rho", KNOBS["rho"], "float", 0.0, 0.999, label="Adadelta ρ"),
-        Param("alpha", KNOBS["alpha"], "float", 0.0, 0.9999, label="RMSprop α"),
-        Param("view3d", False, "bool", label="3-D view"),
-    ]
+FORGETS = {"surface": "rosenbrock", "opts": "adagrad,rmsprop", "steps": "1000"}  # the lesson
 
 
 def surface_defaults(name: str, box: float) -> dict:
@@ -142,13 +76,32 @@ def cached_main_figure(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: t
     return F.trajectories_figure(surface_of(skey), runs, x0)
 
 
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def cached_sweep(skey: tuple, x0: tuple, steps: int, lrs: tuple):
+    """SGD at every rate of ``lrs`` (the slider's, and the one set), and the best one."""
+    return sgd_sweep(surface_of(skey), x0, steps, lrs, C.TARGET)
+
+
+def best_sgd(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
+    """(sweep, run of SGD at its best rate) when SGD and Adagrad race, else (None, None)."""
+    if "sgd" not in keys or "adagrad" not in keys:
+        return None, None
+    grid = tuple(sorted({*LR_GRID, dict(lrs)["sgd"]}))
+    sweep = cached_sweep(skey, x0, steps, grid)
+    if sweep.best_lr is None:
+        return sweep, None
+    best = (("sgd", sweep.best_lr),)
+    return sweep, cached_race(skey, ("sgd",), best, knobs, x0, steps)["sgd"]
+
+
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def cached_linked_figures(
     skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int
 ) -> tuple:
     """The loss, effective-rate and accumulator charts of a run (built once per settings)."""
     runs = cached_race(skey, keys, lrs, knobs, x0, steps)
-    loss = F.loss_figure(runs, goal=F.goal(surface_of(skey)))
+    _, tuned = best_sgd(skey, keys, lrs, knobs, x0, steps)
+    loss = F.loss_figure(runs, goal=F.goal(surface_of(skey)), best_sgd=tuned)
     return loss, F.eff_lr_figure(runs), F.accumulator_figure(runs)
 
 
@@ -185,11 +138,16 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
 
 
+def table(rows: list[dict]) -> None:
+    """A claim module's rows as a small static table, the first column as its index."""
+    if rows:
+        df = pd.DataFrame(rows)
+        st.table(df.set_index(df.columns[0]))
+
+
 st.title("🏔️ Trajectories")
-st.caption(
-    "Optimizers race from the same start on the same surface. Press ▶ Play under the chart; "
-    "click anywhere on the chart to start from there."
-)
+opening = st.container()  # the takeaway: filled once the run is known
+st.caption(C.instructions())
 
 S = ui.Settings(schema_for(current_surface(), current_box()), PAGE)
 # A refused f(x, y) is named, and the page draws the default surface; every setting stays.
@@ -300,32 +258,14 @@ def controls() -> None:
 v = S.sync()
 keys = tuple(v["opts"])
 lrs = tuple((k, v[f"lr_{k}"]) for k in keys)
-knobs = (
-    ("eps", v["eps"]),
-    ("eps_placement", v["eps_placement"]),
-    ("initial_accumulator_value", v["acc0"]),
-    ("lr_decay", v["lr_decay"]),
-    ("momentum", v["momentum"]),
-    ("beta1", v["beta1"]),
-    ("beta2", v["beta2"]),
-    ("rho", v["rho"]),
-    ("alpha", v["alpha"]),
-)
+knobs = knobs_of(v)
 x0 = (v["x0"], v["y0"])
 if refused:  # the fallback surface's plot: clamp the start for this run only
     x0 = (min(max(x0[0], xa), xb), min(max(x0[1], ya), yb))
-if skey[0] == CUSTOM:
-    text = f"**Your own surface:** `{surface.label}`"
-    if surface.falls_past_edge:
-        text += (
-            ". It has no minimum in the plot: f keeps falling past the plot's edge, so f* is its "
-            "lowest value in the plot (★), and f − f* the gap to that."
-        )
-    st.markdown(text)
-else:
-    st.markdown(f"**{surface.label}.** {surface.lesson}")
+st.markdown(C.surface_intro(surface, custom=skey[0] == CUSTOM))
 
 if not keys:
+    opening.markdown(C.DEFINITION)
     st.info("Choose at least one optimizer in the sidebar.", icon="👈")
     S.share_box()
     controls()
@@ -339,20 +279,25 @@ except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the s
     message = str(err)
     if "nesterov" in keys and v["momentum"] == 0:  # the core's message names dampening too
         message = "Nesterov needs a momentum above 0: raise it under ⚙️ Advanced"
+    opening.markdown(C.DEFINITION)
     st.error(f"These settings cannot run: {message}", icon="🚫")
     S.share_box()
     controls()
     st.stop()
 
+sweep, tuned = best_sgd(skey, keys, lrs, knobs, x0, v["steps"])
 start_defined = all(math.isfinite(r.gap[0]) for r in runs.values())
+goal = F.goal(surface)
 if not start_defined:  # a typed f, off its domain
+    opening.markdown(C.DEFINITION)
     st.error(
         f"f is not defined at the start ({x0[0]:g}, {x0[1]:g}), so no optimizer can move: "
         "choose another start (click on a shaded part of the chart).",
         icon="🚫",
     )
 else:
-    for message in F.divergence_messages(runs):
+    opening.markdown(C.takeaway(runs, sweep, goal=goal))
+    for message in C.divergence_messages(runs):
         st.error(message, icon="💥")
 
 ui.plotly_chart(
@@ -362,16 +307,20 @@ ui.plotly_chart(
     selection_mode="points",
     config={**ui.png_config("trajectories"), "scrollZoom": False},
 )
-# no race to tell when f is undefined at the start: no advice
-race_text = F.race_caption(runs, goal=F.goal(surface)) if start_defined else ""
+# no race to tell when f is undefined at the start
+race_text = (C.race_caption(runs, goal=goal) or "") if start_defined else ""
 if race_text:
     st.markdown(race_text)
-if text := F.minima_caption(surface, runs):
+    table(C.race_rows(runs, tuned, goal=goal))
+if start_defined and (text := C.sweep_caption(runs, sweep)):
     st.markdown(text)
-if text := F.twin_caption(runs, surface.bounds):
+if text := C.minima_caption(surface, runs):
+    st.markdown(text)
+if text := C.twin_caption(runs, surface.bounds):
     st.caption(text)
-if text := F.step_ratio_caption(runs):
+if text := C.step_ratio_caption(runs):
     st.caption(text)
+    table(C.step1_rows(runs))
 ui.stop_if_first_view(PAGE)  # on a fresh load, the rest once the browser has drawn the chart
 controls()
 S.share_box()  # below the chart: its code boxes load a highlighter the chart need not wait for
@@ -440,12 +389,13 @@ with cols[0]:
     ui.plotly_chart(loss_fig, config=ui.png_config("trajectories-gap"))
 with cols[1]:
     ui.plotly_chart(eff_lr_fig, config=ui.png_config("trajectories-eff-lr"))
-    if text := F.eff_lr_caption(runs):
+    if text := C.eff_lr_caption(runs):
         st.caption(text)
 with cols[2]:
     ui.plotly_chart(acc_fig, config=ui.png_config("trajectories-accumulator"))
-    if text := F.accumulator_caption(runs):
+    if text := C.accumulator_caption(runs):
         st.caption(text)
+        table(C.accumulator_rows(runs))
 
 
 @st.fragment
@@ -460,12 +410,23 @@ def surface_3d(surface, runs) -> None:
 
 surface_3d(surface, runs)
 
+if "adagrad" in keys:
+    st.subheader("⚠️ Adagrad's weakness: it never forgets")
+    st.markdown(C.WEAKNESS)
+    link = not S.locked and not (skey[0] == FORGETS["surface"] and "rmsprop" in keys)
+    if text := C.weakness_caption(runs, link=link):
+        st.markdown(text)
+        table(C.weakness_rows(runs, goal))
+    if link:
+        st.page_link(
+            "pages/trajectories.py",
+            label="See it on the Rosenbrock valley, Adagrad against RMSprop",
+            icon="🐌",
+            query_params=FORGETS,
+        )
+
 st.subheader("🔄 Rotation: where diagonal Adagrad loses its edge")
 lesson, rotation_fig = cached_rotation_lesson()
 ui.plotly_chart(rotation_fig, config=ui.png_config("rotation"))
-st.markdown(F.rotation_caption(lesson[0][1], lesson[1][1]))
-st.caption(
-    "Diagonal Adagrad gives each axis its own step size, which helps when the valley runs along "
-    "an axis. Full-matrix Adagrad preconditions with the whole matrix Σ g gᵀ, which turns with "
-    "the problem, so rotating the valley does not change how fast it gets to the bottom."
-)
+table(C.rotation_rows(lesson[0][1], lesson[1][1]))
+st.caption(C.rotation_caption(lesson[0][1], lesson[1][1]))

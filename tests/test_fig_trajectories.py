@@ -3,7 +3,6 @@ return plain dicts; every test reads them through ``go.Figure``, which validates
 
 import base64
 import json
-import re
 
 import numpy as np
 import plotly.io as pio
@@ -13,7 +12,7 @@ from adagrad_app import fig_trajectories as F
 from adagrad_app import theme
 from adagrad_core import SURFACES
 from adagrad_core.expr import make_surface
-from adagrad_core.racers import DEFAULT_RACERS, GAP_FLOOR, KNOBS, RACERS, race
+from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, constant_gradient_rate, race
 from tests.figcheck import plain_figure
 
 
@@ -227,8 +226,6 @@ def test_divergence_is_marked_where_it_left_the_plot():
     loss = plain_figure(F.loss_figure(runs))
     sgd_loss = [t for t in loss.data if t.name == "SGD"][0]
     assert len(sgd_loss.x) == runs["sgd"].diverged_at  # drawn up to where it stopped
-    (message,) = F.divergence_messages(runs)
-    assert message.startswith("SGD diverged") and f"step {runs['sgd'].diverged_at}" in message
 
 
 def _log_axes(fig) -> list[tuple[str, dict]]:
@@ -278,14 +275,15 @@ def test_linked_charts():
     envelope = [t for t in eff.data if t.legendgroup == "envelope"]
     assert len(envelope) == 2  # Adagrad's x and y, each (step-1 value) / sqrt(t)
     t = np.asarray(envelope[0].x)
+    # tiny ε, no initial accumulator, no lr decay: the step-1 rate ÷ √t
     np.testing.assert_allclose(envelope[0].y, runs["adagrad"].eff_lr[0, 0] / np.sqrt(t))
+    assert envelope[0].y[0] == runs["adagrad"].eff_lr[0, 0]
     # the dashed lines are the chart's one legend entry, shown under it, with their dash
     assert eff.layout.showlegend is True
     (entry,) = [t for t in eff.data if t.showlegend is not False]
     assert entry is envelope[0] and entry.line.dash not in (None, "solid")
     assert all(t.line.dash == entry.line.dash for t in envelope)
-    assert "√t" in entry.name and eff.layout.legend.y < 0
-    assert "dashed" in F.eff_lr_caption(runs)
+    assert entry.name == F.CONSTANT_G and eff.layout.legend.y < 0
     without = plain_figure(F.eff_lr_figure({k: runs[k] for k in ("sgd", "adam")}))
     assert not without.layout.showlegend  # nothing dashed: no legend
     sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
@@ -295,44 +293,6 @@ def test_linked_charts():
     assert "Adagrad G x" in names and not any(n.startswith("SGD") for n in names)
     g = [t for t in acc.data if t.name == "Adagrad G y"][0]
     assert (np.diff(g.y) >= 0).all()  # Adagrad's sum never decreases
-
-
-def test_captions_are_computed_from_the_runs():
-    _, runs = _race()
-    text = F.race_caption(runs)
-    best = min(runs.values(), key=lambda r: r.gap[-1])
-    assert f"**{best.label}** is closest" in text
-    ratio = F.step_ratio_caption(runs)
-    us, ua = np.abs(runs["sgd"].updates[0]), np.abs(runs["adagrad"].updates[0])
-    assert f"**{ua[0] / us[0]:.3g}×** SGD's in x" in ratio
-    assert f"**{ua[1] / us[1]:.3g}×** in y" in ratio
-    assert f"SGD's step is {us[1] / us[0]:.3g}× as long in y" in ratio
-    assert "Adagrad's is 1×" in ratio  # first Adagrad step: lr * sign(g)
-    assert F.step_ratio_caption({k: runs[k] for k in ("sgd", "adam")}) is None
-    assert "÷" in F.eff_lr_caption(runs)
-    g = runs["adagrad"].accumulator[-1]
-    assert F._fmt(g[1]) in F.accumulator_caption(runs)
-
-
-def test_eff_lr_caption_says_when_the_rate_fell():
-    # Rosenbrock, 1000 steps: Adagrad's G jumps at step 2, then its rate stays flat
-    _, runs = _race("rosenbrock", keys=("adagrad", "rmsprop"), steps=1000)
-    rate = runs["adagrad"].eff_lr
-    text = F.eff_lr_caption(runs)
-    assert f"x ÷{F._times(rate[0, 0] / rate[-1, 0])}" in text
-    assert "over 1000 steps it fell" in text and "almost all of it in the first 2 steps" in text
-    # a constant gradient: the rate falls as 1/√t, half of it (÷√10 of ÷10) by step 10
-    s = make_surface("x + 2*y", bounds=((-5, 5), (-5, 5)))
-    text = F.eff_lr_caption(race(s, ("adagrad",), {}, KNOBS, s.start, 100))
-    assert "x ÷10, y ÷10" in text and "almost all" not in text
-    (n,) = re.findall(r"half of it \(on the chart's log scale\) by step (\d+)\.", text)
-    assert int(n) in (10, 11)
-    # the default view: almost all of the fall in its first few steps, as its chart shows
-    _, runs = _race()
-    (n,) = re.findall(r"almost all of it in the first (\d+) steps", F.eff_lr_caption(runs))
-    rate = runs["adagrad"].eff_lr
-    share = np.log(rate[0] / rate[int(n) - 1]) / np.log(rate[0] / rate[-1])
-    assert int(n) <= 10 and np.all(share >= 0.9)
 
 
 def test_a_step_1_rate_far_above_the_rest_is_left_off_the_chart():
@@ -347,47 +307,14 @@ def test_a_step_1_rate_far_above_the_rest_is_left_off_the_chart():
     v = np.concatenate([np.asarray(y, dtype=float) for y in shown])
     assert lo <= v.min() and v.max() <= hi  # every other value is on the chart
     assert list(fig.layout.yaxis.tickvals) == theme.log_ticks(*shown)["tickvals"]
-    text = F.eff_lr_caption(runs)
-    assert "Full-matrix Adagrad's step 1 (rate 9.3e9) is off the top of the chart" in text
-    assert "G then holds a single gradient" in text and f"lr/ε = {F._fmt(1.5 / 1e-10)}" in text
-    # any racer: without Adagrad the note is the whole caption
+    assert F.step1_off_chart(runs) == {"adagrad_full": runs["adagrad_full"].eff_lr[0].max()}
     alone = {"adagrad_full": runs["adagrad_full"]}
-    assert F.eff_lr_caption(alone).startswith("Full-matrix Adagrad's step 1")
+    assert list(F.step1_off_chart(alone)) == ["adagrad_full"]
     assert plain_figure(F.eff_lr_figure(alone)).layout.yaxis.range is not None
     # nothing far above the rest: plotly's own range, no note
     _, runs = _race()
     assert plain_figure(F.eff_lr_figure(runs)).layout.yaxis.range is None
-    assert "off the" not in F.eff_lr_caption(runs)
-
-
-@pytest.mark.parametrize(
-    ("ratio", "text"),
-    [
-        (2510.3, "2,510"),
-        (4513.0, "4,510"),
-        (999.7, "1,000"),
-        (123456.0, "123,000"),
-        (5.0, "5"),
-        (0.5556, "0.556"),
-        (1.0, "1"),
-        (0.0012345, "0.00123"),
-        (1.2345e-5, "0.0000123"),
-    ],
-)
-def test_ratios_are_plain_numbers(ratio, text):
-    assert F._times(ratio) == text
-
-
-def test_step_1_ratios_on_the_plateau_are_plain_numbers():
-    _, runs = _race("plateau", keys=("sgd", "momentum", "adagrad"))
-    text = F.step_ratio_caption(runs)
-    assert "Adagrad's step is **2,510×** SGD's in x and **0.556×** in y" in text
-    assert "SGD's step is 4,510× as long in y" in text and "e+" not in text
-
-
-def test_all_diverged_caption():
-    _, runs = _race("rosenbrock", keys=("sgd",), lrs={"sgd": 10.0})
-    assert "Every optimizer diverged" in F.race_caption(runs)
+    assert F.step1_off_chart(runs) == {}
 
 
 def test_rotation_lesson():
@@ -398,15 +325,6 @@ def test_rotation_lesson():
     fig = plain_figure(F.rotation_figure(panels))
     assert not [t for t in fig.data if t.type == "contour"]  # backgrounds are images
     assert [(i.xref, i.yref) for i in fig.layout.images] == [("x", "y"), ("x2", "y2")]
-    (aligned, rotated) = (panels[0][1], panels[1][1])
-    # full-matrix Adagrad does not care about rotation; diagonal Adagrad does
-    n_full = F.steps_to(aligned["adagrad_full"], 1e-3), F.steps_to(rotated["adagrad_full"], 1e-3)
-    assert n_full[0] == n_full[1]
-    assert F.steps_to(rotated["adagrad"], 1e-3) > F.steps_to(aligned["adagrad"], 1e-3)
-    text = F.rotation_caption(aligned, rotated)
-    assert f"Full-matrix Adagrad: {n_full[0]} steps aligned, {n_full[1]} steps rotated" in text
-    lr, steps = aligned["adagrad"].hparams["lr"], aligned["adagrad"].updates.shape[0]
-    assert f"keeps its own settings (learning rate {lr:g}, {steps} steps)" in text
 
 
 def test_default_view_json_is_small():
@@ -432,14 +350,6 @@ def test_divergence_label_points_into_the_plot():
     assert F._inward((0.5, -1.0), bounds) == "top center"
 
 
-def test_a_gap_at_the_charts_floor_is_not_quoted_as_a_measurement():
-    _, runs = _race()
-    assert runs["adagrad"].gap[-1] == GAP_FLOOR  # the floor kept for the log-scale chart
-    text = F.race_caption(runs)
-    assert "**Adagrad** is closest to the minimum (f − f* below 1e-16: at the minimum" in text
-    assert "= 1e-16" not in text
-
-
 def test_3d_paths_end_where_they_leave_the_plot():
     # x + y falls on past the plot: the runs leave it, and their floored gap used to draw
     # them flat at f* = -10, off the mesh. Each path now stops at the plot's edge, at its height.
@@ -455,84 +365,33 @@ def test_3d_paths_end_where_they_leave_the_plot():
         np.testing.assert_allclose(z, x + y, atol=1e-3)
 
 
-def test_the_minima_caption_says_where_each_optimizer_ended():
-    # Himmelblau's default start: the five default racers end in three of its four minima.
-    s, runs = _race("himmelblau")
-    text = F.minima_caption(s, runs)
-    assert text.startswith("From one start, three different minima: **SGD** at (3.58, −1.85); ")
-    assert "**Adagrad**, **RMSprop** and **Adam** at (−3.78, −3.28)" in text
-    # the saddle's default: one of its two, and no "−0.00"
-    s, runs = _race("saddle")
-    text = F.minima_caption(s, runs)
-    assert text.startswith("Every optimizer ended in the minimum at (0.00, 1.41), one of its two.")
-    # one minimum, a run short of any minimum, or every run diverged: nothing to say
-    assert F.minima_caption(*_race("quadratic")) is None
-    assert F.minima_caption(*_race("himmelblau", steps=10)) is None  # still on the way
-    s, runs = _race("himmelblau", keys=("sgd", "momentum"), lrs={"sgd": 5.0, "momentum": 5.0})
-    assert all(r.diverged_at for r in runs.values()) and F.minima_caption(s, runs) is None
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"eps": 1.0, "eps_placement": "inside"},
+        {"lr_decay": 1.0},
+        {"initial_accumulator_value": 10.0},
+    ],
+)
+def test_the_dashed_line_is_a_constant_gradient_for_this_runs_settings(knobs):
+    # f = 3x + 2y has a constant gradient: Adagrad's own rate is the dashed line, whatever
+    # ε, its placement, the initial accumulator and the lr decay
+    s = make_surface("3*x + 2*y", bounds=((-50, 50), (-50, 50)))
+    runs = race(s, ("adagrad",), {"adagrad": 0.1}, {**KNOBS, **knobs}, (0.0, 0.0), 50)
+    np.testing.assert_allclose(constant_gradient_rate(runs["adagrad"]), runs["adagrad"].eff_lr)
+    eff = plain_figure(F.eff_lr_figure(runs))
+    dashed = [t for t in eff.data if t.legendgroup == "envelope"]
+    np.testing.assert_allclose(dashed[0].y, runs["adagrad"].eff_lr[:, 0])
 
 
-def test_no_ranking_when_every_gap_is_at_the_floor():
-    _, runs = _race(steps=1000)
-    at_floor = {k: r for k, r in runs.items() if r.gap[-1] == GAP_FLOOR}
-    assert len(at_floor) >= 2 and len(at_floor) < len(runs)
-    # four at the floor are tied: none of them is "closest"
-    assert F.race_caption(runs).startswith(
-        "After 1000 steps **SGD**, **Momentum**, **Adagrad** and **Adam** are at the minimum, "
-        "to float64 precision (f − f* below 1e-16), **RMSprop** is farthest (2e-7)."
-    )
-    text = F.race_caption(at_floor)
-    assert text.startswith("After 1000 steps every optimizer is at the minimum, to float64")
-    assert "closest" not in text and "farthest" not in text
-    past = F.race_caption(at_floor, goal=F.PAST_EDGE)
-    assert "every optimizer is out of the plot, lower than anywhere in it (f − f* < 0)." in past
-
-
-def test_the_first_step_reason_names_eps_when_it_is_not_negligible():
-    """With ε = 1 on the plateau, Adagrad's first step is 348× as long in y as in x: the
-    caption may not say 'divided by its own gradient' (that gives 1×)."""
-    s = SURFACES["plateau"]
-    runs = race("plateau", DEFAULT_RACERS, {}, {**KNOBS, "eps": 1.0}, s.start, 20)
-    text = F.step_ratio_caption(runs)
-    ua = np.abs(runs["adagrad"].updates[0])
-    assert ua[1] / ua[0] > 10 and "divided by √G + ε" in text
-    assert "root of its own squared gradients" not in text
-
-
-def test_twin_caption_says_when_and_why_rmsprop_hides_under_adagrad():
-    # Himmelblau's defaults: RMSprop lr 0.05 with α = 0.99 is Adagrad's lr 0.5 / √(1 − α)... so
-    # early on the two paths are one; the student sees four paths for five racers.
-    s, runs = _race("himmelblau")
-    a, r = runs["adagrad"].params, runs["rmsprop"].params
-    width = max(hi - lo for lo, hi in s.bounds)
-    assert np.linalg.norm(a - r, axis=1).max() < 0.01 * width  # the claim, checked directly
-    text = F.twin_caption(runs, s.bounds)
-    assert text.startswith("RMSprop's path lies under Adagrad's for all 100 steps")
-    assert "lr = 0.05/√(1 − 0.99) = 0.5, Adagrad's own lr here." in text
-    assert "1/(1 − α) = 100 steps" in text
-
-    # α = 0.9 remembers about 10 steps: with the same twin lr the paths part within them, and
-    # the caption counts the steps they shared
-    lr = 0.5 * np.sqrt(1 - 0.9)
-    runs = race(
-        s,
-        ("adagrad", "rmsprop"),
-        {"adagrad": 0.5, "rmsprop": lr},
-        {**KNOBS, "alpha": 0.9},
-        s.start,
-        100,
-    )
-    text = F.twin_caption(runs, s.bounds, least=1)
-    shared = int(re.search(r"for the first (\d+) steps", text).group(1))
-    gaps = np.linalg.norm(runs["adagrad"].params - runs["rmsprop"].params, axis=1)
-    assert (gaps[: shared + 1] <= 0.01 * width).all() and gaps[shared + 1] > 0.01 * width
-    assert "1/(1 − α) = 10 steps" in text and "= 0.5, Adagrad's own lr here." in text
-    assert F.twin_caption(runs, s.bounds) is None  # fewer than 10 steps together: no caption
-    runs = race(s, ("adagrad", "rmsprop"), {"adagrad": 0.3, "rmsprop": 0.05}, KNOBS, s.start, 9)
-    assert F.twin_caption(runs, s.bounds, least=0) is None  # apart from step 1
-
-    # the quadratic's defaults (Adagrad lr 1.5, RMSprop's twin 1): apart within a few steps
-    s, runs = _race()
-    assert F.twin_caption(runs, s.bounds) is None
-    s, runs = _race("himmelblau", keys=["sgd", "adagrad"])
-    assert F.twin_caption(runs, s.bounds) is None
+def test_the_gap_chart_draws_sgd_at_its_best_rate_dashed_grey():
+    _, runs = _race(keys=("sgd", "adagrad"))
+    best = race("quadratic", ("sgd",), {"sgd": 0.2}, KNOBS, SURFACES["quadratic"].start, 100)
+    fig = plain_figure(F.loss_figure(runs, best_sgd=best["sgd"]))
+    (line,) = [t for t in fig.data if t.legendgroup == "best_sgd"]
+    assert line.name == "SGD, best lr = 0.2" and line.line.dash == "dash"
+    assert line.line.color == F.BEST_SGD and line.showlegend is True
+    np.testing.assert_allclose(line.y, best["sgd"].gap)
+    assert fig.layout.showlegend is True and fig.layout.legend.y < 0
+    assert [t.showlegend for t in fig.data].count(True) == 1
+    assert not plain_figure(F.loss_figure(runs)).layout.showlegend  # no best line: no legend

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from adagrad_app import claims_trajectories as C
+from adagrad_app.scenarios import SCENARIOS
 from adagrad_core import SURFACES
 from adagrad_core.racers import DEFAULT_RACERS, RACERS
 from tests.apptest import load
@@ -42,17 +44,35 @@ def test_default_view():
     assert at.sidebar.multiselect[0].value == list(DEFAULT_RACERS)
     assert dict(at.query_params) == {}  # defaults stay out of the URL
     body = texts(at)
+    # the page opens with its takeaway, before any chart
+    assert at.markdown[0].value.startswith(C.DEFINITION)
     assert "is closest to the minimum" in body
-    assert "Step 1: Adagrad's step is **5×** SGD's in x" in body  # lr 1.5 vs 0.3 * 0.2 * 5
-    assert "Steps to reach f − f* < 0.001" in body
+    assert "At step 1, SGD's step follows the gradient: it is 8× as long in y" in body
+    # the run's numbers are in tables: the race (with SGD at its best rate), step 1,
+    # the accumulators, the weakness, the rotation lesson
+    tables = [t.value for t in at.table]
+    assert len(tables) == 5
+    race_table = tables[0]
+    assert list(race_table.index) == [
+        *(RACERS[k].label for k in DEFAULT_RACERS),
+        "SGD, best lr (dashed)",
+    ]
+    assert race_table.loc["Adagrad", "steps to f − f* < 0.001"] == "17"
+    assert race_table.loc["SGD, best lr (dashed)", "lr"] == "0.3"
+    assert "Adagrad still gets there 47 steps sooner." in body
+    assert list(tables[-1]["rotated"]) == ["78", "16"]
     # the effective-rate chart's caption names its dashed line, shown under that chart
-    eff_lr = next(c.value for c in at.caption if "effective learning rate only shrinks" in c.value)
-    assert "The dashed line is what a constant gradient would give: ÷√t, here ÷10 = √100" in eff_lr
+    eff_lr = next(c.value for c in at.caption if "effective learning rate" in c.value)
+    assert "The dashed line is the rate a constant gradient would give: ÷10 by step 100." in eff_lr
+    assert "It falls like 1/√t." in eff_lr
     # and says when the rate fell: its chart drops in the first steps, then is flat
     assert re.search(
-        r"it fell x ÷[\d.]+, y ÷[\d.]+, almost all of it in the first \d+ steps", eff_lr
+        r"it fell [\d.]+× in x and [\d.]+× in y, almost all of it in the first", eff_lr
     )
     assert "off the" not in eff_lr
+    # the gap chart draws SGD at its best rate, dashed grey
+    gap = charts(at)[1]
+    assert any(t["name"] == "SGD, best lr = 0.3" for t in gap["data"])
 
 
 def charts(at) -> list[dict]:
@@ -73,8 +93,10 @@ def test_rotation_lesson_keeps_full_matrix_step_1_off_the_rate_chart():
 
 def test_plateau_step_1_ratio_is_written_in_plain_digits():
     at = open_page(surface="plateau", opts="sgd,momentum,adagrad")
-    step1 = next(c.value for c in at.caption if c.value.startswith("Step 1:"))
-    assert "Adagrad's step is **2,510×** SGD's in x" in step1 and "e+" not in step1
+    step1 = next(c.value for c in at.caption if c.value.startswith("At step 1"))
+    assert "it is 4,510× as long in y as in x" in step1 and "e+" not in step1
+    (rows,) = [t.value for t in at.table if "y ÷ x" in t.value.columns]
+    assert rows.loc["SGD", "y ÷ x"] == "4,510"
 
 
 @pytest.mark.parametrize("surface", SURFACES)
@@ -237,10 +259,12 @@ def test_a_custom_f_with_no_minimum_in_the_plot_is_not_said_to_have_one():
     text = texts(at)
     assert "It has no minimum in the plot" in text
     # every run went past the corner (-5, -5): the gaps are all at the floor, so no ranking
-    assert "every optimizer is out of the plot, lower than anywhere in it (f − f* < 0)." in text
+    assert "every optimizer is out of the plot, lower than anywhere in it." in text
+    race_table = next(t.value for t in at.table if "f − f* at the end" in t.value.columns)
+    assert set(race_table["f − f* at the end"]) == {"< 0"}
     assert "the minimum" not in text
     # a constant gradient: RMSprop's v has nothing to forget, and the caption does not say it did
-    assert "RMSprop's v, a moving average of g², forgets old gradients only once they" in text
+    assert "Here it ends at its highest: the gradients have not shrunk yet." in text
     main, loss = (json.loads(c.proto.spec) for c in at.get("plotly_chart")[:2])
     star = next(t for t in main["data"] if t.get("marker", {}).get("symbol") == "star")
     assert star["name"] == "lowest point in the plot" and (star["x"], star["y"]) == ([-5], [-5])
@@ -361,3 +385,73 @@ def test_a_path_hidden_under_another_is_named():
         open_page(surface="himmelblau")
     )
     assert "path lies under" not in texts(open_page())
+
+
+# --- issue 17: true sentences at the links that printed false ones, and readable views ----------
+
+
+def test_every_racer_starting_below_the_threshold_is_said_to():
+    body = texts(open_page(x0="0.001", y0="0.001"))
+    assert "Every optimizer starts with f − f* below 0.001 already." in body
+    assert "step 0" not in body and "First below" not in body
+
+
+def test_eps_inside_the_root_and_lr_decay_are_named():
+    body = texts(open_page(opts="sgd,adagrad", eps="1", eps_placement="inside", lr_decay="1"))
+    assert "divides by √(G + ε)," in body and "√G + ε," not in body
+    assert "times the lr decay's 1/(1 + (t − 1)·decay)" in body
+    assert "÷√t" not in body
+
+
+def test_rmsprop_alpha_0_with_the_smallest_rates_renders():
+    at = open_page(
+        surface="rosenbrock",
+        opts="adagrad,rmsprop",
+        alpha="0",
+        lr_adagrad="0.0001",
+        lr_rmsprop="0.0001",
+    )
+    assert not at.error and "path lies under" not in texts(at)
+
+
+def test_the_forgets_lesson_claims_only_what_its_run_shows():
+    at = open_page(surface="rosenbrock", opts="adagrad,rmsprop", steps="1000")
+    body = texts(at)
+    assert "well within" not in body and "for the first 96 steps" in body
+    assert "climbed back" in body and "ends closer to the minimum" in body
+    assert not at.get("page_link")  # already on the lesson: no link to it
+    weakness = next(t.value for t in at.table if "lowest" in t.value.columns)
+    assert list(weakness.index) == ["Adagrad", "Adagrad", "RMSprop", "RMSprop"]
+
+
+NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+−]?\d+)?(?![\w])", re.I)
+
+
+def prose(at) -> list[str]:
+    """The paragraphs a student reads, as ../shared/tools/prose_metrics.py splits them."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.error] + [i.value for i in at.info]
+    out = []
+    for text in parts:
+        text = re.sub(r"`[^`]*`", " CODE ", text)
+        text = re.sub(r"[*_]{1,3}", "", text)
+        out += [p.strip() for p in re.split(r"\n\s*\n", text) if len(p.split()) >= 3]
+    return out
+
+
+LESSONS = [sc.query for sc in SCENARIOS if sc.page == PAGE]
+
+
+@pytest.mark.parametrize("query", [{}, *LESSONS], ids=["default", *(q["surface"] for q in LESSONS)])
+def test_default_view_and_lesson_links_are_readable(query):
+    at = open_page(**query)
+    paras = prose(at)
+    assert paras[0].startswith(C.DEFINITION)  # the takeaway comes first
+    assert len(re.split(r"(?<=[.!?])\s+", paras[0])) <= 3
+    sentences = [s for p in paras for s in re.split(r"(?<=[.!?])\s+(?=[\"'(*A-Z0-9])", p)]
+    lengths = [len(s.split()) for s in sentences]
+    assert max(len(p.split()) for p in paras) <= 60
+    assert sum(lengths) / len(lengths) <= 20
+    assert max(len(NUMBER.findall(s)) for s in sentences) <= 4
+    for term in ("float64", "preconditions", "bias correction", "well within"):
+        assert term not in " ".join(paras)
