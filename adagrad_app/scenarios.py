@@ -64,8 +64,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Rare features catch up",
         "pages/sparse-features.py",
         {},
-        "With one learning rate for all, rare weights stay far from their targets; Adagrad "
-        "gives them larger steps and they catch up, while frequent weights stay as precise.",
+        "No single SGD rate serves both groups: rare weights want a large one, frequent weights "
+        "a small one (chart ②). Adagrad ends closer than SGD's best rate in both groups.",
         "🧮",
     ),
     Scenario(

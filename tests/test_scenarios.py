@@ -149,12 +149,26 @@ def test_rotation_slows_diagonal_not_full_matrix(captured):
     assert diag >= 3 and 0.8 <= full <= 1.25
 
 
-def test_rare_features_catch_up(captured):
-    open_scenario("rare")
-    s = sparse.summarize(captured["simulate"][0])
-    assert s["n_rare"] > 0
-    assert s["adagrad"]["rare_error"] < s["sgd"]["rare_error"] / 2
-    assert s["adagrad"]["frequent_error"] <= s["sgd"]["frequent_error"] * 1.25
+def test_rare_features_catch_up_and_no_single_sgd_rate_serves_both(captured):
+    at = open_scenario("rare")
+    run = captured["simulate"][0]
+    s = sparse.summarize(run)
+    assert s["n_rare"] > 0 and run.batch_size == 1
+    data = sparse.make_data(run.probs, n_examples=run.steps, seed=0)
+    rates = sparse.sgd_rate_sweep(data, batch_size=1)
+    ok = ~rates.diverged
+    ada = s["adagrad"]
+    # rare weights are best at a larger SGD rate than frequent ones (chart ②)
+    assert (
+        rates.lrs[ok][np.argmin(rates.rare_error[ok])]
+        > rates.lrs[ok][np.argmin(rates.frequent_error[ok])]
+    )
+    # Adagrad ends closer than SGD's best rate in both groups
+    b = rates.best
+    assert (
+        ada["rare_error"] < rates.rare_error[b] and ada["frequent_error"] < rates.frequent_error[b]
+    )
+    assert "no single SGD rate" in at.markdown[0].value
 
 
 def test_minibatch_sgd_rare_steps_shrink_adagrad_not(captured):

@@ -43,7 +43,7 @@ _AT_FIRST_CHART_JS = """(selector) => {
 
 
 @pytest.mark.parametrize(
-    "name, charts", [("trajectories", 5), ("sparse-features", 4), ("formula", 2)]
+    "name, charts", [("trajectories", 5), ("sparse-features", 5), ("formula", 2)]
 )
 def test_a_fresh_load_draws_the_main_chart_first_then_the_rest(page, app_url, name, charts):
     """Charts that reach the browser before plotly.js has loaded are drawn in one go, the first

@@ -21,29 +21,29 @@ def test_control_changes_chart_and_url_and_the_url_restores_it(page, app_url):
     open_app(page, f"{app_url}/sparse-features")
     assert_healthy(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    expect(charts).to_have_count(4)
-    expect(page.get_by_text("Why does a larger step help?")).to_be_visible()
+    expect(charts).to_have_count(5)
+    expect(page.get_by_text("no single SGD rate", exact=False)).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "sparse-default.png")
     before = page.evaluate(CHART_DATA)
     assert all(len(traces) > 0 for traces in before)
 
     slider = page.get_by_role("slider", name="Batch size B")
-    expect(slider).to_have_attribute("aria-valuetext", "8")
+    expect(slider).to_have_attribute("aria-valuetext", "1")
     slider.focus()
     page.keyboard.press("ArrowRight")
-    expect(page).to_have_url(re.compile(r"[?&]batch=16\b"))
-    expect(page.get_by_text("at B = 16", exact=False).first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]batch=2\b"))
+    expect(page.get_by_text("A batch of 2 averages", exact=False).first).to_be_visible()
     wait_for_app(page)
     assert_healthy(page)
     after = page.evaluate(CHART_DATA)
     assert after[0] != before[0]  # the error curves of chart 1 are a new run
-    charts.nth(0).screenshot(path=ARTIFACTS / "sparse-batch16-errors.png")
+    charts.nth(0).screenshot(path=ARTIFACTS / "sparse-batch2-errors.png")
 
     url = page.url
     open_app(page, url)
     assert_healthy(page)
     expect(page.get_by_role("slider", name="Batch size B")).to_have_attribute(
-        "aria-valuetext", "16"
+        "aria-valuetext", "2"
     )
     assert page.evaluate(CHART_DATA) == after

@@ -1,0 +1,46 @@
+"""Every page's default view and every lesson link on the home page, rendered with AppTest and
+measured by the project's readability tool (../shared/tools/prose_metrics.py): the limits of
+the explanations issue hold, and every page opens with a short plain takeaway."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _tool():
+    path = ROOT.parent / "shared" / "tools" / "prose_metrics.py"
+    assert path.exists(), f"missing {path}: the project's shared/ folder sits beside the repo"
+    spec = importlib.util.spec_from_file_location("prose_metrics", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+PM = _tool()
+PAGES = ["home", "trajectories", "sparse-features", "formula"]
+VIEWS = sorted({*PAGES, *PM.presets(APP)})  # the lesson links as the home page gives them
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_a_view_meets_the_readability_limits(view):
+    r = PM.measure(APP, view)
+    assert not r["exception"], view
+    assert r["longest_paragraph"] <= 60, r
+    assert r["mean_sentence"] <= 20, r
+    assert r["max_numbers_in_a_sentence"] <= 4, r
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_with_a_plain_takeaway_of_at_most_three_sentences(page):
+    at = PM.render(APP, page)
+    texts = PM.texts(at)
+    assert texts, page
+    opening = at.markdown[0].value
+    # the takeaway is the page's first text, right under its title
+    assert texts[0] == opening, (page, texts[0][:80])
+    sentences = [s for p in PM.paragraphs(opening) for s in PM.SENTENCE_END.split(p)]
+    assert 1 <= len(sentences) <= 3, (page, sentences)
