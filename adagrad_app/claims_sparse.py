@@ -121,8 +121,8 @@ def dominated(rates: RateSweep, ada: dict) -> bool:
 def gap_parts(run: SparseRun, rates: RateSweep) -> dict[str, float] | None:
     """How SGD's rare-weight gap to Adagrad at the page's rate splits up, as shares of it:
     ``scale`` (multiplying the rate by B, at B > 1), ``tune`` (from there to SGD's best rate,
-    when that is closer on rare weights) and ``rest`` (from there to Adagrad). None unless there is a gap and every part is
-    a closing one (each share in [0, 1])."""
+    when that is closer on rare weights) and ``rest`` (from there to Adagrad). None unless
+    there is a gap and every part is a closing one (each share in [0, 1])."""
     if not comparable(run) or rates.best is None:
         return None
     s = summarize(run)
@@ -692,7 +692,20 @@ def _how_much(sweep: BatchSweep, a: int, c: int) -> str:
     e0, e1 = e[a], e[c]
     if not (math.isfinite(e0) and math.isfinite(e1)):
         return text
-    text += f" Adagrad's rare/frequent rate ratio goes from {num(e0)}× to {num(e1)}× here."
+    B, g = sweep.batch_sizes, sweep.groups
+
+    def k(group: str) -> float:  # a group's examples in a batch that holds the feature, pB/q
+        return float(g[f"{group}_p"][c] * B[c] / max(g[f"{group}_presence"][c], 1e-300))
+
+    if e1 > 1.3 * e0 and k("frequent") >= 4 * k("rare"):
+        text += (
+            f"\n\nAdagrad's rare/frequent rate ratio grows from {num(e0)}× to {num(e1)}×. While a "
+            "weight is far from its target, its examples' errors share a sign and add up in the "
+            f"batch sum. A batch of {B[c]} holds about {about(k('frequent'))} examples of a "
+            f"frequent feature, about {about(k('rare'))} of a rare one."
+        )
+    else:
+        text += f" Adagrad's rare/frequent rate ratio goes from {num(e0)}× to {num(e1)}× here."
     return text
 
 

@@ -181,6 +181,13 @@ def check_conditions(run, rates, bs) -> None:
         g = bs.groups
         c = int(C.alive(bs)[-1])
         assert g["frequent_adjustments"][c] / g["rare_adjustments"][c] < 2
+    if "add up in the batch sum" in texts:
+        a, c = (int(i) for i in C.alive(bs)[[0, -1]])
+        e = bs.metrics["adagrad"]["eff_lr_ratio"]
+        g, B = bs.groups, bs.batch_sizes
+        k = {n: g[f"{n}_p"][c] * B[c] / g[f"{n}_presence"][c] for n in ("rare", "frequent")}
+        assert e[c] > 1.3 * e[a] and k["frequent"] >= 4 * k["rare"]
+        assert f"about {round(k['frequent']):,} examples of a frequent feature" in texts
     if "What remains" in texts or "cannot do" in texts:
         assert C.dominated(rates, s["adagrad"])
     for name in ("SGD", "Adagrad"):
@@ -355,6 +362,9 @@ def test_the_sweep_counts_adjustments_and_says_when_count_stops_carrying_frequen
     assert "stops carrying its frequency" in text
     assert "share of steps" not in text
     assert "multiply the rate by B" in text
+    e = bs.metrics["adagrad"]["eff_lr_ratio"]  # 3x at B = 1 to 6.8x at B = 256, and why
+    assert f"grows from {C.num(e[0])}× to {C.num(e[-1])}×" in text
+    assert "add up in the batch sum" in text
 
 
 def test_the_batch_mean_is_not_said_to_be_undone_by_the_rate_ratio():
