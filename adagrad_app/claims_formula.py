@@ -4,7 +4,7 @@ A claim is a small function of the run that returns its text, or None when the r
 numbers do not bear it out; the condition sits next to the sentence it guards. Words that
 compare ("as far as", "within 0.1%", "similar", "huge") are defined once, by the tolerances
 below, and every sentence follows the convention in force: where ε sits (√G + ε or √(G + ε))
-and torch's rate decay (η_t = η / (1 + (t − 1)·lr_decay)). Steps are counted from 1, the
+and torch's rate decay (ηₜ = η / (1 + (t − 1)·lr_decay)). Steps are counted from 1, the
 first update, as on the Trajectories page.
 
 The run's numbers go in tables (:func:`step_table`, :func:`sparse_table`), not in sentences:
@@ -26,7 +26,7 @@ number = theme.number  # the one number format of the app's prose
 
 SAME = 1e-3  # two sizes within 0.1% of each other are "the same", "as far as", "η"
 SIMILAR = 1.25  # two sizes within this ratio are "of similar size"
-HUGE = 1e3  # a rate this many times η_t is "huge"
+HUGE = 1e3  # a rate this many times ηₜ is "huge"
 
 WHERE = {
     "outside": "outside the root (torch)",
@@ -204,7 +204,7 @@ def rule_caption(run: FormulaRun) -> str:
         )
     text += " i is the coordinate and t the step, counted from 1 (the first update)."
     if run.lr_decay > 0:
-        text += " With lr_decay d, step t's rate is η_t = η / (1 + (t − 1)·d), as in torch."
+        text += " With lr_decay d, step t's rate is ηₜ = η / (1 + (t − 1)·d), as in torch."
     return text
 
 
@@ -354,7 +354,7 @@ def rates(sv: StepView) -> str | None:
         )
     na, nb = who(sv.names[a]), who(sv.names[b])
     diff = how_much(eff[a], eff[b])
-    eta = "η_t" if sv.run.lr_decay > 0 else "η"
+    eta = "ηₜ" if sv.run.lr_decay > 0 else "η"
     lead = f"Each coordinate divides {eta} by its own {denominator(sv.run.eps_at)}"
     if diff is None:
         return f"{lead}, and here the two rates are the same to within 0.1%."
@@ -415,13 +415,13 @@ def counts(sv: StepView) -> str | None:
 
 
 def since_first(sv: StepView) -> str | None:
-    """How each rate changed since step 1, and why: G grew, η_t decayed, or neither."""
+    """How each rate changed since step 1, and why: G grew, ηₜ decayed, or neither."""
     if sv.step < 2:
         return None
     eff, eff1 = sv.at("eff_lr"), sv.at("eff_lr", 1)
     G, G1 = sv.at("G"), sv.at("G", 1)
     decayed = sv.run.lr_decay > 0
-    eta = "η_t" if decayed else "η"
+    eta = "ηₜ" if decayed else "η"
     unused = f"{eta}/ε" if sv.run.eps_at == "outside" else f"{eta}/√ε"
     parts, same = [], []
     for i, name in enumerate(who(n) for n in sv.names):
@@ -434,7 +434,7 @@ def since_first(sv: StepView) -> str | None:
             parts.append(f"{name}'s rate left the unused {unused} once its G grew")
             continue
         cause = (
-            "as its G grew and η_t decayed"
+            "as its G grew and ηₜ decayed"
             if grew and decayed
             else "as its G grew"
             if grew
@@ -461,7 +461,7 @@ def zero_G(sv: StepView) -> str | None:
     idle = G == 0
     if not idle.any() or np.any(g[idle] != 0) or np.any(u[idle] != 0):
         return None
-    eta = "η_t" if sv.run.lr_decay > 0 else "η"
+    eta = "ηₜ" if sv.run.lr_decay > 0 else "η"
     form = f"{eta}/ε" if sv.run.eps_at == "outside" else f"{eta}/√ε"
     huge = ", huge," if float(eff[idle].min()) >= HUGE * float(lr[0]) else ""
     names = [who(sv.names[i]) for i in np.flatnonzero(idle)]

@@ -106,6 +106,7 @@ def term_series(
                 "xaxis": xa,
                 "yaxis": ya,
                 "mode": "markers",
+                "cliponaxis": False,  # whole at the axis's ends (steps 1 and n)
                 "marker": {"color": color, "size": 9, "line": {"color": "white", "width": 1}},
                 "showlegend": False,
                 "hovertemplate": f"step {step}: %{{y:.4g}}<extra>{term}</extra>",
@@ -139,7 +140,13 @@ def term_series(
                 shown = acting
         if log:  # whole numbers at the ticks (0.2, not plotly's lone 2 between powers of ten)
             yaxis.update(theme.log_ticks(shown))
-        xaxis: dict = {"anchor": ya, "domain": [left, left + width]}
+        # the steps, 1 to n: no "0" tick for a step that does not exist; few ticks on a phone
+        xaxis: dict = {
+            "anchor": ya,
+            "domain": [left, left + width],
+            "range": [1, max(len(steps), 2)],
+            "nticks": 4,
+        }
         if k == 0:
             xaxis["title"] = {"text": "step t"}
         layout[f"xaxis{suffix}"] = xaxis

@@ -43,9 +43,9 @@ EFF_LR = {"outside": "η/(√G+ε)", "inside": "η/√(G+ε)"}  # the effective 
 
 
 def eff_lr_text(eps_placement: str, lr_decay: float = 0.0) -> str:
-    """The effective rate as plain text; with ``lr_decay`` > 0 its numerator is η_t."""
+    """The effective rate as plain text; with ``lr_decay`` > 0 its numerator is ηₜ."""
     text = EFF_LR[eps_placement]
-    return text.replace("η", "η_t", 1) if lr_decay > 0 else text
+    return text.replace("η", "ηₜ", 1) if lr_decay > 0 else text
 
 
 # --- the page's settings and its run ----------------------------------------------------------
@@ -221,7 +221,7 @@ def step_terms(traj, *, eps: float, eps_placement: str, initial_accumulator_valu
 
 
 def _step_lr(lr: float, lr_decay: float, like: np.ndarray) -> np.ndarray:
-    """η_t for every row of ``like``: the core's ``lr / (1 + (step - 1) * lr_decay)``."""
+    """ηₜ for every row of ``like``: the core's ``lr / (1 + (step - 1) * lr_decay)``."""
     t = np.arange(1, like.shape[0] + 1, dtype=float).reshape(-1, *([1] * (like.ndim - 1)))
     return np.broadcast_to(lr / (1 + (t - 1) * lr_decay), like.shape).astype(float)
 
@@ -302,7 +302,7 @@ def _c(term: str, tex: str) -> str:
 
 def symbols(eps_placement: str, sub: str = "t,i", decay: bool = False) -> dict[str, str]:
     """The coloured symbol of every term; the denominator follows ``eps_placement``, and with
-    a rate ``decay`` the rate is η_t (it changes with the step)."""
+    a rate ``decay`` the rate is ηₜ (it changes with the step)."""
     prev = sub.replace("t", "t-1", 1)
     nxt = sub.replace("t", "t+1", 1)
     eps = _c("eps", r"\epsilon")
@@ -330,7 +330,7 @@ def symbols(eps_placement: str, sub: str = "t,i", decay: bool = False) -> dict[s
 
 
 def rule_tex(eps_placement: str = "outside", decay: bool = False) -> str:
-    """Adagrad's two lines, every term in its colour (with ``decay``, the rate is η_t)."""
+    """Adagrad's two lines, every term in its colour (with ``decay``, the rate is ηₜ)."""
     s = symbols(eps_placement, decay=decay)
     return (
         r"\begin{aligned}"
@@ -428,7 +428,7 @@ def compare_tex(eps_placement: str = "outside") -> dict[str, str]:
 
 def legend_tex(eps: float, lr: float, eps_placement: str = "outside", lr_decay: float = 0.0) -> str:
     """What each colour means, with the constants' values. With ``lr_decay`` > 0 the rate of
-    step t is η_t = η / (1 + (t - 1) lr_decay), as torch computes it."""
+    step t is ηₜ = η / (1 + (t - 1) lr_decay), as torch computes it."""
     eta = r"\eta_t" if lr_decay > 0 else r"\eta"
     rate = rf"\tfrac{{{eta}}}{{{symbols(eps_placement, 't')['denom']}}}"
     lr_item = rf"\eta = {fmt(lr)}"
@@ -447,5 +447,6 @@ def legend_tex(eps: float, lr: float, eps_placement: str = "outside", lr_decay: 
         ("update", r"\Delta\theta\ \text{step}"),
     ]
     parts = [_c(k, tex) for k, tex in items]
-    lines = r"\quad ".join(parts[:4]) + r" \\ " + r"\quad ".join(parts[4:])
+    # three short lines: the legend fits a phone's width
+    lines = r" \\ ".join(r"\quad ".join(parts[a:b]) for a, b in ((0, 3), (3, 5), (5, 7)))
     return r"\begin{gathered}" + lines + r"\end{gathered}"

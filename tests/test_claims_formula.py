@@ -164,7 +164,7 @@ def _check_convention(run: ft.FormulaRun, texts: list[str]) -> None:
     for text in texts:
         assert wrong not in text, text
         if run.lr_decay == 0:
-            assert "η_t" not in text and "lr_decay" not in text, text
+            assert "ηₜ" not in text and "lr_decay" not in text, text
     if run.lr_decay > 0:
         assert "lr_decay" in claims.takeaway(run)
 
@@ -347,7 +347,7 @@ def test_with_rate_decay_a_coordinate_whose_G_stands_still_still_slows():
     text = claims.since_first(claims.StepView(run, 5))
     assert "the rare weight's rate is 3× lower, through lr_decay alone" in text
     assert "has not moved" not in text
-    assert "η_t/ε" in claims.zero_G(claims.StepView(run, 5))
+    assert "ηₜ/ε" in claims.zero_G(claims.StepView(run, 5))
     assert "1 + (t − 1)·d" in claims.rule_caption(run)
 
 

@@ -156,7 +156,7 @@ def test_legend_and_caption():
 
 
 def test_rate_decay_is_in_the_rule_the_legend_and_the_numbers():
-    """torch's lr_decay: step t's rate is η_t = η / (1 + (t − 1)·lr_decay)."""
+    """torch's lr_decay: step t's rate is ηₜ = η / (1 + (t − 1)·lr_decay)."""
     run = ft.simulate(lr=0.8, lr_decay=0.5, steps=5)
     np.testing.assert_allclose(run.terms["lr"][:, 0], 0.8 / (1 + 0.5 * np.arange(5)))
     np.testing.assert_allclose(run.terms["eff_lr"], run.terms["lr"] / run.terms["denom"])
@@ -168,7 +168,7 @@ def test_rate_decay_is_in_the_rule_the_legend_and_the_numbers():
     legend = ft.legend_tex(1e-10, 0.8, "outside", 0.5)
     assert r"1 + (t-1)\,d" in legend and r"d = 0.5" in legend
     assert ft.fmt(0.8 / 3) in "".join(ft.values_tex(run.terms, 4, run.names, "outside", True))
-    assert ft.eff_lr_text("inside", 0.5) == "η_t/√(G+ε)"
+    assert ft.eff_lr_text("inside", 0.5) == "ηₜ/√(G+ε)"
 
 
 def test_simulate_cuts_a_stopped_run_before_its_last_step():

@@ -375,7 +375,7 @@ def test_the_effective_rate_is_written_as_the_placement_computes_it():
 
 
 def test_every_sentence_follows_the_rate_decay():
-    """With lr_decay > 0 the rate of step t is η_t = η / (1 + (t − 1)·lr_decay): the rule, the
+    """With lr_decay > 0 the rate of step t is ηₜ = η / (1 + (t − 1)·lr_decay): the rule, the
     opening, the code and the reading say so; a coordinate whose G has not grown still has a
     falling rate, and the reading does not say its rate 'has not moved'."""
     at = _open(run_on="sparse", lr_decay="0.5", t=5)
@@ -383,10 +383,10 @@ def test_every_sentence_follows_the_rate_decay():
     text = _texts(at)
     assert "1 + (t − 1)·lr_decay" in text and "lr_decay=0.5" in text
     assert "the rare weight's rate is 3× lower, through lr_decay alone" in text
-    assert "While G is 0 the rate is η_t/ε" in text
+    assert "While G is 0 the rate is ηₜ/ε" in text
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
-    assert "effective rate η_t/(√G+ε)" in [a["text"] for a in spec["layout"]["annotations"]]
-    assert "η_t" not in _texts(_open(run_on="sparse", t=5))
+    assert "effective rate ηₜ/(√G+ε)" in [a["text"] for a in spec["layout"]["annotations"]]
+    assert "ηₜ" not in _texts(_open(run_on="sparse", t=5))
 
 
 def test_the_count_of_adjusting_steps_leaves_out_underflowed_gradients():

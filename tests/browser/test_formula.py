@@ -84,15 +84,16 @@ def test_formula_renders_in_term_colours(page: Page, app_url: str):
 
 
 def test_step_slider_changes_values_and_url(page: Page, app_url: str):
-    _open(page, f"{app_url}/formula")
+    _open(page, f"{app_url}/formula?t=0")  # an old link: its t = 0 was the first update
     before = _tables(page)
     assert "x:" in before
-    expect(_reading(page)).to_contain_text("Step 0.")
+    expect(_reading(page)).to_contain_text("Step 1.")  # counted from 1, as on Trajectories
+    expect(page.get_by_test_id("stAlert")).to_have_count(0)  # no note on the old link
     slider = _step_slider(page)
     slider.focus()
     slider.press("ArrowRight")
-    expect(page).to_have_url(re.compile(r"[?&]t=1(&|$)"))
-    expect(_reading(page)).to_contain_text("Step 1.")
+    expect(page).to_have_url(re.compile(r"[?&]t=2(&|$)"))
+    expect(_reading(page)).to_contain_text("Step 2.")
     after = _tables(page)
     assert after != before
     assert "▲" not in before  # glyphs aside: KaTeX draws the arrows as text
@@ -121,8 +122,8 @@ def test_play_walks_to_the_end_and_stops(page: Page, app_url: str):
     open_app(page, f"{app_url}/formula?steps=4")
     toggle = page.get_by_role("switch", name=re.compile("Play"))
     toggle.click(force=True)
-    expect(_reading(page)).to_contain_text("Step 3.", timeout=30_000)
-    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    expect(_reading(page)).to_contain_text("Step 4.", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]t=4(&|$)"))
     expect(toggle).not_to_be_checked(timeout=30_000)
     expect(page).not_to_have_url(re.compile(r"play=1"))
     assert_healthy(page)
