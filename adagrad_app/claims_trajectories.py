@@ -134,6 +134,10 @@ def takeaway(
     if headline := _headline(runs, target, goal):
         text += " " + headline
     if (v := verdict(runs, sweep, target, goal)) is not None:
+        # after "Adagrad is first to get within ...", "there" needs no repeating
+        short = headline and headline.startswith("In this run **Adagrad** is first")
+        if short and v.startswith("Adagrad gets within"):
+            v = "It gets there before SGD does even at SGD's best single learning rate."
         text += " " + v
     return text
 
@@ -278,8 +282,8 @@ def race_rows(
                     if run.diverged_at is not None
                     else gap_text(run.gap[-1], goal)
                 ),
-                f"steps to f − f* < {num(target)}": "never" if s is None else str(s),
-                "ends at (x, y)": "({}, {})".format(*(f"{v + 0.0:.2f}" for v in end)),
+                f"steps to < {num(target)}": "never" if s is None else str(s),
+                "ends at (x, y)": "({}, {})".format(*(f"{round(v, 2) + 0.0:.2f}" for v in end)),
             }
         )
     return rows
@@ -348,11 +352,13 @@ def sweep_caption(
     )
     if c["best"] is None:
         return how + "\n\nEvery rate tried diverged, so there is no tuned SGD to compare with."
-    how += f" Here that is lr = {c['best_lr']:g}, the dashed grey line in the gap chart."
+    best = f"\n\nHere the best is lr = {c['best_lr']:g}, the dashed grey line in the gap chart"
+    same = c["best_lr"] == runs["sgd"].hparams["lr"]
+    how += best + (" (the slider's own rate, so it lies under SGD's line)." if same else ".")
     a, sa, sb, su = c["a"], c["sa"], c["sb"], c["su"]
     n = steps_of(runs)
     if a.diverged_at is not None:
-        return how + "\n\nAdagrad diverged at its rate: lower it to compare the two."
+        return how + " Adagrad diverged at its rate: lower it to compare the two."
     if c["below"]:
         lead = None
     elif sa is not None and sb is not None:
@@ -389,7 +395,7 @@ def sweep_caption(
             lead = f"Adagrad ends with a gap {times(gb / ga)}× smaller than tuned SGD's."
         else:
             lead = f"Tuned SGD ends with a gap {times(ga / gb)}× smaller than Adagrad's."
-    return how + "\n\n" + lead + " Adagrad's own rate is the slider's, not tuned."
+    return how + " " + lead + " Adagrad's own rate is the slider's, not tuned."
 
 
 # --- where the runs ended ---------------------------------------------------------------------
@@ -643,21 +649,17 @@ def accumulator_caption(runs: Mapping[str, Run]) -> str | None:
 
 
 def accumulator_rows(runs: Mapping[str, Run]) -> list[dict[str, str]]:
+    """Per racer with a second moment: its peak and its end value, in x and in y."""
     rows = []
     for run in runs.values():
         if run.accumulator is None or run.last < 1:
             continue
         v = run.accumulator[: run.last]
-        state = run.accumulator_label.split()[0]
+        row = {"state": f"{run.label} {run.accumulator_label.split()[0]}"}
         for i, c in enumerate("xy"):
-            rows.append(
-                {
-                    "optimizer": f"{run.label} {state}",
-                    "coordinate": c,
-                    "peak": num(v[:, i].max()),
-                    "at the end": num(v[-1, i]),
-                }
-            )
+            row[f"{c}: peak"] = num(v[:, i].max())
+            row[f"{c}: end"] = num(v[-1, i])
+        rows.append(row)
     return rows
 
 
@@ -782,7 +784,11 @@ def rotation_rows(
         return "never" if s is None else str(s)
 
     return [
-        {"optimizer": aligned[k].label, "aligned": n(aligned[k]), "rotated": n(rotated[k])}
+        {
+            "steps to f − f* < " + num(target): aligned[k].label,
+            "aligned": n(aligned[k]),
+            "rotated": n(rotated[k]),
+        }
         for k in aligned
         if k in rotated
     ]

@@ -449,6 +449,12 @@ def test_default_view_compares_adagrad_with_sgd_at_its_best_rate():
     assert "Adagrad still gets there 47 steps sooner." in text
     assert "already the best one tried" in text
     take = C.takeaway(runs, sweep)
+    assert "In this run **Adagrad** is first to get within 0.001 of f at the minimum." in take
+    assert take.endswith("It gets there before SGD does even at SGD's best single learning rate.")
+    assert "lies under SGD's line" in text  # the best rate is the slider's: one line
+    runs = {k: runs[k] for k in ("sgd", "adagrad", "rmsprop")}
+    runs["rmsprop"] = _race(keys=("rmsprop",), lrs={"rmsprop": 1.0})[1]["rmsprop"]
+    take = C.takeaway(runs, sweep)
     assert "Adagrad gets within 0.001 of f at the minimum before SGD at its best" in take
 
 
@@ -515,12 +521,15 @@ def test_step1_and_accumulator_numbers_live_in_tables():
     assert "It fell from its peak" in C.accumulator_caption(runs)
     acc = C.accumulator_rows(runs)
     g = runs["adagrad"].accumulator[-1]
-    assert {
-        "optimizer": "Adagrad G",
-        "coordinate": "y",
-        "peak": C.num(g[1]),
-        "at the end": C.num(g[1]),
-    } in acc
+    assert acc[0] == {
+        "state": "Adagrad G",
+        "x: peak": C.num(g[0]),
+        "x: end": C.num(g[0]),
+        "y: peak": C.num(g[1]),
+        "y: end": C.num(g[1]),
+    }
+    v = runs["rmsprop"].accumulator
+    assert acc[1]["y: peak"] == C.num(v[:, 1].max()) and acc[1]["y: end"] == C.num(v[-1, 1])
 
 
 def test_minima_caption_numbers_stay_few():
