@@ -30,6 +30,7 @@ from adagrad_core.sparse import (
 )
 
 from .fig_sparse import shown_features
+from .scenarios import Key
 from .theme import number
 
 LEARNED = 0.5  # a group "has learned" once its mean error is below half of where it started
@@ -775,3 +776,84 @@ def sweep_messages(sweep: BatchSweep) -> list[str]:
                 "takes more steps, so lower its learning rate to include them."
             )
     return out
+
+
+# --- the lessons' answer keys --------------------------------------------------------------------
+
+
+def lesson_key(key: str, run: SparseRun, rates: RateSweep | None, sweep: BatchSweep | None):
+    """The right choice of lesson ``key`` on this run (a ``lesson_ui.Key``), never written by
+    hand: a teacher who changes a setting in the link gets a correct key."""
+    if key in ("rare", "one_rate") and stopped(run):
+        return Key(None, f"{names(stopped(run))} diverged on these settings.")
+    if key in ("rare", "one_rate") and not run.groups[0].any():
+        return Key(None, "no feature is rare on these settings.")
+    if key == "rare":
+        if rates is None or rates.best is None:
+            return Key(None, "SGD diverged at every rate tried.")
+        ada, best = summarize(run)["adagrad"]["rare_error"], rates.rare_error[rates.best]
+        if ada < CLEARLY * best:
+            return Key("adagrad")
+        if best < CLEARLY * ada:
+            return Key("sgd")
+        return Key("tie")
+    if key == "one_rate":
+        ok = np.flatnonzero(~rates.diverged) if rates is not None else np.array([], int)
+        if ok.size < 2:
+            return Key(None, "SGD diverged at all but one rate tried.")
+        i_r = ok[np.argmin(rates.rare_error[ok])]
+        i_f = ok[np.argmin(rates.frequent_error[ok])]
+        if i_r == i_f:
+            return Key("same")
+        return Key("larger" if rates.lrs[i_r] > rates.lrs[i_f] else "smaller")
+    if key == "where_g":
+        return _where_g_key(run)
+    if key == "minibatch":
+        return _minibatch_key(run, sweep)
+    raise KeyError(key)
+
+
+def _where_g_key(run: SparseRun):
+    if run.accum is None:
+        return Key(None, "Adagrad is not trained here.")
+    idle = np.diff(run.adjusted, axis=0) == 0  # record intervals without the feature
+    if not idle.any():
+        return Key(None, "every feature was in some batch of every stretch recorded.")
+    change = np.diff(run.accum, axis=0)[idle]
+    if (change > 0).any():
+        return Key("grows")
+    return Key("shrinks" if (change < 0).any() else "same")
+
+
+def _minibatch_key(run: SparseRun, sweep: BatchSweep | None):
+    if sweep is None:
+        return Key(None, "the batch-size sweep that shows it is switched off.")
+    if not run.groups[0].any():
+        return Key(None, "no feature is rare on these settings.")
+    B = list(sweep.batch_sizes)
+    if 1 not in B or 64 not in B:
+        return Key(None, "B = 64 does not fit these examples.")
+    adj = sweep.groups["rare_adjustments"]
+    r = adj[B.index(64)] / adj[B.index(1)]
+    if r > 1 / CLEARLY:
+        return Key("more")
+    return Key("less" if r < CLEARLY else "same")
+
+
+def lesson_why(key: str, run: SparseRun, rates: RateSweep | None, sweep: BatchSweep | None) -> str:
+    """The run's own explanation of a lesson's answer (its claims, as the page prints them)."""
+    if key == "rare":
+        return verdict(run, rates)
+    if key == "one_rate":
+        return q1_bind(run, rates) or verdict(run, rates)
+    if key == "where_g":
+        return (
+            "An absent feature's gradient is exactly 0, so its G adds 0² and its rate waits. "
+            + accumulator_caption(run)
+        )
+    if key == "minibatch":
+        ok = np.array([], int) if sweep is None else alive(sweep)
+        if sweep is None or ok.size < 2:
+            return q3_texts(run, sweep)[0]
+        return _how_often(sweep, int(ok[0]), int(ok[-1])) or q3_texts(run, sweep)[0]
+    raise KeyError(key)

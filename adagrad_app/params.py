@@ -132,7 +132,7 @@ def _num(p: Param, v: float) -> float | int:
 
 
 Schema = Sequence[Param]
-RESERVED = ("lock",)  # flags every page understands
+RESERVED = ("lock", "lesson", "reveal")  # flags every page understands (kept in the URL)
 
 
 def defaults(schema: Schema) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .params import Param, encode, parse
+from .scenarios import BY_KEY
 
 
 class PlainFigure(go.Figure):
@@ -177,6 +178,9 @@ class Settings:
         if missing:
             query = {k: st.query_params.get_all(k) for k in st.query_params}
             values, notes = parse(self.schema, query)
+            lesson = st.query_params.get("lesson")
+            if lesson is not None and "lesson" not in self.flags():
+                notes.append(f"{lesson[:30]!r} is not a lesson of this page; ignored")
             _seed({p.key: values[p.key] for p in missing})
             st.session_state[self._notes_key] = notes
         self.notes: list[str] = st.session_state.get(self._notes_key, [])
@@ -189,11 +193,21 @@ class Settings:
         """The current values, after writing them to the URL (non-defaults only)."""
         values = self.values()
         query = encode(self.schema, values)
-        if self.locked:
-            query["lock"] = "1"
+        query.update(self.flags())
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)
         return values
+
+    def flags(self) -> dict[str, str]:
+        """The page-wide flags of the link that stay in it: lock=1, a lesson of this page
+        (lesson=KEY) and reveal=1 with it. Anything else is dropped."""
+        out = {"lock": "1"} if self.locked else {}
+        lesson = BY_KEY.get(st.query_params.get("lesson") or "")
+        if lesson is not None and lesson.page == f"pages/{self.page}.py":
+            out["lesson"] = lesson.key
+            if st.query_params.get("reveal") == "1":
+                out["reveal"] = "1"
+        return out
 
     def widgets_drawn(self) -> None:
         """Call once the page's widgets are drawn. In a run that seeded the URL's values under

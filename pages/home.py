@@ -3,6 +3,7 @@ the lesson gallery, the glossary and the references."""
 
 import streamlit as st
 
+from adagrad_app.lesson_ui import lesson_query
 from adagrad_app.scenarios import SCENARIOS
 from adagrad_app.texts import GLOSSARY, QUESTIONS, REFERENCES, TAKEAWAY
 from adagrad_app.ui import ensure_router
@@ -31,17 +32,19 @@ with right:
     st.page_link("pages/formula.py", label="**The formula**", icon="🔎")
     st.caption("The update rule term by term, with the live numbers of a real run.")
 
-st.header("Scenarios for a lesson")
+st.header("Lessons, in order")
 st.caption(
-    "Each link opens a page set up for one lesson. Share it with a class as it is, or add "
-    "`&lock=1` to its address for a view without controls."
+    "Each lesson asks a question first, then shows the run that answers it. Share a link with "
+    "a class as it is, add `&lock=1` for a view without controls, or `&reveal=1` to open it "
+    "answered."
 )
 for row in range(0, len(SCENARIOS), 2):
     cols = st.columns(2)
-    for col, sc in zip(cols, SCENARIOS[row : row + 2], strict=False):
+    for col, (n, sc) in zip(cols, list(enumerate(SCENARIOS, 1))[row : row + 2], strict=False):
         with col.container(border=True):
-            st.page_link(sc.page, label=f"**{sc.title}**", icon=sc.icon, query_params=sc.query)
-            st.caption(f"Notice: {sc.notice}")
+            label = f"**{n}. {sc.title}**"
+            st.page_link(sc.page, label=label, icon=sc.icon, query_params=lesson_query(sc))
+            st.caption(sc.question)
 
 st.header("Glossary", anchor="glossary")
 for term, meaning in GLOSSARY:

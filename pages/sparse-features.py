@@ -4,12 +4,13 @@ import numpy as np
 import streamlit as st
 
 from adagrad_app import claims_sparse as C
-from adagrad_app import exports, ui
+from adagrad_app import exports, lesson_ui, ui
 from adagrad_app import fig_sparse as F
 from adagrad_app.params import Param
 from adagrad_core import OPTIMIZERS, sparse
 
 PAGE = "sparse-features"
+PAGE_FILE = f"pages/{PAGE}.py"
 PRESET_LABELS = {
     "zipf": "Power law (Zipf)",
     "two_groups": "Two groups: frequent and rare",
@@ -232,6 +233,32 @@ with st.spinner("Training…"):
         data_key, v["batch"], hparams
     )
 
+sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
+no_rare = C.no_rare_note(run)  # charts ④ and ⑤ compare rare and frequent features
+
+
+def batch_sweep() -> sparse.BatchSweep | None:
+    if not v["sweep"] or no_rare:  # with no rare group chart ⑤ is a note: nothing to sweep
+        return None
+    with st.spinner("Sweeping batch sizes…"):
+        return cached_sweep(data_key, sizes, hparams[:2], run)
+
+
+lesson = lesson_ui.active(PAGE_FILE)
+if lesson is not None and not lesson_ui.ask(lesson):
+    # Before the answer: the model and the settings, nothing of the run that gives it away.
+    st.markdown(C.model_text(run))
+    S.show_notes()
+    if not S.locked:
+        controls()
+    st.stop()
+if lesson is not None:
+    evidence = (run, rates, batch_sweep() if lesson.key == "minibatch" else None)
+    lesson_ui.result(
+        lesson, C.lesson_key(lesson.key, *evidence), C.lesson_why(lesson.key, *evidence)
+    )
+
+
 st.markdown(C.takeaway(run, rates))
 st.markdown(C.model_text(run))
 S.show_notes()
@@ -243,17 +270,6 @@ if run.steps * run.batch_size < v["examples"]:
         f"{run.batch_size} and are left out.",
         icon="ℹ️",
     )
-
-sizes = tuple(sorted({*SWEEP_SIZES, v["batch"]}))
-no_rare = C.no_rare_note(run)  # charts ④ and ⑤ compare rare and frequent features
-
-
-def batch_sweep() -> sparse.BatchSweep | None:
-    if not v["sweep"] or no_rare:  # with no rare group chart ⑤ is a note: nothing to sweep
-        return None
-    with st.spinner("Sweeping batch sizes…"):
-        return cached_sweep(data_key, sizes, hparams[:2], run)
-
 
 # (heading, figure, caption) of each chart: drawn here, and saved together as one HTML file.
 sections = []

@@ -43,7 +43,5 @@ def test_control_changes_chart_and_url_and_the_url_restores_it(page, app_url):
     url = page.url
     open_app(page, url)
     assert_healthy(page)
-    expect(page.get_by_role("slider", name="Batch size B")).to_have_attribute(
-        "aria-valuetext", "2"
-    )
+    expect(page.get_by_role("slider", name="Batch size B")).to_have_attribute("aria-valuetext", "2")
     assert page.evaluate(CHART_DATA) == after
