@@ -68,9 +68,13 @@ def ensure_router() -> None:
     a deep link such as ``/formula`` runs the page file alone, with the legacy menu of file
     names. Clearing that decision and rerunning lets app.py route the same URL.
     """
-    from streamlit.runtime.pages_manager import PagesManager
+    try:  # private API (tested with the pinned streamlit range in requirements.txt)
+        from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+        legacy = bool(PagesManager.uses_pages_directory)
+    except (ImportError, AttributeError):  # moved: a first deep link may show the legacy menu
+        return
+    if legacy:
         PagesManager.uses_pages_directory = False
         st.rerun()
 

@@ -241,7 +241,9 @@ def test_feature_probs_refuses_or_is_valid(preset, n_features, exponent, p):
     except ValueError as err:
         assert str(err)
         return
-    assert sparse.check_probs(probs) is not None
+    checked = sparse.check_probs(probs)  # a valid preset passes its own check unchanged
+    np.testing.assert_array_equal(checked, probs)
+    assert np.isfinite(probs).all() and (probs > 0).all() and (probs <= 1).all()
     assert 1 <= probs.size <= sparse.MAX_FEATURES
 
 
