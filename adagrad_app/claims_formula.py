@@ -21,6 +21,7 @@ import numpy as np
 
 from . import theme
 from .formula_tex import SPARSE_PROBS, FormulaRun, eff_lr_text
+from .scenarios import Key
 
 number = theme.number  # the one number format of the app's prose
 
@@ -530,3 +531,72 @@ def step_table(sv: StepView) -> dict[str, list[str]]:
         table[name] = [number(v[i], 4) for v in rows.values()]
         table[name].append(f"{number(seen[i])} of {number(sv.step)}")
     return table
+
+
+# --- the lessons' answer keys -----------------------------------------------------------------
+
+LESSONS = ("first_step", "epsilon")  # this page's lessons (adagrad_app/scenarios.py)
+
+
+def start_table(run: FormulaRun) -> dict[str, list[str]] | None:
+    """What a lesson shows before its answer: where the run starts, step 1's gradient and G
+    before it. Not the step: that is the answer."""
+    if run.done == 0:
+        return None
+    rows = {
+        "start θ": run.terms["theta"][0],
+        "gradient g at step 1": run.terms["g"][0],
+        "G before step 1": run.terms["G_prev"][0],
+    }
+    table = {"": list(rows)}
+    for i, name in enumerate(run.names):
+        table[name] = [number(v[i], 4) for v in rows.values()]
+    return table
+
+
+START_CAPTION = "Where the run starts, before its first step. The steps are shown once you answer."
+
+
+def _first_pair(run: FormulaRun) -> tuple[int, int] | Key:
+    """Step 1's two coordinates, the smaller gradient first; or ``Key(None, why)`` when the
+    settings leave no smaller and larger gradient to compare."""
+    if run.done == 0:
+        return Key(None, "Adagrad was stopped at step 1, so there is no first step to compare.")
+    g = np.abs(run.terms["g"][0])
+    still = [who(run.names[i]) for i in range(len(g)) if g[i] == 0]
+    if len(still) == len(g):
+        return Key(None, "every gradient is 0 at step 1, so nothing moves.")
+    if still:
+        return Key(None, f"the gradient of {_and(still)} is 0 at step 1, so it does not move.")
+    a, b = sorted(range(2), key=lambda i: g[i])
+    if g[b] <= g[a] * (1 + SAME):
+        return Key(None, "the two gradients are the same size at step 1, to within 0.1%.")
+    return a, b
+
+
+def lesson_key(key: str, run: FormulaRun) -> Key:
+    """The right choice of lesson ``key`` on this run, from step 1's own moves; two steps within
+    0.1% of each other are the same length (:data:`SAME`, as the sentences say)."""
+    if key not in LESSONS:
+        raise KeyError(key)
+    pair = _first_pair(run)
+    if isinstance(pair, Key):
+        return pair
+    a, b = pair  # a: the smaller gradient
+    u = np.abs(run.terms["update"][0])
+    if max(u[a], u[b]) <= min(u[a], u[b]) * (1 + SAME):
+        return Key("same")
+    if key == "first_step":  # which is longer?
+        return Key("larger_g" if u[b] > u[a] else "smaller_g")
+    return Key("smaller_g" if u[a] < u[b] else "larger_g")  # which is shorter?
+
+
+def lesson_why(key: str, run: FormulaRun) -> str:
+    """The run's own explanation of a lesson's answer: the page's reading of step 1."""
+    if key not in LESSONS:
+        raise KeyError(key)
+    if run.done == 0:
+        return ""
+    sv = StepView(run, 1)
+    reading = " ".join(filter(None, (moves(sv), first_step(sv))))
+    return f"**Step 1.** {reading}" if reading else ""

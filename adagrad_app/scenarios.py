@@ -61,7 +61,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "With a tiny ε the first step is η·sign(g) for every coordinate; with ε = 1 it is "
         "η·|g| / (|g| + 1): the smaller a coordinate's gradient, the shorter its first step.",
         "🔬",
-        question="With ε = 1, which coordinate takes the shorter first step?",
+        question="With the ε this lesson sets, which coordinate takes the shorter first step?",
         choices=(
             ("smaller_g", "The one with the smaller gradient"),
             ("larger_g", "The one with the larger gradient"),

@@ -10,13 +10,14 @@ import inspect
 import streamlit as st
 
 from adagrad_app import claims_formula as claims
-from adagrad_app import fig_formula, ui
+from adagrad_app import fig_formula, lesson_ui, ui
 from adagrad_app import formula_tex as ft
 from adagrad_core import optimizers
 from adagrad_core.surfaces import SURFACES
 
 PLAY_SECONDS = 0.8
 PAGE = "formula"
+PAGE_FILE = "pages/formula.py"
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -121,6 +122,53 @@ else:
 done = run.done
 decay = run.lr_decay > 0
 
+
+def intro() -> None:
+    """What the run is: the surface (or the sparse stream) and its settings."""
+    st.caption(claims.run_intro(run, surface.label, surface.lesson))
+    if sparse:
+        st.table(claims.sparse_table(run), hide_index=True)
+
+
+def rule_section() -> None:
+    """Adagrad's rule, with the constants of this run but none of its steps' numbers."""
+    st.subheader("The rule")
+    st.markdown(claims.BRIDGE)
+    if not S.locked:
+        c1, c2 = st.columns([3, 2])
+        c1.segmented_control(
+            "Where ε sits",
+            ft.PLACEMENTS,
+            key="eps_at",
+            format_func=ft.PLACEMENT_LABELS.get,
+            required=True,
+        )
+        c2.toggle("Show SGD, RMSprop and Adam beside it", key="compare")
+    st.latex(ft.rule_tex(run.eps_at, decay))
+    st.latex(ft.legend_tex(run.eps, run.lr, run.eps_at, run.lr_decay))
+    st.caption(claims.rule_caption(run))
+    if v["compare"]:
+        cols = [*st.columns(2), *st.columns(2)]
+        for col, (name, tex) in zip(cols, ft.compare_tex(run.eps_at).items(), strict=True):
+            col.markdown(f"**{optimizers.OPTIMIZERS[name].label}**")
+            col.latex(tex)
+            col.caption(claims.COMPARE_NOTES[name])
+        st.caption(claims.COMPARE_CAPTION)
+
+
+lesson = lesson_ui.active(PAGE_FILE)
+if lesson is not None and not lesson_ui.ask(lesson):
+    # Before the answer: the run's settings, its start and the rule; none of its steps.
+    intro()
+    if table := claims.start_table(run):
+        st.table(table, hide_index=True)
+        st.caption(claims.START_CAPTION)
+    rule_section()
+    controls()
+    st.stop()
+if lesson is not None:
+    lesson_ui.result(lesson, claims.lesson_key(lesson.key, run), claims.lesson_why(lesson.key, run))
+
 st.markdown(claims.takeaway(run))
 if message := claims.diverged(run):
     st.error(message)
@@ -130,33 +178,8 @@ if done == 0:
 if v["t"] > done:
     S.set(t=done)
 
-st.caption(claims.run_intro(run, surface.label, surface.lesson))
-if sparse:
-    st.table(claims.sparse_table(run), hide_index=True)
-
-st.subheader("The rule")
-st.markdown(claims.BRIDGE)
-if not S.locked:
-    c1, c2 = st.columns([3, 2])
-    c1.segmented_control(
-        "Where ε sits",
-        ft.PLACEMENTS,
-        key="eps_at",
-        format_func=ft.PLACEMENT_LABELS.get,
-        required=True,
-    )
-    c2.toggle("Show SGD, RMSprop and Adam beside it", key="compare")
-st.latex(ft.rule_tex(run.eps_at, decay))
-st.latex(ft.legend_tex(run.eps, run.lr, run.eps_at, run.lr_decay))
-st.caption(claims.rule_caption(run))
-
-if v["compare"]:
-    cols = [*st.columns(2), *st.columns(2)]
-    for col, (name, tex) in zip(cols, ft.compare_tex(run.eps_at).items(), strict=True):
-        col.markdown(f"**{optimizers.OPTIMIZERS[name].label}**")
-        col.latex(tex)
-        col.caption(claims.COMPARE_NOTES[name])
-    st.caption(claims.COMPARE_CAPTION)
+intro()
+rule_section()
 
 st.subheader("One step, with its numbers")
 if v["play"] and st.session_state["t"] >= done:
