@@ -119,35 +119,65 @@ def dominated(rates: RateSweep, ada: dict) -> bool:
     return bool(ok.any()) and not both.any()
 
 
+def rare_best(rates: RateSweep) -> int | None:
+    """Index of the rate at which SGD's rare weights end closest (of the rates that finished)."""
+    ok = np.flatnonzero(~rates.diverged & np.isfinite(rates.rare_error))
+    return int(ok[np.argmin(rates.rare_error[ok])]) if ok.size else None
+
+
 def gap_parts(run: SparseRun, rates: RateSweep) -> dict[str, float] | None:
     """How SGD's rare-weight gap to Adagrad at the page's rate splits up, as shares of it:
-    ``scale`` (multiplying the rate by B, at B > 1), ``tune`` (from there to SGD's best rate,
-    when that is closer on rare weights) and ``rest`` (from there to Adagrad). None unless
-    there is a gap and every part is a closing one (each share in [0, 1])."""
-    if not comparable(run) or rates.best is None:
+    ``scale`` (multiplying the rate by B, at B > 1), ``tune`` (from there to the rate best for
+    rare weights, :func:`rare_best`) and ``rest`` (from there to Adagrad: what no SGD rate tried
+    does for rare weights). None unless there is a gap and every part closes some of it (each
+    share in [0, 1])."""
+    i_r = rare_best(rates)
+    if not comparable(run) or i_r is None:
         return None
     s = summarize(run)
     you, ada = s["sgd"]["rare_error"], s["adagrad"]["rare_error"]
-    best = float(rates.rare_error[rates.best])
+    best = float(rates.rare_error[i_r])
     gap = you - ada
     if not gap > 0:
         return None
     parts = {}
-    B = run.batch_size
-    if B > 1:
-        i = _index(rates, run.hparams["sgd"]["lr"] * B)
+    start = you
+    if run.batch_size > 1:
+        i = _index(rates, run.hparams["sgd"]["lr"] * run.batch_size)
         if i is None or rates.diverged[i]:
             return None
-        scaled = float(rates.rare_error[i])
-        tuned = min(best, scaled)  # the best rate is best for both groups, maybe not for rare
-        parts["scale"], parts["tune"] = (you - scaled) / gap, (scaled - tuned) / gap
-    else:
-        tuned = min(best, you)
-        parts["tune"] = (you - tuned) / gap
-    parts["rest"] = (tuned - ada) / gap
+        start = float(rates.rare_error[i])
+        parts["scale"] = (you - start) / gap
+    parts["tune"] = (start - min(best, start)) / gap
+    parts["rest"] = (min(best, start) - ada) / gap
     if not all(0 <= v <= 1 for v in parts.values()):
         return None
     return parts
+
+
+NEAR = 0.8  # SGD's best rate "comes close" when Adagrad's error is above this share of it
+
+
+def standing(run: SparseRun, rates: RateSweep | None) -> str | None:
+    """Where Adagrad stands against SGD at every rate tried, on both groups at once:
+    ``ahead`` (no rate gets both groups as close, and the best rate is clearly behind on one),
+    ``close`` (no rate gets both as close, but the best rate is within NEAR on both),
+    ``matched`` (some rate gets both groups at least as close). None when there is nothing to
+    compare: a divergence, no rare group, no rate that finished, or nothing learned."""
+    if not comparable(run) or rates is None or rates.best is None:
+        return None
+    s = summarize(run)
+    if not learned(run, s, "adagrad", "frequent"):
+        return None
+    ada = s["adagrad"]
+    if not dominated(rates, ada):
+        return "matched"
+    b = rates.best
+    near = (
+        ada["rare_error"] >= NEAR * rates.rare_error[b]
+        and ada["frequent_error"] >= NEAR * rates.frequent_error[b]
+    )
+    return "close" if near else "ahead"
 
 
 def division(run: SparseRun) -> float:
@@ -161,32 +191,56 @@ def division(run: SparseRun) -> float:
 # --- the opening -------------------------------------------------------------------------------
 
 
-def model_text(run: SparseRun) -> str:
-    how = (
-        "linear regression with squared loss"
-        if run.model == "linear"
-        else "logistic regression with log loss"
+def model_text(run: SparseRun, noise: float = 0.0) -> str:
+    """What the page trains. ``noise``: the share of labels flipped (logistic model)."""
+    if run.model == "linear":
+        return (
+            "**The model:** linear regression with squared loss, trained on a stream of "
+            "examples. Each example switches on feature i with its own probability p. Every "
+            "weight w starts at 0; its target w\\* is between 0.5 and 1.5 in size."
+        )
+    text = (
+        "**The model:** logistic regression with log loss, trained on a stream of examples. "
+        "Each example switches on feature i with its own probability p. Every weight w starts "
+        "at 0; labels are drawn from targets w\\* between 0.5 and 1.5 in size."
     )
-    return (
-        f"**The model:** {how}, trained on a stream of examples. Each example switches on "
-        "feature i with its own probability p. Every weight w starts at 0; its target w\\* is "
-        "between 0.5 and 1.5 in size."
-    )
+    if noise > 0:
+        text += (
+            " Flipped labels pull the best fit towards 0, so no optimizer should end at "
+            "w\\* exactly: compare the optimizers with each other."
+        )
+    return text
+
+
+def seldom(run: SparseRun) -> bool:
+    """Are rare weights adjusted clearly less often than frequent ones on this run?"""
+    s = summarize(run)
+    return bool(run.groups[0].any()) and s["rare_adjustments"] <= SELDOM * s["frequent_adjustments"]
 
 
 def takeaway(run: SparseRun, rates: RateSweep | None) -> str:
     """At most three plain sentences: the mechanism, and what this run shows of it."""
+    s = summarize(run)
     if not run.groups[0].any():
         first = "Here every feature is about equally frequent, so every weight is adjusted about "
         first += "as often."
-    else:
+    elif seldom(run):
         first = "A frequent feature's weight is adjusted often, a rare one's seldom."
+    elif s["rare_adjustments"] >= 0.9 * run.steps:
+        first = (
+            "Here almost every batch holds every feature, so frequency shows in each gradient's "
+            "size, not in how often a weight moves."
+        )
+    else:
+        first = (
+            f"Here a rare feature's weight is adjusted in {pct(s['rare_adjusted'])} of the "
+            f"steps, a frequent one's in {pct(s['frequent_adjusted'])}."
+        )
     second = (
         "SGD moves every weight with one learning rate; Adagrad divides each weight's rate by "
-        "the root of its own summed squared gradients"
+        "the root of its summed squared gradients"
     )
-    s = summarize(run)
-    if "adagrad" in s and s["adagrad"]["eff_lr_ratio"] > 1 / CLEARLY:
+    if seldom(run) and "adagrad" in s and s["adagrad"]["eff_lr_ratio"] > 1 / CLEARLY:
         second += ", so rarely adjusted weights keep larger steps."
     else:
         second += "."
@@ -199,18 +253,40 @@ def verdict(run: SparseRun, rates: RateSweep | None) -> str:
         return f"On this run {names(stopped(run))} diverged: lower its learning rate to compare."
     if not run.groups[0].any():
         return "Spread the probabilities apart to see rare and frequent weights differ."
-    s = summarize(run)
-    if not learned(run, s, "adagrad", "frequent"):
-        return "With so few steps, neither optimizer has learned much yet: add examples."
     if rates is None or rates.best is None:
         return "Every SGD rate tried diverged here."
-    if dominated(rates, s["adagrad"]):
-        n = int((~rates.diverged).sum())
+    where = standing(run, rates)
+    if where is None:
+        return not_learned(run, rates)
+    n = int((~rates.diverged).sum())
+    if where == "ahead":
         return (
-            f"Here no single SGD rate, of the {n} that did not diverge, gets both groups as "
-            "close as Adagrad."
+            f"Here no single SGD rate of the {n} that finished gets both groups as close as "
+            "Adagrad."
+        )
+    if where == "close":
+        return (
+            f"Here Adagrad beats each of SGD's {n} rates in both groups, but the best comes "
+            "within 20%."
         )
     return "Here one SGD rate does as well as Adagrad in both groups: a single rate is enough."
+
+
+def not_learned(run: SparseRun, rates: RateSweep | None) -> str:
+    """Why Adagrad's frequent weights have not learned, as far as the run tells."""
+    s = summarize(run)
+    ada = s["adagrad"]
+    if ada["rare_error"] > start_error(run, "rare") or ada["frequent_error"] > start_error(
+        run, "frequent"
+    ):
+        return (
+            "Adagrad's weights end farther from their targets than they started: its rate is "
+            "too large."
+        )
+    b = rates.best if rates is not None else None
+    if b is not None and rates.frequent_error[b] < LEARNED * start_error(run, "frequent"):
+        return "SGD learned here but Adagrad hardly did: its rate is too small."
+    return "Neither optimizer got the frequent weights halfway to their targets here."
 
 
 # --- question 1 --------------------------------------------------------------------------------
@@ -219,19 +295,20 @@ def verdict(run: SparseRun, rates: RateSweep | None) -> str:
 def error_heading(run: SparseRun, rates: RateSweep | None) -> str:
     """Chart ①'s heading: its point, as far as this run bears it out."""
     plain = "① Weight error over time"
-    if not comparable(run) or rates is None or rates.best is None:
+    where = standing(run, rates)
+    if where is None:
         return plain
     s = summarize(run)
-    ada = s["adagrad"]
-    best_rare = rates.rare_error[rates.best]
-    best_freq = rates.frequent_error[rates.best]
-    if not (learned(run, s, "adagrad", "rare") and learned(run, s, "adagrad", "frequent")):
+    ada, b = s["adagrad"], rates.best
+    if not learned(run, s, "adagrad", "rare"):
         return plain
-    if ada["rare_error"] < CLEARLY * best_rare and ada["frequent_error"] <= best_freq:
-        return "① Rare weights catch up with Adagrad, and frequent ones stay precise"
-    if ada["rare_error"] < CLEARLY * best_rare:
+    if where == "ahead" and ada["rare_error"] < CLEARLY * rates.rare_error[b]:
+        if ada["frequent_error"] <= rates.frequent_error[b]:
+            return "① Rare weights catch up with Adagrad, and frequent ones stay precise"
         return "① Rare weights catch up with Adagrad"
-    return "① Weight error over time: here a tuned SGD does as well on rare weights"
+    if where == "matched":
+        return "① Weight error over time: here one SGD rate does as well"
+    return plain
 
 
 def q1_setup(run: SparseRun) -> str | None:
@@ -245,7 +322,7 @@ def q1_setup(run: SparseRun) -> str | None:
         f"A rare feature here is in about {about(occ[rare].mean())} of the "
         f"{s['examples']:,} examples, a frequent one in about {about(occ[freq].mean())}."
     )
-    if s["rare_adjustments"] <= SELDOM * s["frequent_adjustments"]:
+    if seldom(run):
         text += (
             " So a rare weight is adjusted seldom: to reach its target in few steps, each step "
             "must be large."
@@ -254,33 +331,31 @@ def q1_setup(run: SparseRun) -> str | None:
 
 
 def q1_bind(run: SparseRun, rates: RateSweep | None) -> str | None:
-    """The trade-off chart ② shows: the rate that suits rare weights against the one that
-    suits frequent ones."""
+    """What chart ② shows: the rate that suits rare weights against the one that suits
+    frequent ones, and whether one costs the other."""
     if not comparable(run) or rates is None:
         return None
     ok = np.flatnonzero(~rates.diverged)
     if ok.size < 2:
         return None
-    i_r = int(ok[np.argmin(rates.rare_error[ok])])
+    i_r = rare_best(rates)
     i_f = int(ok[np.argmin(rates.frequent_error[ok])])
     lr_r, lr_f = num(rates.lrs[i_r]), num(rates.lrs[i_f])
     if i_r == i_f:
         return f"In chart ②, one SGD rate, {lr_r}, is best for both groups."
-    if rates.lrs[i_r] < rates.lrs[i_f]:
-        return (
-            f"In chart ②, SGD's rare weights end closest at rate {lr_r}, its frequent ones at "
-            f"{lr_f}."
-        )
     smallest = ", the smallest rate tried" if i_f == ok[0] else ""
     text = (
-        f"Chart ② shows the bind: SGD's rare weights end closest at rate {lr_r}, its frequent "
-        f"ones at {lr_f}{smallest}."
+        f"In chart ②, SGD's rare weights end closest at rate {lr_r}, its frequent ones at "
+        f"{lr_f}{smallest}."
     )
-    above = rates.lrs > rates.lrs[i_r]
-    if i_r == ok[-1] and above.any() and rates.diverged[above].all():
-        text += " Every larger rate tried diverges."
-    if rates.frequent_error[i_r] > rates.frequent_error[i_f] / CLEARLY:
-        text += " At the rare weights' best rate, frequent weights end farther from their targets."
+    bind = rates.lrs[i_r] > rates.lrs[i_f] and (
+        rates.frequent_error[i_r] > rates.frequent_error[i_f] / CLEARLY
+    )
+    if bind:
+        text += " At the rare weights' best rate, frequent weights end clearly farther off."
+        above = rates.lrs > rates.lrs[i_r]
+        if i_r == ok[-1] and above.any() and rates.diverged[above].all():
+            text += " Every larger rate tried diverges."
     return text
 
 
@@ -303,70 +378,83 @@ def q1_batch(run: SparseRun, rates: RateSweep | None) -> str | None:
     i = _index(rates, run.hparams["sgd"]["lr"] * B)
     if i is None:
         return text
-    you = summarize(run)["sgd"]["rare_error"]
+    s = summarize(run)
+    you, you_f = s["sgd"]["rare_error"], s["sgd"]["frequent_error"]
     if rates.diverged[i]:
         return text + " Multiplying SGD's rate by B to undo that diverges here."
-    scaled = float(rates.rare_error[i])
+    scaled, scaled_f = float(rates.rare_error[i]), float(rates.frequent_error[i])
     if scaled < CLEARLY * you:
-        return (
-            text + f" Multiplying SGD's rate by B undoes that: its rare-weight error falls from "
+        text += (
+            f" Multiplying SGD's rate by B undoes that: its rare-weight error falls from "
             f"{num(you)} to {num(scaled)}."
         )
-    return (
-        text + f" Multiplying SGD's rate by B does not help much here: its rare-weight error "
-        f"goes from {num(you)} to {num(scaled)}."
-    )
+    else:
+        text += (
+            f" Multiplying SGD's rate by B does not help much here: its rare-weight error "
+            f"goes from {num(you)} to {num(scaled)}."
+        )
+    if scaled_f > you_f / CLEARLY:
+        text += f" Its frequent weights end farther off, at {num(scaled_f)}."
+    return text
 
 
 def q1_verdict(run: SparseRun, rates: RateSweep | None) -> str | None:
-    """How much of SGD's gap is the rate (and 1/B), how much what one rate cannot do; and
+    """How much of SGD's rare-weight gap is the rate (and 1/B), how much no rate closes; and
     whether Adagrad's frequent weights kept their precision."""
-    if not comparable(run) or rates is None or rates.best is None:
+    where = standing(run, rates)
+    if where is None:
         return None
     s = summarize(run)
     ada = s["adagrad"]
     parts = gap_parts(run, rates)
     text = ""
-    you_best = _index(rates, run.hparams["sgd"]["lr"]) == rates.best
-    if parts is not None and you_best and run.batch_size == 1:
-        text = "Your SGD rate is its best one here."
-        if parts["rest"] > 0 and dominated(rates, ada):
-            text += " So its whole rare-weight gap to Adagrad is what a single rate cannot do."
-        text += " "
-    elif parts is not None:
+    if parts is not None:
+        best = "at the rate best for rare weights (chart ②)"
         if "scale" in parts:
             text = (
                 f"Of SGD's rare-weight gap to Adagrad at your rate, {pct(parts['scale'])} closes "
-                f"by multiplying the rate by B, {pct(parts['tune'])} more by tuning it, and "
+                f"by multiplying the rate by B, {pct(parts['tune'])} more {best}, and "
                 f"{pct(parts['rest'])} remains."
             )
         else:
             text = (
                 f"Of SGD's rare-weight gap to Adagrad at your rate, {pct(parts['tune'])} closes "
-                f"by tuning the rate, and {pct(parts['rest'])} remains."
+                f"{best}, and {pct(parts['rest'])} remains."
             )
-        if parts["rest"] > 0 and dominated(rates, ada):
-            text += " That remainder is what a single rate cannot do."
+        if parts["rest"] > 0:
+            text += " No SGD rate tried gets the rare weights as close as Adagrad."
         text += " "
-    best_f = float(rates.frequent_error[rates.best])
-    if not learned(run, s, "adagrad", "frequent"):
-        text += "With so few steps, Adagrad's frequent weights have not learned much yet."
-    elif ada["frequent_error"] <= best_f:
+    b = rates.best
+    best_r, best_f = float(rates.rare_error[b]), float(rates.frequent_error[b])
+    if ada["frequent_error"] <= best_f and ada["rare_error"] < best_r:
         text += (
             "Adagrad's frequent weights also end closer than SGD's best rate gets them: its "
             "larger rare steps cost them no precision."
         )
+    elif ada["frequent_error"] <= best_f:
+        text += "Adagrad's frequent weights end closer than SGD's best rate gets them."
     elif ada["frequent_error"] * CLEARLY <= best_f:
         text += "Adagrad's frequent weights end about as close as SGD's best rate gets them."
     else:
         text += "SGD's best rate gets the frequent weights closer than Adagrad does here."
+    for name in run.optimizers:
+        if name not in ("sgd", "adagrad") and not _gone(run, name):
+            m = s[name]
+            worse = m["rare_error"] > start_error(run, "rare") or m["frequent_error"] > start_error(
+                run, "frequent"
+            )
+            if worse:
+                text += (
+                    f" {label(name)} ends farther from the targets than it started: its rate is "
+                    "too large."
+                )
     return text
 
 
 def error_table(run: SparseRun, rates: RateSweep | None) -> dict[str, list[str]]:
     """Chart ①'s figures: each run's rate and final errors, from the start (w = 0) down."""
     has_rare = bool(run.groups[0].any())
-    rows = [("Start (every w = 0)", "", start_error(run, "rare"), start_error(run, "frequent"))]
+    rows = [("start, w = 0", "", start_error(run, "rare"), start_error(run, "frequent"))]
     s = summarize(run)
 
     def row(name: str, lr: float, rare: float, freq: float, gone: bool, step=None) -> None:
@@ -381,7 +469,7 @@ def error_table(run: SparseRun, rates: RateSweep | None) -> dict[str, list[str]]
         i = _index(rates, lr * run.batch_size) if run.batch_size > 1 else None
         if i is not None:
             row(
-                "SGD, your rate × B",
+                "SGD, rate × B",
                 rates.lrs[i],
                 rates.rare_error[i],
                 rates.frequent_error[i],
@@ -390,7 +478,7 @@ def error_table(run: SparseRun, rates: RateSweep | None) -> dict[str, list[str]]
         if rates.best is not None:
             b = rates.best
             row(
-                f"SGD, best of {rates.lrs.size} rates",
+                "SGD, best rate",
                 rates.lrs[b],
                 rates.rare_error[b],
                 rates.frequent_error[b],
@@ -408,13 +496,13 @@ def error_table(run: SparseRun, rates: RateSweep | None) -> dict[str, list[str]]
             )
     table = {
         "run": [r[0] for r in rows],
-        "learning rate": [r[1] for r in rows],
-        "rare |w − w*|": [_cell(r[2]) for r in rows],
-        "frequent |w − w*|": [_cell(r[3]) for r in rows],
+        "lr": [r[1] for r in rows],
+        "rare": [_cell(r[2]) for r in rows],
+        "frequent": [_cell(r[3]) for r in rows],
     }
     if not has_rare:
-        del table["rare |w − w*|"]
-        table["all |w − w*|"] = table.pop("frequent |w − w*|")
+        del table["rare"]
+        table["all"] = table.pop("frequent")
     return table
 
 
@@ -426,13 +514,15 @@ def _cell(v) -> str:
     return v if isinstance(v, str) else num(v)
 
 
-def error_caption(run: SparseRun) -> str:
-    """Where to look in chart ①."""
+def error_caption(run: SparseRun, baseline: bool) -> str:
+    """Where to look in chart ① and its table. ``baseline``: is SGD's best rate drawn?"""
+    table = "The table gives each run's final mean |w − w*| per group."
+    wide = " Wide pale grey: SGD at its best rate, from chart ②." if baseline else ""
     if not run.groups[0].any():
-        return "Every feature here is about equally frequent: one line per optimizer."
+        return f"Every feature here is about equally frequent: one line per run.{wide} {table}"
     return (
         f"Solid lines: rare weights (features with p below {num(frequency_split(run.probs))}); "
-        "dotted: frequent ones. Grey: SGD at its best rate, from chart ②."
+        f"dotted: frequent ones.{wide} {table}"
     )
 
 
@@ -454,11 +544,11 @@ def rate_caption(rates: RateSweep) -> str:
 
 Q2_BRIDGE = (
     "**Where is frequency in the formula?** Give each weight its own clock: divide its rate by "
-    "the square root of how often it was adjusted, η/√count, and a rare weight keeps a large "
+    "the square root of how often it was adjusted, lr/√count, and a rare weight keeps a large "
     "rate.",
     "Adagrad replaces the count with G, the sum of the weight's squared gradients. A feature "
     "absent from a batch has gradient exactly 0 and adds nothing to G, so G ≈ (steps with the "
-    "feature) × (its mean squared gradient).",
+    "feature) × (its mean squared gradient). The rate is lr/(√G + ε), with ε tiny.",
 )
 
 
@@ -485,16 +575,28 @@ def q2_run(run: SparseRun) -> str | None:
         f"{run.steps:,} steps, the rarest in {n[lo]:,}."
     )
     ratio = eff[lo] / eff[hi]
+    G = run.accum[-1]
+    # mean squared gradient per adjusting step: larger for the rarer feature, or smaller
+    size = (G[lo] / n[lo]) / (G[hi] / n[hi]) if G[hi] > 0 and n[lo] > 0 else math.nan
     if ratio >= 1.5:
         text += f" The rarest one's rate ended {num(ratio)}× the most frequent one's."
-        if _count_share(int(n[hi]), int(n[lo]), ratio) < 0.5:
-            text += (
-                " The counts explain less than half of that gap: a batch gradient adds up the "
-                "feature's examples in the batch, so frequency also sets each gradient's size."
-            )
+        if _count_share(int(n[hi]), int(n[lo]), ratio) < 0.5 and size < 1:
+            text += " The counts explain less than half of that gap: "
+            if run.batch_size > 1:
+                text += (
+                    "a batch gradient adds up the feature's examples in the batch, so frequency "
+                    "also sets each gradient's size.\n\n"
+                )
+            else:
+                text += "the rarest one's gradients were also smaller.\n\n"
     elif ratio > 1 / 1.5:
-        text += " Their rates ended close to each other anyway: their gradients differ in size."
-    return text
+        if n[hi] >= 2.25 * n[lo] and size > 1:
+            text += " Their rates ended close anyway: the rarest one's gradients were larger."
+        else:
+            text += " Their counts are close, and so are their rates."
+    elif size > 1:
+        text += " The rarest one's rate ended lower: its gradients were larger."
+    return text.strip()
 
 
 def _count_share(n_hi: int, n_lo: int, ratio: float) -> float:
@@ -517,22 +619,32 @@ def accumulator_table(run: SparseRun) -> dict[str, list[str]]:
 
 
 def accumulator_caption(run: SparseRun) -> str:
-    text = "Each line is one feature, coloured from orange-red (rare) to blue (frequent)."
+    text = "Each line is one feature"
+    text += ", coloured from orange-red (rare) to blue (frequent)." if run.groups[0].any() else "."
     pair = _shown_seen(run)
-    if pair is not None and run.adjusted[-1][pair[1]] < 0.5 * run.steps:
+    if pair is not None and run.adjusted[-1][pair[1]] < 0.2 * run.steps:
         text += " Flat stretches are steps without the feature: its G and its rate wait for it."
-    return text
+    return text + " The table gives each feature's numbers at the end."
+
+
+TRIM = 20  # from this many features that appeared, the top and bottom 5% are left out
+
+
+def _range(run: SparseRun) -> list[int]:
+    """The percentiles the spreads use: 5 to 95, or the whole range with few features."""
+    return [5, 95] if (run.adjusted[-1] > 0).sum() >= TRIM else [0, 100]
 
 
 def _spreads(run: SparseRun) -> tuple[float, float] | None:
-    """Across the features that appeared, leaving out the top and bottom 5%: how many times
-    the number of examples containing one varies, and how many times G per such example."""
+    """Across the features that appeared (leaving out the top and bottom 5% of 20 or more):
+    how many times the number of examples containing one varies, and how many times G per
+    such example."""
     occ, G = run.occurrences[-1], run.accum[-1]
     seen = run.adjusted[-1] > 0
     if seen.sum() < 2:
         return None
-    lo_n, hi_n = np.percentile(occ[seen], [5, 95])
-    lo_g, hi_g = np.percentile(G[seen] / occ[seen], [5, 95])
+    lo_n, hi_n = np.percentile(occ[seen], _range(run))
+    lo_g, hi_g = np.percentile(G[seen] / occ[seen], _range(run))
     if not lo_g > 0:
         return None
     return hi_n / max(lo_n, 1), hi_g / lo_g
@@ -564,26 +676,29 @@ def frequency_caption(run: SparseRun) -> str:
     if spreads is None:
         return "Too few features appeared to compare." + tail
     count, size = spreads
+    across = "Leaving out the top and bottom 5% of features" if _range(run)[0] else "Across them"
     text = (
-        "Left: one dot per feature. Leaving out the top and bottom 5% of features, the number "
-        f"of examples that contained one varies {num(count)}×, and G per such example "
-        f"{num(size)}×."
+        f"Left: one dot per feature. {across}, the number of examples that contained one "
+        f"varies {num(count)}×, and G per such example {num(size)}×."
     )
     if _is_count(spreads):
         text += " So G is mostly a count, and the rate lr/√G falls like 1/√p."
     else:
         text += (
-            "\n\nSo G also depends on the size of each feature's gradients. That size is the "
-            "residual r, the prediction minus the label, which stays large while a weight is "
-            "far from its target."
+            "\n\nSo G also depends on the size of each feature's gradients. That size is set "
+            "by the residual, the prediction minus the label, which stays large while a weight "
+            "is far from its target."
         )
     eff = run.eff_lr["adagrad"][-1][seen]
     pred = predicted_eff_lr(run)[seen]
     ratio = eff / pred
-    within = float(np.percentile(np.maximum(ratio, 1 / ratio), 90))
+    share = 90 if _range(run)[0] else 100
+    within = float(np.percentile(np.maximum(ratio, 1 / ratio), share))
+    which = "90% of the rates are" if share == 90 else "every rate is"
     text += (
-        f"\n\nRight: 90% of the rates are within a factor {num(within)} of the dashed "
-        "prediction, which uses only p, B and the run's mean squared residual."
+        f"\n\nRight: {which} within a factor {num(within)} of the dashed prediction. It "
+        "needs only each feature's p and the run's mean squared residual (the residual is the "
+        "prediction minus the label), not the feature's count of adjustments."
     )
     return text + tail
 
@@ -639,9 +754,9 @@ def q3_texts(run: SparseRun, sweep: BatchSweep | None) -> list[str]:
         "division for every weight alike, so it gives rare weights no larger share."
     )
     if run.batch_size > 1:
-        practice += " Table ① shows what it does to the comparison at this page's B."
+        practice += " The table under chart ① shows what that does at this page's B."
     else:
-        practice += " Set B above 1 to see what it does to the comparison, in table ①."
+        practice += " Set B above 1 to see what that does, in the table under chart ①."
     paragraphs = [first]
     if how_often:
         paragraphs.append(how_often)
@@ -701,9 +816,10 @@ def _how_much(sweep: BatchSweep, a: int, c: int) -> str:
     if e1 > 1.3 * e0 and k("frequent") >= 4 * k("rare"):
         text += (
             f"\n\nAdagrad's rare/frequent rate ratio grows from {num(e0)}× to {num(e1)}×. While a "
-            "weight is far from its target, its examples' errors share a sign and add up in the "
-            f"batch sum. A batch of {B[c]} holds about {about(k('frequent'))} examples of a "
-            f"frequent feature, about {about(k('rare'))} of a rare one."
+            "weight is far from its target, its examples' residuals (prediction minus label) "
+            f"share a sign and add up in the batch sum. A batch of {B[c]} holds about "
+            f"{about(k('frequent'))} examples of a frequent feature, about {about(k('rare'))} "
+            "of a rare one."
         )
     else:
         text += f" Adagrad's rare/frequent rate ratio goes from {num(e0)}× to {num(e1)}× here."
@@ -770,10 +886,15 @@ def sweep_messages(sweep: BatchSweep) -> list[str]:
     for name in sweep.optimizers:
         bad = sweep.batch_sizes[sweep.metrics[name]["diverged"].astype(bool)]
         if bad.size:
+            where = (
+                f"at B = {bad[0]}"
+                if bad.size == 1
+                else f"at {bad.size} of the {sweep.batch_sizes.size} batch sizes (the smallest "
+                f"is {bad[0]})"
+            )
             out.append(
-                f"{label(name)} diverged at {plural(int(bad.size), 'batch size')} of the sweep "
-                f"(the smallest: B = {bad[0]}); those points are left out. A smaller batch "
-                "takes more steps, so lower its learning rate to include them."
+                f"{label(name)} diverged {where}; those points are left out. Its rate is too "
+                "large for these features there: lower it to include them."
             )
     return out
 

@@ -141,67 +141,69 @@ def _num(a) -> list:
     return np.where(np.isfinite(a), out, None).tolist()
 
 
-def _smooth(y: np.ndarray, points: int = 9) -> np.ndarray:
-    """Centred moving average over ``points`` record points (shorter at the ends)."""
-    if y.size < 3:
-        return y
-    k = min(points, y.size)
-    kernel = np.ones(k)
-    return np.convolve(y, kernel, "same") / np.convolve(np.ones_like(y), kernel, "same")
+# --- 1. error over time -----------------------------------------------------------------------
+
+BASELINE = {"color": "#bbbbbb", "name": "SGD, best rate", "width": 7}  # a wide pale band
 
 
-# --- 1. error and loss over time ---------------------------------------------------------------
-
-
-BASELINE = {"color": "#999999", "name": "SGD, best rate"}  # the tuned SGD's lines
-
-
-def error_figure(run: SparseRun, baseline: SparseRun | None = None) -> dict:
-    """Mean |w - w*| of rare and frequent weights, and the loss, against examples seen.
-    ``baseline``: plain SGD at its best rate on the same stream, drawn in grey."""
-    titles = ("Weight error |w − w*| (group mean)", "Loss per batch, before its step (smoothed)")
-    layout = _layout(440, **_subplots(titles, ([0.0, 0.54], [0.64, 1.0]), FULL_HEIGHT))
+def error_figure(run: SparseRun, rates: RateSweep | None = None) -> dict:
+    """Mean |w - w*| of rare and frequent weights against examples seen. ``rates``: plain SGD
+    at many rates on the same stream; its best rate is drawn as a wide pale band under the
+    runs (unless it is the run's own SGD rate)."""
+    title = ("Weight error |w − w*| (group mean)",)
+    layout = _layout(420, **_subplots(title, [[0, 1]], FULL_HEIGHT))
     rare, freq = run.groups
     x = run.examples_seen
+    groups = [(g, m) for g, m in (("rare", rare), ("frequent", freq)) if m.any()]
     data = []
-    runs = [(run, name, OPT_COLORS[name], _label(name)) for name in run.optimizers]
-    if baseline is not None:
-        runs.append((baseline, "sgd", BASELINE["color"], BASELINE["name"]))
-    for one, name, color, label in runs:
-        ok = _alive_mask(one, name)
-        err = np.abs(one.w[name] - one.w_true)
-        for group, mask in (("rare", rare), ("frequent", freq)):
-            if not mask.any():
-                continue
+    if rates is not None and baseline_drawn(run, rates):
+        b = rates.best
+        stop = rates.stopped_at[b]
+        ok = run.record_steps < stop if stop >= 0 else np.ones(x.size, bool)
+        for group, _ in groups:
+            history = rates.rare_history if group == "rare" else rates.frequent_history
+            what = "all features" if not rare.any() else group
+            data.append(
+                _scatter(
+                    0,
+                    x[ok],
+                    history[ok, b],
+                    name=f"{BASELINE['name']} ({rates.lrs[b]:.3g}) · {what}",
+                    mode="lines",
+                    line={
+                        "color": BASELINE["color"],
+                        "dash": GROUP_DASH[group],
+                        "width": BASELINE["width"],
+                    },
+                    legendgroup="best",
+                )
+            )
+    for name in run.optimizers:
+        ok = _alive_mask(run, name)
+        err = np.abs(run.w[name] - run.w_true)
+        for group, mask in groups:
             what = "all features" if not rare.any() else f"{group}, {mask.sum()} features"
-            line = {"color": color, "dash": GROUP_DASH[group], "width": 2.5}
+            line = {"color": OPT_COLORS[name], "dash": GROUP_DASH[group], "width": 2.5}
             data.append(
                 _scatter(
                     0,
                     x[ok],
                     err[ok][:, mask].mean(1),
-                    name=f"{label} · {what}",
+                    name=f"{_label(name)} · {what}",
                     mode="lines",
                     line=line,
-                    legendgroup=label,
+                    legendgroup=name,
                 )
             )
-        lok = ok[1:] & np.isfinite(one.loss[name])
-        data.append(
-            _scatter(
-                1,
-                x[1:][lok],
-                _smooth(one.loss[name][lok]),
-                name=f"{label} loss",
-                mode="lines",
-                line={"color": color, "width": 1.5},
-                legendgroup=label,
-                showlegend=False,
-            )
-        )
     _axes(layout, "x", title={"text": "examples seen"})
-    _log_axes(layout, data, "y", (0, 1))
+    _log_axes(layout, data, "y", (0,))
     return {"data": data, "layout": layout}
+
+
+def baseline_drawn(run: SparseRun, rates: RateSweep) -> bool:
+    """Is SGD's best rate drawn in chart ①: there is one, and it is not the run's own rate."""
+    b = rates.best
+    return b is not None and not np.isclose(rates.lrs[b], run.hparams["sgd"]["lr"], rtol=1e-9)
 
 
 def _log_axes(layout: dict, data: list, letter: str, cells: Sequence[int]) -> None:

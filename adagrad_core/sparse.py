@@ -621,8 +621,10 @@ class RateSweep:
 
     ``rare_error`` / ``frequent_error`` are the groups' mean |w - w*| at the end, over
     ``lrs``; ``diverged[i]`` says whether the run at ``lrs[i]`` left the bound (its errors are
-    then NaN). ``best`` is the index of the best rate by :func:`best_rate`'s criterion, or None
-    when every rate diverged.
+    then NaN, and ``stopped_at[i]`` is the step). ``rare_history`` / ``frequent_history`` are
+    the same errors at ``record_steps`` (as :func:`simulate` records them), frozen at a
+    diverged run's last finite weights. ``best`` is the index of the best rate by
+    :attr:`score`, or None when every rate diverged.
     """
 
     lrs: np.ndarray
@@ -630,6 +632,10 @@ class RateSweep:
     rare_error: np.ndarray
     frequent_error: np.ndarray
     diverged: np.ndarray
+    record_steps: np.ndarray  # as in simulate: the steps at which the histories were recorded
+    rare_history: np.ndarray  # (R, K): each group's mean |w - w*| at the record steps
+    frequent_history: np.ndarray
+    stopped_at: np.ndarray  # (K,): the step a diverged run was stopped at, else -1
 
     @property
     def score(self) -> np.ndarray:
@@ -654,6 +660,7 @@ def sgd_rate_sweep(
     batch_size: int,
     lrs: Sequence[float] = SGD_RATES,
     bound: float = DEFAULT_BOUND,
+    max_records: int = MAX_RECORDS,
 ) -> RateSweep:
     """Plain SGD at every rate in ``lrs`` at once, each on the stream that :func:`simulate` uses.
 
@@ -667,9 +674,24 @@ def sgd_rate_sweep(
     if isinstance(lrs, (str, bytes)) or not len(lrs):
         raise ValueError(f"Invalid lrs: {lrs!r} (must be a non-empty list of rates)")
     lr = np.array([_float_in("lr", x, 0.0, 1e3, lo_open=True) for x in lrs])
+    R = _int_in("max_records", max_records, 1, MAX_RECORDS)
     steps = n // B
-    W = np.zeros((lr.size, d))
-    live = np.ones(lr.size, bool)
+    rec = np.unique(np.linspace(0, steps, min(steps, R) + 1).round().astype(int))
+    rare, freq = frequency_groups(data.probs)
+    K = lr.size
+    W = np.zeros((K, d))
+    live = np.ones(K, bool)
+    stopped_at = np.full(K, -1)
+    hist = np.zeros((2, len(rec), K))
+
+    def record(j: int) -> None:
+        err = np.abs(W - data.w_true)
+        hist[0, j] = err[:, rare].mean(1) if rare.any() else np.nan
+        hist[1, j] = err[:, freq].mean(1)
+
+    record(0)
+    j, next_rec = 1, int(rec[1]) if len(rec) > 1 else -1
+    stopped: list[int] = []  # rows of the runs stopped so far
     Y = data.y[: steps * B].reshape(steps, B)
     linear = data.model == "linear"
     chunk = max(1, _CHUNK_FLOATS // (B * d))
@@ -684,17 +706,23 @@ def sgd_rate_sweep(
                 xb = Xc[t - c0]
                 z = np.dot(W, xb.T)  # (K, B)
                 r = z - Y[t] if linear else _sigmoid(z) - Y[t]
-                W -= step_lr * np.dot(r, xb)
+                U = np.dot(r, xb)
+                U *= step_lr
+                if stopped:
+                    U[stopped] = 0.0
+                W -= U
                 # simulate's rule and screen: stopped once a weight leaves the bound (or NaN)
                 if not np.dot(w_flat, w_flat) <= sq_bound:
                     out = live & ~(np.abs(W) <= bound).all(1)
+                    W[out] += U[out]  # frozen at its last finite weights, as in simulate
                     live &= ~out
-                    W[~live] = 0.0  # frozen; their errors are reported as NaN
-    rare, freq = frequency_groups(data.probs)
-    err = np.abs(W - data.w_true)
-    nan = np.full(lr.size, np.nan)
-    rare_err = err[:, rare].mean(1) if rare.any() else nan.copy()
-    freq_err = err[:, freq].mean(1)
+                    stopped_at[out] = t + 1
+                    stopped = np.flatnonzero(~live).tolist()
+                if t + 1 == next_rec:
+                    record(j)
+                    j += 1
+                    next_rec = int(rec[j]) if j < len(rec) else -1
+    rare_err, freq_err = hist[0, -1].copy(), hist[1, -1].copy()
     rare_err[~live] = np.nan
     freq_err[~live] = np.nan
-    return RateSweep(lr, B, rare_err, freq_err, ~live)
+    return RateSweep(lr, B, rare_err, freq_err, ~live, rec, hist[0], hist[1], stopped_at)

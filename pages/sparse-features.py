@@ -50,7 +50,7 @@ SCHEMA = [
     ],
     Param("model", "linear", "choice", options=sparse.MODELS, label="Model"),
     Param("noise", 0.5, "float", 0.0, 2.0, label="Label noise (standard deviation)"),
-    Param("flip", 0.05, "float", 0.0, 0.5, label="Share of labels flipped"),
+    Param("flip", 0.0, "float", 0.0, 0.5, label="Share of labels flipped"),
     Param("examples", 4096, "int", 512, sparse.MAX_EXAMPLES, label="Examples"),
     Param("batch", 1, "int", 1, 256, label="Batch size B"),
     Param("sgd_lr", 0.05, "float", 0.001, 2.0, label="SGD learning rate"),
@@ -98,19 +98,13 @@ def cached_rates(data_key: tuple, batch: int, sgd_lr: float) -> sparse.RateSweep
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_run_figures(data_key: tuple, batch: int, hparams: tuple) -> tuple:
-    """Charts ① to ④ of a run, and SGD at its best rate, built once per settings."""
+    """Charts ① to ④ of a run (with SGD at every rate), built once per settings."""
     run = cached_run(data_key, batch, hparams)
     rates = cached_rates(data_key, batch, run.hparams["sgd"]["lr"])
-    baseline = None
-    if rates.best is not None and not np.isclose(rates.lrs[rates.best], run.hparams["sgd"]["lr"]):
-        sgd = {"sgd": {"lr": float(rates.lrs[rates.best])}}
-        baseline = sparse.simulate(
-            cached_data(data_key), batch_size=batch, optimizers=("sgd",), hparams=sgd
-        )
     summary = sparse.summarize(run)
     return (
         rates,
-        F.error_figure(run, baseline),
+        F.error_figure(run, rates),
         F.rate_figure(rates, summary["adagrad"], run.hparams["sgd"]["lr"]),
         F.accumulator_figure(run),
         F.frequency_figure(run),
@@ -121,7 +115,7 @@ def cached_run_figures(data_key: tuple, batch: int, hparams: tuple) -> tuple:
 def cached_sweep_figure(
     data_key: tuple, sizes: tuple, hparams: tuple, batch: int, _sweep: sparse.BatchSweep
 ):
-    """Chart ④, built once per settings (read-only, shared); ``_sweep`` is those settings'."""
+    """Chart ⑤, built once per settings (read-only, shared); ``_sweep`` is those settings'."""
     return F.sweep_figure(_sweep, batch)
 
 
@@ -247,7 +241,7 @@ def batch_sweep() -> sparse.BatchSweep | None:
 lesson = lesson_ui.active(PAGE_FILE)
 if lesson is not None and not lesson_ui.ask(lesson):
     # Before the answer: the model and the settings, nothing of the run that gives it away.
-    st.markdown(C.model_text(run))
+    st.markdown(C.model_text(run, noise if v["model"] == "logistic" else 0.0))
     S.show_notes()
     if not S.locked:
         controls()
@@ -260,7 +254,7 @@ if lesson is not None:
 
 
 st.markdown(C.takeaway(run, rates))
-st.markdown(C.model_text(run))
+st.markdown(C.model_text(run, noise if v["model"] == "logistic" else 0.0))
 S.show_notes()
 for message in C.diverged_messages(run, rates):
     st.error(message, icon="💥")
@@ -297,7 +291,7 @@ chart(
     C.error_heading(run, rates),
     "errors",
     error_fig,
-    C.error_caption(run),
+    C.error_caption(run, F.baseline_drawn(run, rates)),
     intro=[C.q1_setup(run)],
     table=C.error_table(run, rates),
 )

@@ -171,7 +171,7 @@ def test_validation_catches_a_misspelt_property():
 @pytest.mark.parametrize(
     ("builder", "grid"),
     [
-        (F.error_figure, {"rows": 1, "cols": 2, "column_widths": [0.6, 0.4]}),
+        (F.error_figure, {"rows": 1, "cols": 1}),
         (F.accumulator_figure, {"rows": 1, "cols": 2}),
         (F.frequency_figure, {"rows": 1, "cols": 2}),
         (None, {"rows": 2, "cols": 2, "vertical_spacing": 0.2}),
@@ -260,16 +260,24 @@ def test_no_rare_group_draws_one_line_per_optimizer():
         all_finite(plain_figure(spec))
 
 
-def test_the_tuned_sgd_is_drawn_in_grey_beside_the_run(data, run):
+def test_the_tuned_sgd_is_drawn_as_a_pale_band_under_the_run(data, run):
+    rates = sp.sgd_rate_sweep(data, batch_size=8, lrs=(0.01, 0.1, 0.9, 50.0))
+    assert rates.lrs[rates.best] == 0.9 and rates.diverged[-1]
+    fig = plain_figure(F.error_figure(run, rates))
+    band = [t for t in fig.data if t.name and t.name.startswith(F.BASELINE["name"])]
+    assert len(band) == 2 and all(t.line.color == F.BASELINE["color"] for t in band)
+    assert fig.data[0].name == band[0].name  # drawn first: under the runs
     best = sp.simulate(data, batch_size=8, optimizers=("sgd",), hparams={"sgd": {"lr": 0.9}})
-    fig = plain_figure(F.error_figure(run, best))
-    grey = [t for t in fig.data if t.name and t.name.startswith(F.BASELINE["name"])]
-    assert len(grey) == 3 and all(t.line.color == F.BASELINE["color"] for t in grey)
     rare, _ = run.groups
-    line = next(t for t in grey if "rare" in t.name)
+    line = next(t for t in band if "rare" in t.name)
     np.testing.assert_allclose(
         line.y, np.abs(best.w["sgd"] - best.w_true)[:, rare].mean(1), rtol=RTOL
     )
+    np.testing.assert_array_equal(line.x, best.examples_seen)
+    same = sp.sgd_rate_sweep(data, batch_size=8, lrs=(0.1,))  # the best rate is the run's own
+    assert not F.baseline_drawn(run, same)
+    assert not any(F.BASELINE["name"] in (t.name or "") for t in plain_figure(
+        F.error_figure(run, same)).data)  # fmt: skip
 
 
 def test_rate_figure_draws_each_rate_adagrad_and_the_best(data, run):

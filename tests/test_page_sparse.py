@@ -36,7 +36,7 @@ def test_default_view_opens_with_its_takeaway_and_has_five_charts_with_tables():
     questions = [m.value for m in at.markdown if m.value.startswith("**") and "?**" in m.value]
     assert len(questions) == 2  # questions 2 and 3 (question 1 is the page's takeaway)
     assert len(at.dataframe) == 3  # beside charts ①, ③ and ⑤
-    assert "SGD, best of" in " ".join(at.dataframe[0].value["run"])
+    assert "SGD, best rate" in " ".join(at.dataframe[0].value["run"])
     assert not at.error
     assert dict(at.query_params) == {}  # defaults leave the URL clean
 

@@ -22,7 +22,8 @@ def _tool():
 
 PM = _tool()
 PAGES = ["home", "trajectories", "sparse-features", "formula"]
-VIEWS = sorted({*PAGES, *PM.presets(APP)})  # the lesson links as the home page gives them
+LINKS = PM.presets(APP)  # the lesson links as the home page gives them: asked, then answered
+VIEWS = sorted({*PAGES, *LINKS, *(f"{v}&reveal=1" for v in LINKS if "lesson=" in v)})
 
 
 @pytest.mark.parametrize("view", VIEWS)
