@@ -277,3 +277,45 @@ def test_sweep_sgd_step_shrinks_with_b_adagrad_step_does_not():
     assert np.all(np.diff(sgd) < 0) and sgd[0] / sgd[-1] > 10
     assert ada.max() / ada.min() < 2
     assert np.all(sweep.metrics["sgd"]["eff_lr_ratio"] == 1.0)
+
+
+# --- SGD at many rates at once ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("preset", "batch"), [("two_groups", 1), ("zipf", 8), ("two_groups", 64)])
+def test_sgd_rate_sweep_is_simulate_at_each_rate(preset, batch):
+    """One vectorised run per rate gives simulate's SGD exactly: final errors, the recorded
+    histories, and the step a diverged run was stopped at (its history frozen there)."""
+    data = sp.make_data(sp.feature_probs(preset, n_features=60), n_examples=2048, seed=3)
+    lrs = (0.01, 0.05, 0.2, 0.9, 3.0, 20.0)
+    rates = sp.sgd_rate_sweep(data, batch_size=batch, lrs=lrs)
+    assert rates.diverged.any() and not rates.diverged.all()  # both kinds are checked
+    for i, lr in enumerate(lrs):
+        run = sp.simulate(data, batch_size=batch, optimizers=("sgd",), hparams={"sgd": {"lr": lr}})
+        np.testing.assert_array_equal(rates.record_steps, run.record_steps)
+        err = np.abs(run.w["sgd"] - run.w_true)
+        rare, freq = run.groups
+        np.testing.assert_allclose(rates.rare_history[:, i], err[:, rare].mean(1), atol=1e-12)
+        np.testing.assert_allclose(rates.frequent_history[:, i], err[:, freq].mean(1), atol=1e-12)
+        stop = run.diverged_at["sgd"]
+        assert rates.diverged[i] == (stop is not None)
+        assert rates.stopped_at[i] == (-1 if stop is None else stop)
+        if stop is None:
+            s = sp.summarize(run)["sgd"]
+            assert rates.rare_error[i] == pytest.approx(s["rare_error"], abs=1e-12)
+        else:
+            assert np.isnan(rates.rare_error[i])
+
+
+def test_the_best_rate_has_the_lowest_mean_of_the_two_groups_errors():
+    data = sp.make_data(sp.feature_probs("two_groups", n_features=60), n_examples=2048)
+    rates = sp.sgd_rate_sweep(data, batch_size=1)
+    ok = ~rates.diverged
+    score = (rates.rare_error + rates.frequent_error) / 2
+    assert rates.best == int(np.flatnonzero(ok)[np.argmin(score[ok])])
+    with pytest.raises(ValueError, match="lrs"):
+        sp.sgd_rate_sweep(data, batch_size=1, lrs=())
+    with pytest.raises(ValueError, match="lr"):
+        sp.sgd_rate_sweep(data, batch_size=1, lrs=(0.1, -1.0))
+    gone = sp.sgd_rate_sweep(data, batch_size=1, lrs=(50.0,))
+    assert gone.best is None and gone.diverged.all()
