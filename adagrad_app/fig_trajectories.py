@@ -242,12 +242,9 @@ def _trails(run: Run, shown: np.ndarray) -> list:
     return np.round(run.params[idx], 4).transpose(0, 2, 1).tolist()  # (frames, 2, TRAIL)
 
 
-def trajectories_figure(
-    surface: Surface, runs: Mapping[str, Run], x0: Sequence[float], *, height: int = 560
-) -> dict:
-    """Contour, minima, start, each racer's faint path, and frames that move only the heads."""
-    steps = next(iter(runs.values())).updates.shape[0] if runs else 0
-    shown = frame_steps(steps)
+def _surface_traces(surface: Surface) -> list[dict]:
+    """The contour's hover values, click targets and colour bar (the bands are the layout's
+    background image, :func:`contour_image`)."""
     # The contour is a background image, not a trace: plotly drops contour traces on playback.
     # Invisible markers on a grid give the hover value of f, the colour bar, and click targets
     # (a click anywhere on the chart reports a point: the new start).
@@ -287,6 +284,16 @@ def trajectories_figure(
         showlegend=False,
         name="colour bar",
     )
+    return [click, colorbar]
+
+
+def trajectories_figure(
+    surface: Surface, runs: Mapping[str, Run], x0: Sequence[float], *, height: int = 560
+) -> dict:
+    """Contour, minima, start, each racer's faint path, and frames that move only the heads."""
+    steps = next(iter(runs.values())).updates.shape[0] if runs else 0
+    shown = frame_steps(steps)
+    click, colorbar = _surface_traces(surface)
     # Drawn bottom to top: faint paths, moving heads, divergence marks, the start ring. The
     # star (Adagrad) comes last among the paths and the heads, so it is drawn over the others;
     # the legend keeps the racers in the order they were chosen (legendrank).
@@ -382,6 +389,28 @@ def trajectories_figure(
         "sliders": [_slider(shown)],
     }
     return {"data": data, "layout": layout, "frames": frames}
+
+
+def surface_figure(surface: Surface, x0: Sequence[float], *, height: int = 560) -> dict:
+    """The race chart before the race: the contour, the minima and the start, with no path, no
+    racer and no animation (a lesson shows it while it waits for the student's answer)."""
+    xa, ya = _axes_ranges(surface)
+    layout = {
+        **theme.BASE_LAYOUT,
+        "height": height,
+        "xaxis": xa,
+        "yaxis": ya,
+        "hovermode": "closest",
+        "dragmode": "pan",
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 50},
+        "images": [contour_image(surface)],
+    }
+    data = [
+        *_surface_traces(surface),
+        _minima(surface, legendrank=1),
+        _start(x0, START_SIZE, legendrank=2),
+    ]
+    return {"data": data, "layout": layout}
 
 
 def _inward(point: tuple[float, float], bounds) -> str:

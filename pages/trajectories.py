@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from adagrad_app import claims_trajectories as C
-from adagrad_app import exports, ui
+from adagrad_app import exports, lesson_ui, ui
 from adagrad_app import fig_trajectories as F
 from adagrad_app.reproduce import TORCH_OPTIMIZERS, torch_script
 from adagrad_app.trajectories_settings import (
@@ -28,6 +28,7 @@ from adagrad_core.racers import RACERS, diverge_bound, race, sgd_sweep, snap
 from adagrad_core.surfaces import SURFACES, Surface
 
 PAGE = "trajectories"
+PAGE_FILE = f"pages/{PAGE}.py"
 ROTATION_STEPS = 100
 FORGETS = {"surface": "rosenbrock", "opts": "adagrad,rmsprop", "steps": "1000"}  # the lesson
 
@@ -95,6 +96,12 @@ def best_sgd(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, step
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def cached_surface_figure(skey: tuple, x0: tuple):
+    """The race chart with no race: what a lesson shows until it is answered."""
+    return F.surface_figure(surface_of(skey), x0)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def cached_linked_figures(
     skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int
 ) -> tuple:
@@ -147,7 +154,7 @@ def table(rows: list[dict]) -> None:
 
 st.title("🏔️ Trajectories")
 opening = st.container()  # the takeaway: filled once the run is known
-st.caption(C.instructions())
+how = st.container()  # how to read the chart: filled once it is known whether it has paths
 
 S = ui.Settings(schema_for(current_surface(), current_box()), PAGE)
 # A refused f(x, y) is named, and the page draws the default surface; every setting stays.
@@ -175,6 +182,11 @@ for key, lo, hi in (("x0", xa, xb), ("y0", ya, yb)):
         S.adjust(f"{label[key]}: {v:g} is outside this surface's plot; using {new:g}", **{key: new})
 
 S.show_notes()
+taught = lesson_ui.active(PAGE_FILE)  # the lesson in the link (?lesson=KEY), or None
+lesson_box = st.container()  # its question now, its verdict once the run is known
+with lesson_box:
+    asking = taught is not None and not lesson_ui.ask(taught)
+how.caption(C.question_caption() if asking else C.instructions())
 if refused:
     st.error(
         f"This f(x, y) cannot be used: {md_escape(refused)}. Showing the "
@@ -288,6 +300,30 @@ except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the s
 sweep, tuned = best_sgd(skey, keys, lrs, knobs, x0, v["steps"])
 start_defined = all(math.isfinite(r.gap[0]) for r in runs.values())
 goal = F.goal(surface)
+if asking:
+    # Before the answer: the settings and the surface, nothing of the run that gives it away
+    # (no path, no table, no claim, no divergence message).
+    opening.markdown(C.DEFINITION)
+    ui.plotly_chart(
+        cached_surface_figure(skey, x0),
+        key="chart",
+        on_select="ignore" if S.locked else on_chart_click,
+        selection_mode="points",
+        config={**ui.png_config("surface"), "scrollZoom": False},
+    )
+    ui.stop_if_first_view(PAGE)
+    controls()
+    st.stop()
+if taught is not None:
+    rotation = None
+    if taught.key == "rotation":
+        rotation = tuple(pair for _, pair in cached_rotation_lesson()[0])
+    with lesson_box:
+        lesson_ui.result(
+            taught,
+            C.lesson_key(taught.key, runs, sweep, rotation),
+            C.lesson_why(taught.key, runs, sweep, rotation, goal=goal),
+        )
 if not start_defined:  # a typed f, off its domain
     opening.markdown(C.DEFINITION)
     st.error(
