@@ -25,8 +25,21 @@ GROUP_DASH = {"rare": "solid", "frequent": "dot"}
 N_SHOWN = 8  # features drawn one line each in the accumulator chart
 SIG_DIGITS = 5  # significant digits of the numbers in a figure
 # Subplot domains as plotly's make_subplots lays out two columns (0.1 apart) and two rows.
-HALVES = ([0.0, 0.45], [0.55, 1.0])
-FULL_HEIGHT = ([0.0, 1.0],)
+FULL = ([0.0, 1.0],)  # one column, or one row, across the whole chart
+
+
+def rows(n: int) -> tuple[list[float], ...]:
+    """Row domains, top first, as plotly's make_subplots lays out ``n`` rows in one column
+    with a vertical spacing of 0.3 / n. Panels stack rather than sit side by side: a phone's
+    width then goes to each plot."""
+    gap = 0.3 / n
+    height = (1 - gap * (n - 1)) / n
+    return tuple([1 - i * (height + gap) - height, 1 - i * (height + gap)] for i in range(n))
+
+
+def _legend(y: float, **extra) -> dict:
+    """A horizontal legend under the plots, ``y`` (paper units, negative) below the last."""
+    return {"orientation": "h", "yanchor": "top", "y": y, "x": 0, **extra}
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -151,7 +164,7 @@ def error_figure(run: SparseRun, rates: RateSweep | None = None) -> dict:
     at many rates on the same stream; its best rate is drawn as a wide pale band under the
     runs (unless it is the run's own SGD rate)."""
     title = ("Weight error |w − w*| (group mean)",)
-    layout = _layout(420, **_subplots(title, [[0, 1]], FULL_HEIGHT))
+    layout = _layout(420, **_subplots(title, [[0, 1]], FULL))
     rare, freq = run.groups
     x = run.examples_seen
     groups = [(g, m) for g, m in (("rare", rare), ("frequent", freq)) if m.any()]
@@ -219,8 +232,8 @@ def rate_figure(rates: RateSweep, adagrad: dict, current: float | None = None) -
     """Final error of each group against SGD's learning rate (one run per rate, same data),
     with Adagrad's final errors as flat lines. ``adagrad``: its summary (``summarize``),
     ``current``: the page's SGD rate, marked by a dotted line."""
-    title = ("Final weight error against SGD's rate",)
-    layout = _layout(380, **_subplots(title, [[0, 1]], FULL_HEIGHT))
+    title = ("Final error against SGD's rate",)
+    layout = _layout(420, legend=_legend(-0.3), **_subplots(title, [[0, 1]], FULL))
     ok = ~rates.diverged
     data = []
     groups = [g for g in ("rare", "frequent") if np.isfinite(getattr(rates, f"{g}_error")).any()]
@@ -311,17 +324,11 @@ def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> di
     """Adagrad's G and effective learning rate of a few features, coloured by frequency."""
     idx = shown_features(run.probs) if features is None else np.asarray(features)
     titles = (
-        "Adagrad accumulator G (sum of squared gradients)",
-        "Effective learning rate lr / (√G + ε)",
+        "G, the sum of squared gradients",
+        "Rate lr / (√G + ε)",
     )
-    legend = {
-        "orientation": "h",
-        "yanchor": "top",
-        "y": -0.2,
-        "x": 0,
-        "title": {"text": "feature occurs with probability"},
-    }
-    layout = _layout(420, legend=legend, **_subplots(titles, HALVES, FULL_HEIGHT))
+    legend = _legend(-0.12, title={"text": "feature occurs with probability"})
+    layout = _layout(640, legend=legend, **_subplots(titles, [[0, 1]], rows(2)))
     x = run.examples_seen
     ok = _alive_mask(run, "adagrad")
     p_min, p_max = float(run.probs.min()), float(run.probs.max())
@@ -353,10 +360,10 @@ def frequency_figure(run: SparseRun) -> dict:
     per_example = run.mean_sq_residual["adagrad"] / run.batch_size**2
     rare, _ = run.groups
     titles = (
-        "G against the number of examples with the feature",
-        "Effective learning rate against frequency",
+        "G against examples with the feature",
+        "Rate against frequency p",
     )
-    layout = _layout(460, **_subplots(titles, HALVES, FULL_HEIGHT))
+    layout = _layout(700, legend=_legend(-0.12), **_subplots(titles, [[0, 1]], rows(2)))
     groups = (("rare", rare), ("frequent", ~rare)) if rare.any() else (("frequent", ~rare),)
     data = []
     for group, mask in groups:
@@ -418,11 +425,11 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
     """How often and how much rare weights are adjusted, and with what result, against B."""
     titles = (
         "How often: adjustments per weight",
-        "How much: mean |step| per adjustment, rare weights",
-        "Rare / frequent effective-rate ratio",
-        f"Rare-weight error after {sweep.examples:,} examples",
+        "How much: |step|, rare weights",
+        "Rate ratio, rare / frequent",
+        "Rare-weight error at the end",
     )
-    layout = _subplots(titles, HALVES, ([0.6, 1.0], [0.0, 0.4]))
+    layout = _subplots(titles, [[0, 1]], rows(4))
     B = sweep.batch_sizes
     g = sweep.groups
     has_rare = bool(g["n_rare"][0])
@@ -481,5 +488,4 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
     _log_axes(layout, data, "y", (0, 1, 2))
     if current is not None:
         layout["shapes"] = [_vline(current, s) for s in map(_suffix, range(4))]
-    legend = {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}
-    return {"data": data, "layout": _layout(700, legend=legend, **layout)}
+    return {"data": data, "layout": _layout(1150, legend=_legend(-0.06), **layout)}

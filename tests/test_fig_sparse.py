@@ -172,9 +172,9 @@ def test_validation_catches_a_misspelt_property():
     ("builder", "grid"),
     [
         (F.error_figure, {"rows": 1, "cols": 1}),
-        (F.accumulator_figure, {"rows": 1, "cols": 2}),
-        (F.frequency_figure, {"rows": 1, "cols": 2}),
-        (None, {"rows": 2, "cols": 2, "vertical_spacing": 0.2}),
+        (F.accumulator_figure, {"rows": 2, "cols": 1, "vertical_spacing": 0.15}),
+        (F.frequency_figure, {"rows": 2, "cols": 1, "vertical_spacing": 0.15}),
+        (None, {"rows": 4, "cols": 1, "vertical_spacing": 0.075}),
     ],
 )
 def test_subplots_sit_where_make_subplots_puts_them(builder, grid, run, sweep):
