@@ -851,6 +851,38 @@ def sweep_caption(sweep: BatchSweep) -> str:
     )
 
 
+# --- notes ---------------------------------------------------------------------------------------
+
+
+def leftover_note(run: SparseRun, examples: int) -> str | None:
+    """The examples that do not fill a last batch, if any."""
+    left = examples - run.steps * run.batch_size
+    if left <= 0:
+        return None
+    return (
+        f"{plural(left, 'example')} do not fill a last batch of {run.batch_size} and "
+        f"{'is' if left == 1 else 'are'} left out."
+    )
+
+
+def sweep_off_note(run: SparseRun, sweep_on: bool, locked: bool) -> str:
+    """Why chart ⑤ is not drawn."""
+    if sweep_on:
+        return no_rare_note(run) or "There is nothing to sweep on these settings."
+    if locked:
+        return "The batch-size sweep is switched off in this link."
+    return "Switch on the batch-size sweep in the sidebar to see this chart."
+
+
+def downloads_caption(run: SparseRun, points: Sequence) -> str:
+    """What the downloads hold. ``points``: the record points the CSV has a row for."""
+    rows = len(points) * run.probs.size
+    return (
+        f"CSV: {rows:,} rows, one per record point × feature (weights, effective rates, G). "
+        "📷 PNG: hover over a chart and click its camera icon (Download plot as a PNG)."
+    )
+
+
 # --- divergence --------------------------------------------------------------------------------
 
 

@@ -7,11 +7,12 @@ clamps or replaces it and says what it did, so a hostile or stale link never rea
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TEXT = 200  # longest string a URL value may be
+WIDGETS = ("slider", "select_slider", "number", "radio", "select", "multiselect", "toggle")
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,22 @@ class Param:
     options: tuple[str, ...] = ()
     label: str = ""
     option_labels: Mapping[str, str] | None = field(default=None, hash=False)
+    # How the setting is drawn (ui.widgets), declared here once with its URL form:
+    widget: str = ""  # slider, select_slider, number, radio, select, multiselect, toggle
+    step: float | None = None
+    fmt: str | None = None  # the slider's number format, e.g. "%.3f"
+    grid: tuple = ()  # the values a select_slider offers; a link's value snaps to the nearest
+    help: str = ""
+    section: str = ""  # a sidebar header drawn before the first setting of each section
+    show_if: Callable[[Mapping[str, Any]], bool] | None = field(
+        default=None, hash=False, compare=False
+    )  # drawn only when this holds for the current values (its value is kept meanwhile)
 
     def __post_init__(self):
         if self.kind not in ("float", "int", "bool", "choice", "multi", "text"):
             raise ValueError(f"unknown kind {self.kind!r}")
+        if self.widget not in ("", *WIDGETS):
+            raise ValueError(f"unknown widget {self.widget!r}")
 
     def encode(self, value: Any) -> str | list[str]:
         if self.kind == "bool":
@@ -92,6 +105,9 @@ class Param:
             if self.hi is not None and v > self.hi:
                 hi = _num(self, self.hi)
                 return hi, f"{name}: {given} is above the maximum; using {hi:g}"
+            if self.grid and v not in self.grid:
+                near = min(self.grid, key=lambda g: abs(g - v))
+                return near, f"{name}: {given} is not on the slider; using {near:g}"
             return v, None
         if self.kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):

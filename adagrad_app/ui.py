@@ -265,3 +265,42 @@ class Settings:
             st.code(f"{base}?{urlencode(query)}".rstrip("?"), language=None)
             st.caption("Locked for students (charts and text, no controls):")
             st.code(f"{base}?{urlencode({**query, 'lock': '1'})}", language=None)
+
+
+def widgets(schema: Sequence[Param], values: dict) -> None:
+    """Draw each setting's widget as its Param declares it (label, range, step, format, help,
+    sidebar section), in schema order; a setting whose ``show_if`` fails for ``values`` is not
+    drawn, and keeps its value until it is drawn again. Call inside ``st.sidebar``."""
+    section = None
+    for p in schema:
+        if p.show_if is not None and not p.show_if(values):
+            continue
+        if p.section and p.section != section:
+            st.header(p.section)
+            section = p.section
+        _widget(p)
+
+
+def _widget(p: Param) -> None:
+    kw = {"key": p.key, "help": p.help or None}
+    if p.show_if is not None:
+        kw["persist_state"] = "page"  # keep the value while the widget is not drawn
+    kind = p.widget or {"bool": "toggle", "choice": "select", "multi": "multiselect"}.get(
+        p.kind, "slider"
+    )
+    labels = {"format_func": p._label} if p.option_labels else {}
+    if kind == "slider":
+        st.slider(p.label, p.lo, p.hi, step=p.step, format=p.fmt, **kw)
+    elif kind == "select_slider":
+        st.select_slider(p.label, p.grid, **kw)
+    elif kind == "number":
+        st.number_input(p.label, p.lo, p.hi, step=p.step, **kw)
+    elif kind == "radio":
+        st.radio(p.label, p.options, horizontal=True, **labels, **kw)
+    elif kind == "select":
+        st.selectbox(p.label, p.options, **labels, **kw)
+    elif kind == "multiselect":
+        st.multiselect(p.label, p.options, **labels, **kw)
+    else:
+        st.toggle(p.label, **kw)
+

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from adagrad_app import claims_sparse as C
 from adagrad_app import fig_sparse as F
+from adagrad_app import sparse_view as V
 from adagrad_core import sparse as sp
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = ROOT / "pages" / "sparse-features.py"
 
 
 def _metrics():
@@ -37,21 +37,8 @@ PM = _metrics()
 
 
 def _schema():
-    """The page's settings (its Param list), read from the page file without running it."""
-    import ast
-
-    tree = ast.parse(PAGE.read_text())
-    params = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Param":
-            args = node.args
-            if isinstance(args[0], ast.Constant) and len(args) >= 5:
-                try:
-                    lo, hi = ast.literal_eval(args[3]), ast.literal_eval(args[4])
-                except ValueError:  # names such as sparse.MAX_FEATURES
-                    lo, hi = None, None
-                params[args[0].value] = (ast.literal_eval(args[1]), lo, hi)
-    return params
+    """The page's settings as declared once (sparse_view.SCHEMA): default, minimum, maximum."""
+    return {p.key: (p.default, p.lo, p.hi) for p in V.SCHEMA}
 
 
 SCHEMA = _schema()

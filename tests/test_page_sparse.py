@@ -67,7 +67,7 @@ def test_url_restores_the_settings():
         ({"features": "0"}, "Number of features: 0 is below the minimum; using 20"),
         ({"features": "100000"}, "Number of features: 100000 is above the maximum; using 1000"),
         ({"batch": "0"}, "Batch size B: 0 is below the minimum; using 1"),
-        ({"batch": "5"}, "Batch size 5 is not on the slider; using 4"),
+        ({"batch": "5"}, "Batch size B: 5 is not on the slider; using 4"),
         ({"batch": "1e9"}, "Batch size B: 1e9 is above the maximum; using 256"),
         ({"preset": "custom", "p1": "0"}, "p of feature 1: 0 is below the minimum; using 0.001"),
         ({"preset": "custom", "p2": "1.5"}, "p of feature 2: 1.5 is above the maximum; using 1"),
@@ -196,3 +196,27 @@ def test_with_no_rare_group_charts_four_and_five_say_why_they_are_not_drawn(monk
     text = " ".join(m.value for m in at.markdown)
     assert "rare one's seldom" not in text and "catch up" not in text
     assert not at.error
+
+
+def test_every_widget_is_drawn_from_its_one_declaration():
+    """Label, range and help of each sidebar widget come from sparse_view.SCHEMA: the link's
+    notes and the widget cannot name a setting differently."""
+    from adagrad_app.sparse_view import SCHEMA
+
+    by_key = {p.key: p for p in SCHEMA}
+    seen = set()
+    for query in (
+        {},
+        {"preset": "zipf"},
+        {"preset": "custom", "model": "logistic", "extra": "adam"},
+    ):
+        at = open_page(query)
+        for kind in ("slider", "select_slider", "selectbox", "radio", "toggle", "multiselect",
+                     "number_input"):  # fmt: skip
+            for w in at.sidebar.get(kind):
+                p = by_key[w.key]
+                assert w.label == p.label, (w.key, w.label, p.label)
+                if kind == "slider":
+                    assert (w.min, w.max) == (p.lo, p.hi), w.key
+                seen.add(w.key)
+    assert seen == set(by_key)  # every setting has a widget in one of these views
