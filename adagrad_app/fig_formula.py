@@ -174,11 +174,14 @@ def path_figure(
     """The run's path over its surface's contour lines, with step ``step`` marked.
 
     ``path`` is ``(steps+1, 2)``, the start first; step ``step`` (counted from 1) is drawn from
-    ``path[step - 1]`` to ``path[step]``. ``background`` is :func:`contour_image`'s layout
+    ``path[step - 1]`` to ``path[step]``. Step 0 draws the start alone: a lesson's chart before
+    its answer, with none of the steps. ``background`` is :func:`contour_image`'s layout
     image: the axes span it. Without one there are no contour lines and the axes fit the path.
     """
-    if not 1 <= step < len(path):
-        raise ValueError(f"Invalid step {step}: the path's steps are 1 to {len(path) - 1}")
+    if not 0 <= step < len(path):
+        raise ValueError(f"Invalid step {step}: 0 (the start alone) or 1 to {len(path) - 1}")
+    if step == 0:
+        path = path[:1]
     data: list[dict] = []
     if minima:
         mx, my = zip(*minima, strict=True)
@@ -200,25 +203,26 @@ def path_figure(
             "x": path[:, 0].tolist(),
             "y": path[:, 1].tolist(),
             "mode": "lines+markers",
-            "name": "Adagrad",
+            "name": "Adagrad" if step else "start",
             "line": {"color": theme.OPT_COLORS["adagrad"], "width": 2},
-            "marker": {"size": 4},
+            "marker": {"size": 4 if step else 11},
             "hovertemplate": hover,
         }
     )
     step_color = theme.TERM_COLORS["update"]
-    data.append(
-        {
-            "type": "scatter",
-            "x": path[step - 1 : step + 1, 0].tolist(),
-            "y": path[step - 1 : step + 1, 1].tolist(),
-            "mode": "lines+markers",
-            "name": f"step {step}",
-            "line": {"color": step_color, "width": 4},
-            "marker": {"size": [9, 13], "color": step_color, "symbol": "circle"},
-            "hovertemplate": hover,
-        }
-    )
+    if step:
+        data.append(
+            {
+                "type": "scatter",
+                "x": path[step - 1 : step + 1, 0].tolist(),
+                "y": path[step - 1 : step + 1, 1].tolist(),
+                "mode": "lines+markers",
+                "name": f"step {step}",
+                "line": {"color": step_color, "width": 4},
+                "marker": {"size": [9, 13], "color": step_color, "symbol": "circle"},
+                "hovertemplate": hover,
+            }
+        )
     layout = {
         **theme.BASE_LAYOUT,
         "height": 360,

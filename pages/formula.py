@@ -156,14 +156,36 @@ def rule_section() -> None:
         st.caption(claims.COMPARE_CAPTION)
 
 
+def path_figure(step: int) -> dict:
+    """The run's path with step ``step`` marked; step 0: where it starts, and no step."""
+    if sparse:
+        return fig_formula.path_figure(
+            run.path,
+            step,
+            minima=[run.w_true],
+            axis_titles=("w frequent", "w rare"),
+            minimum_name="true weights",
+        )
+    bounds = fig_formula.view_bounds(surface.bounds, run.path)
+    return fig_formula.path_figure(
+        run.path, step, background=background(v["surface"], bounds), minima=surface.minima
+    )
+
+
 lesson = lesson_ui.active(PAGE_FILE)
 if lesson is not None and not lesson_ui.ask(lesson):
     # Before the answer: the run's settings, its start and the rule; none of its steps.
     intro()
+    left, right = st.columns([5, 2])
+    with right:  # the chart first: on a fresh load the rest waits until the browser drew it
+        ui.plotly_chart(path_figure(0), key="start", config=ui.png_config("formula-start"))
     if table := claims.start_table(run):
-        st.table(table, hide_index=True)
-        st.caption(claims.START_CAPTION)
+        left.table(table, hide_index=True)
+        left.caption(claims.START_CAPTION)
     rule_section()
+    # A fresh load ends here (see ui.first_view): the controls follow once the chart is drawn,
+    # and the answer then opens the whole page at once, its controls never taken away.
+    ui.stop_if_first_view(PAGE)
     controls()
     st.stop()
 if lesson is not None:
@@ -200,19 +222,7 @@ def step_view():
         st.slider("Step t", 1, max(done, 2), key="t", disabled=done == 1, help=claims.STEP_HELP)
     sv = claims.StepView(run, min(S.sync()["t"], done))
     left, right = st.columns([5, 2])
-    if sparse:
-        fig = fig_formula.path_figure(
-            run.path,
-            sv.step,
-            minima=[run.w_true],
-            axis_titles=("w frequent", "w rare"),
-            minimum_name="true weights",
-        )
-    else:
-        bounds = fig_formula.view_bounds(surface.bounds, run.path)
-        fig = fig_formula.path_figure(
-            run.path, sv.step, background=background(v["surface"], bounds), minima=surface.minima
-        )
+    fig = path_figure(sv.step)
     with right:  # drawn before the formulas beside it: the chart is sent first
         ui.plotly_chart(fig, key="path", config=ui.png_config("formula-path"))
     for tex in ft.values_tex(run.terms, sv.row, run.names, run.eps_at, decay):

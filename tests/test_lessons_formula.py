@@ -10,6 +10,7 @@ is the key recomputed here straight from the core's first step, with this file's
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,10 @@ def test_a_formula_lesson_asks_first_and_hides_the_steps(key):
     assert radio.label == sc.question and radio.value is None
     assert [b.label for b in at.button] == [CHECK]
     assert not at.success and not at.error and not reading(at)
-    assert not at.get("plotly_chart")  # no path, no chart of the terms
+    (chart,) = at.get("plotly_chart")  # where the run starts: no path, no chart of the terms
+    spec = json.loads(chart.proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["minimum", "start"]
+    assert spec["data"][1]["x"] == [START[0]] and spec["data"][1]["y"] == [START[1]]
     tex = "\n".join(x.value for x in at.latex)
     assert ft.rule_tex("outside") in tex  # the rule itself stays, with its constants
     assert r"\epsilon = " in tex and r"\begin{array}" not in tex  # but no step's values
@@ -153,6 +157,19 @@ def test_every_choice_of_a_formula_lesson_gets_the_runs_verdict(key, choice):
     assert f"Next lesson → {nxt.title}" in [p.proto.label for p in at.get("page_link")]
 
 
+def test_the_answer_opens_the_whole_page_in_one_run_with_the_controls_as_they_were():
+    """The question view took the page's fresh-load first view (ui.stop_if_first_view), so the
+    answer's run draws the whole page: the sidebar's controls are never taken away and redrawn
+    (a browser then showed them at their minimums while the run used the link's values)."""
+    at = open_lesson("epsilon", x0="-4")
+    assert at.number_input(key="x0").value == -4.0
+    at.radio(key="_lesson_answer_epsilon").set_value("same").run()
+    at.button(key="_lesson_check_epsilon").click().run()
+    assert not at.exception and not at.get("bidi_component")
+    assert len(at.get("plotly_chart")) == 2 and at.error
+    assert at.number_input(key="x0").value == -4.0 and at.select_slider(key="eps").value == "1"
+
+
 def test_the_explanation_is_the_pages_reading_of_step_1():
     at = answer(open_lesson("epsilon"), "epsilon", "larger_g")
     run = ft.simulate(eps=1.0, steps=30)
@@ -182,7 +199,7 @@ def test_lock_hides_the_controls_but_still_asks():
     for kind in kinds:
         assert not at.get(kind), kind
     assert at.radio(key="_lesson_answer_epsilon").label == BY_KEY["epsilon"].question
-    assert not at.get("plotly_chart") and not reading(at)
+    assert len(at.get("plotly_chart")) == 1 and not reading(at)
     assert dict(at.query_params) == {"eps": "1", "lesson": "epsilon", "lock": "1"}
     answer(at, "epsilon", "smaller_g")
     assert at.success and len(at.get("plotly_chart")) == 2
