@@ -157,6 +157,13 @@ def stop_if_first_view(page: str) -> None:
     st.stop()
 
 
+def drawn_whole(page: str) -> None:
+    """Say that this run draws ``page`` whole, sidebar included, with no first view to follow
+    (a lesson's question has no chart to wait for): the next run then draws the whole page at
+    once, and never drops the sidebar's widgets that this run drew."""
+    st.session_state[f"_shown_{page}"] = True
+
+
 def page_state(page: str):
     """``st.session_state`` if it holds ``page``'s settings, else an empty dict: read before
     :class:`Settings` to find the schema (a page's defaults may depend on a setting). Pages share

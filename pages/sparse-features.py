@@ -46,6 +46,7 @@ if lesson is not None and not lesson_ui.ask(lesson):
     st.markdown(C.model_text(run, noise))
     S.show_notes()
     controls()
+    ui.drawn_whole(V.PAGE)  # after the answer, the whole page comes in one run
     st.stop()
 if lesson is not None:
     evidence = (run, rates, batch_sweep() if lesson.key == "minibatch" else None)

@@ -45,3 +45,30 @@ def test_control_changes_chart_and_url_and_the_url_restores_it(page, app_url):
     assert_healthy(page)
     expect(page.get_by_role("slider", name="Batch size B")).to_have_attribute("aria-valuetext", "2")
     assert page.evaluate(CHART_DATA) == after
+
+
+def test_the_rare_lesson_asks_reveals_keeps_the_links_settings_and_leads_on(page, app_url):
+    from adagrad_app.lesson_ui import CHECK
+    from adagrad_app.scenarios import BY_KEY, next_lesson
+
+    sc, nxt = BY_KEY["rare"], next_lesson("rare")
+    open_app(page, app_url)
+    page.js_errors.clear()
+    open_app(page, f"{app_url}/sparse-features?lesson=rare&examples=2048")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text(sc.question)).to_be_visible()
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(0)  # nothing of the run yet
+    page.get_by_text(dict(sc.choices)["adagrad"], exact=True).click()
+    page.get_by_role("button", name=CHECK).click()
+    expect(main.get_by_text("Right:")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(5)
+    slider = page.get_by_role("slider", name="Examples")
+    expect(slider).to_have_attribute("aria-valuetext", "2048")  # the link's value, kept
+    page.screenshot(path=ARTIFACTS / "sparse-lesson-answered.png")
+    assert_healthy(page)
+    page.get_by_role("link", name=f"Next lesson → {nxt.title}").click()
+    page.wait_for_url(f"**/sparse-features?*lesson={nxt.key}*", timeout=60_000)
+    wait_for_app(page)
+    expect(page.get_by_text(nxt.question)).to_be_visible()
+    assert_healthy(page)
