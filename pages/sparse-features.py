@@ -6,6 +6,7 @@ sentences that the runs bear out (claims_sparse) -> the page.
 
 import streamlit as st
 
+from adagrad_app import claims_frequency as Q
 from adagrad_app import claims_sparse as C
 from adagrad_app import exports, lesson_ui, ui
 from adagrad_app import fig_sparse as F
@@ -51,7 +52,7 @@ if lesson is not None and not lesson_ui.ask(lesson):
 if lesson is not None:
     evidence = (run, rates, batch_sweep() if lesson.key == "minibatch" else None)
     lesson_ui.result(
-        lesson, C.lesson_key(lesson.key, *evidence), C.lesson_why(lesson.key, *evidence)
+        lesson, Q.lesson_key(lesson.key, *evidence), Q.lesson_why(lesson.key, *evidence)
     )
 
 st.markdown(C.takeaway(run, rates))
@@ -110,24 +111,24 @@ chart(
     "③ Where frequency hides: G grows only when the feature is present",
     "accumulator",
     accumulator_fig,
-    C.accumulator_caption(run),
-    intro=[*C.Q2_BRIDGE, C.q2_run(run)],
-    table=C.accumulator_table(run),
+    Q.accumulator_caption(run),
+    intro=[*Q.Q2_BRIDGE, Q.q2_run(run)],
+    table=Q.accumulator_table(run),
 )
 if no_rare:
     st.subheader("④ At the end: G against the count, and the rate against frequency")
     st.info(no_rare, icon="ℹ️")
 else:
-    chart(C.frequency_heading(run), "frequency", frequency_fig, C.frequency_caption(run))
+    chart(Q.frequency_heading(run), "frequency", frequency_fig, Q.frequency_caption(run))
 if not quick_sweep:
     sweep = batch_sweep()
 heading = "⑤ Mini-batches: how often, and how much, a weight moves"
 if sweep is None:
     st.subheader(heading)
-    texts(*C.q3_texts(run, None))
-    st.info(C.sweep_off_note(run, v["sweep"], S.locked), icon="ℹ️")
+    texts(*Q.q3_texts(run, None))
+    st.info(Q.sweep_off_note(run, v["sweep"], S.locked), icon="ℹ️")
 else:
-    for message in C.sweep_messages(sweep):
+    for message in Q.sweep_messages(sweep):
         st.warning(message, icon="💥")
     sizes = V.sweep_sizes(v["batch"])
     sweep_fig = V.cached_sweep_figure(data_key, sizes, hparams[:2], v["batch"], sweep)
@@ -135,9 +136,9 @@ else:
         heading,
         "sweep",
         sweep_fig,
-        C.sweep_caption(sweep),
-        intro=C.q3_texts(run, sweep),
-        table=C.sweep_table(sweep),
+        Q.sweep_caption(sweep),
+        intro=Q.q3_texts(run, sweep),
+        table=Q.sweep_table(sweep),
     )
 
 st.divider()

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from adagrad_app import claims_frequency as Q
 from adagrad_app import claims_sparse as C
 from adagrad_app import fig_sparse as F
+from adagrad_app import sparse_facts as SF
 from adagrad_app import sparse_view as V
 from adagrad_core import sparse as sp
 
@@ -101,21 +103,21 @@ def every_text(run, rates, bs) -> list[str]:
         C.q1_verdict(run, rates),
         C.error_caption(run, F.baseline_drawn(run, rates)),
         C.rate_caption(rates),
-        *C.Q2_BRIDGE,
-        C.q2_run(run),
-        C.accumulator_caption(run),
+        *Q.Q2_BRIDGE,
+        Q.q2_run(run),
+        Q.accumulator_caption(run),
         C.no_rare_note(run),
-        *C.q3_texts(run, bs),
+        *Q.q3_texts(run, bs),
         *C.diverged_messages(run, rates),
     ]
     if run.groups[0].any():
-        out += [C.frequency_heading(run), C.frequency_caption(run)]
+        out += [Q.frequency_heading(run), Q.frequency_caption(run)]
     if bs is not None:
-        out += [C.sweep_caption(bs), *C.sweep_messages(bs)]
-        C.sweep_table(bs)
+        out += [Q.sweep_caption(bs), *Q.sweep_messages(bs)]
+        Q.sweep_table(bs)
     C.error_table(run, rates)
     if run.accum is not None:
-        C.accumulator_table(run)
+        Q.accumulator_table(run)
     return [t for t in out if t]
 
 
@@ -160,23 +162,23 @@ def check_conditions(run, rates, bs) -> None:
         assert F.baseline_drawn(run, rates)
     if "frequent ones stay precise" in texts:
         assert s["adagrad"]["frequent_error"] <= rates.frequent_error[best]
-        assert s["adagrad"]["rare_error"] < C.CLEARLY * rates.rare_error[best]
+        assert s["adagrad"]["rare_error"] < SF.CLEARLY * rates.rare_error[best]
     if "Rare weights catch up" in texts:
-        assert s["adagrad"]["rare_error"] < C.CLEARLY * rates.rare_error[best]
-        assert s["adagrad"]["rare_error"] < C.LEARNED * C.start_error(run, "rare")
+        assert s["adagrad"]["rare_error"] < SF.CLEARLY * rates.rare_error[best]
+        assert s["adagrad"]["rare_error"] < SF.LEARNED * SF.start_error(run, "rare")
     if "cost them no precision" in texts:
         assert s["adagrad"]["frequent_error"] <= rates.frequent_error[best]
         assert s["adagrad"]["rare_error"] < rates.rare_error[best]
-        assert s["adagrad"]["frequent_error"] < C.LEARNED * C.start_error(run, "frequent")
+        assert s["adagrad"]["frequent_error"] < SF.LEARNED * SF.start_error(run, "frequent")
     if "a rare one's seldom" in texts or "a rare weight is adjusted seldom" in texts:
-        assert s["rare_adjustments"] <= C.SELDOM * s["frequent_adjustments"]
+        assert s["rare_adjustments"] <= SF.SELDOM * s["frequent_adjustments"]
     if "Every larger rate tried diverges" in texts:
         i_r = int(np.flatnonzero(ok)[np.argmin(rates.rare_error[ok])])
         assert rates.diverged[rates.lrs > rates.lrs[i_r]].all()
     if "frequent weights end clearly farther off" in texts:
-        i_r = C.rare_best(rates)
+        i_r = SF.rare_best(rates)
         i_f = int(np.flatnonzero(ok)[np.argmin(rates.frequent_error[ok])])
-        assert rates.frequent_error[i_r] > rates.frequent_error[i_f] / C.CLEARLY
+        assert rates.frequent_error[i_r] > rates.frequent_error[i_f] / SF.CLEARLY
     if "Flat stretches" in texts:
         assert (run.adjusted[-1] < 0.2 * run.steps).any()
     if "Their counts are close, and so are their rates" in texts:
@@ -184,10 +186,10 @@ def check_conditions(run, rates, bs) -> None:
         assert eff.max() > 0
     if "stops carrying its frequency" in texts:
         g = bs.groups
-        c = int(C.alive(bs)[-1])
+        c = int(SF.alive(bs)[-1])
         assert g["frequent_adjustments"][c] / g["rare_adjustments"][c] < 2
     if "add up in the batch sum" in texts:
-        a, c = (int(i) for i in C.alive(bs)[[0, -1]])
+        a, c = (int(i) for i in SF.alive(bs)[[0, -1]])
         e = bs.metrics["adagrad"]["eff_lr_ratio"]
         g, B = bs.groups, bs.batch_sizes
         k = {n: g[f"{n}_p"][c] * B[c] / g[f"{n}_presence"][c] for n in ("rare", "frequent")}
@@ -198,7 +200,7 @@ def check_conditions(run, rates, bs) -> None:
     for name in ("SGD", "Adagrad"):
         if f"{name} diverged at step" in texts:
             assert run.diverged_at[name.lower()] is not None
-    parts = C.gap_parts(run, rates)
+    parts = SF.gap_parts(run, rates)
     if "% closes" in texts:
         assert parts is not None and all(0 <= v <= 1 for v in parts.values())
         assert f"{C.pct(parts['rest'])} remains" in texts
@@ -270,7 +272,7 @@ def test_the_setup_quotes_the_runs_own_counts():
 
 def test_the_gap_split_adds_up_and_quotes_its_parts():
     run, rates, _ = evidence(preset="zipf", batch=8, sgd_lr=0.1)
-    parts = C.gap_parts(run, rates)
+    parts = SF.gap_parts(run, rates)
     assert parts is not None and set(parts) == {"scale", "tune", "rest"}
     assert sum(parts.values()) == pytest.approx(1.0)
     text = C.q1_verdict(run, rates)
@@ -309,7 +311,7 @@ def test_a_big_batch_of_common_features_gets_no_few_steps_story():
     texts = " ".join(every_text(run, rates, bs))
     assert "few steps" not in texts and "seldom" not in C.q1_setup(run)
     assert "by about 256" not in texts
-    d = C.division(run)
+    d = SF.division(run)
     assert 5 < d < 30 and f"divided by about {C.num(d)}" in texts
     assert "100%" not in texts
     assert "Flat stretches" not in texts
@@ -335,7 +337,7 @@ def test_no_precision_claim_where_nothing_was_learned():
     run, rates, bs = evidence(examples=512, batch=256)
     texts = " ".join(every_text(run, rates, bs))
     assert "precision" not in texts and "catch up" not in texts
-    assert C.standing(run, rates) is None
+    assert SF.standing(run, rates) is None
     assert C.not_learned(run, rates) in C.takeaway(run, rates)
 
 
@@ -344,14 +346,14 @@ def test_the_default_view_makes_its_point_against_a_tuned_sgd():
     d = {k: v[0] for k, v in SCHEMA.items() if k in evidence.__code__.co_varnames}
     run, rates, _ = evidence(**d)
     s = sp.summarize(run)
-    assert C.dominated(rates, s["adagrad"])
+    assert SF.dominated(rates, s["adagrad"])
     b = rates.best
-    assert s["adagrad"]["rare_error"] < C.CLEARLY * rates.rare_error[b]
-    assert s["adagrad"]["frequent_error"] < C.CLEARLY * rates.frequent_error[b]
+    assert s["adagrad"]["rare_error"] < SF.CLEARLY * rates.rare_error[b]
+    assert s["adagrad"]["frequent_error"] < SF.CLEARLY * rates.frequent_error[b]
     assert "no single SGD rate" in C.takeaway(run, rates)
     for seed in (1, 2, 3):  # not a lucky draw
         r2, rates2, _ = evidence(**{**d, "seed": seed})
-        assert C.dominated(rates2, sp.summarize(r2)["adagrad"])
+        assert SF.dominated(rates2, sp.summarize(r2)["adagrad"])
 
 
 def test_the_sweep_counts_adjustments_and_says_when_count_stops_carrying_frequency():
@@ -361,7 +363,7 @@ def test_the_sweep_counts_adjustments_and_says_when_count_stops_carrying_frequen
     g = bs.groups
     assert g["rare_adjustments"][0] == pytest.approx(52, abs=1)
     assert g["frequent_adjustments"][0] == pytest.approx(598, abs=1)
-    text = " ".join(C.q3_texts(run, bs))
+    text = " ".join(Q.q3_texts(run, bs))
     r0 = g["frequent_adjustments"][0] / g["rare_adjustments"][0]
     r1 = g["frequent_adjustments"][-1] / g["rare_adjustments"][-1]
     assert f"falls from {C.num(r0)} to {C.num(r1)}" in text

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from adagrad_app import claims_sparse as CS
+from adagrad_app import claims_frequency as Q
 from adagrad_app.lesson_ui import CHECK, lesson_query
 from adagrad_app.scenarios import BY_KEY, SCENARIOS, next_lesson
 from adagrad_core import sparse as sp
@@ -51,7 +51,7 @@ def sparse_key(key: str, query: dict):
         if k in v:
             v[k] = type(v[k])(raw) if not isinstance(v[k], bool) else raw == "1"
     run, rates, bs = evidence(**v)
-    return CS.lesson_key(key, run, rates, bs)
+    return Q.lesson_key(key, run, rates, bs)
 
 
 def test_the_path_has_ten_lessons_and_each_links_the_next():
