@@ -226,6 +226,25 @@ def test_lock_hides_the_controls_and_still_asks():
     assert at.error and len(at.get("plotly_chart")) == 5
 
 
+def test_next_lesson_on_this_page_opens_with_its_own_settings():
+    # "Next lesson →" from plateau to forgets stays on this page: the browser sends plateau's
+    # widget values with the link's URL, and the link must win
+    at = answer(open_lesson("plateau"), "plateau", "adagrad")
+    assert "Next lesson → " + BY_KEY["forgets"].title in [
+        p.proto.label for p in at.get("page_link")
+    ]
+    at.query_params.clear()
+    for k, v in lesson_query(BY_KEY["forgets"]).items():
+        at.query_params[k] = v
+    load(at)
+    assert not at.exception
+    assert at.sidebar.selectbox[0].value == "rosenbrock"
+    assert at.sidebar.multiselect[0].value == ["adagrad", "rmsprop"]
+    assert at.radio(key="_lesson_answer_forgets").value is None  # asked, not yet answered
+    assert {t["name"] for t in charts(at)[0]["data"]} == SURFACE_ONLY
+    assert dict(at.query_params) == lesson_query(BY_KEY["forgets"])
+
+
 # --- the key follows the settings -----------------------------------------------------------------
 
 
