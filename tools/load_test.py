@@ -24,20 +24,32 @@ a JavaScript error or a request leaving the machine in a browser: must all be 0,
 as for a traceback in the server's log), the server's CPU time (in all, over its busiest 5 s)
 and peak memory (VmHWM), and the CPU used by the clients themselves (they share the machine).
 
-Bounded: at most --sessions (<= 100) students and --moves (<= 20) moves each, every wait has a
-timeout and the whole run a --budget; the server is stopped by its own PID at the end.
+Where the class connects: by default its own ``streamlit run app.py``; with --replicas R,
+``tools/serve_class.sh R`` (R replicas behind nginx with sticky sessions) on free loopback ports,
+the students at the proxy; with --url, a server already running on this machine (loopback
+addresses only; --server-pid names its processes for the CPU figures). --compare runs several
+setups one after another in one run, each on fresh servers, and ends with a table of them:
+``--compare 30x1,60x1,60x2`` is 30 students on 1 process, 60 on 1, 60 on 2 replicas behind
+nginx. The server's CPU is the replicas' (summed); nginx's own is reported apart.
+
+Bounded: at most --sessions (<= 100) students and --moves (<= 20) moves each, at most 4 setups
+of at most 8 replicas, every wait has a timeout and each setup a --budget; the servers are
+stopped by their own PIDs at the end. Every request goes to a loopback address.
 
     python tools/load_test.py --sessions 30             # 28 protocol students + 2 browsers
     python tools/load_test.py --sessions 30 --browser 0 --no-assets  # script runs only
+    python tools/load_test.py --compare 30x1,60x1,60x2  # the README's table
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import math
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -57,6 +69,7 @@ from tests.browser.harness import (  # noqa: E402
     Server,
     find_chromium,
 )
+from tools.class_server import ClassServer, nginx_installed  # noqa: E402
 from tools.st_client import Session as ProtocolSession  # noqa: E402
 from tools.st_client import SessionError, run_sync  # noqa: E402
 
@@ -64,6 +77,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/trajectories", "/sparse-features", "/formula"]
 MAX_SESSIONS = 100
 MAX_MOVES = 20
+MAX_SETUPS = 4
+MAX_REPLICAS = 8
 QUIET_MS = 500
 # Poll in the page every few ms, not every animation frame: tabs each hashing every chart's
 # data 60 times a second would load the machine more than the students do.
@@ -101,9 +116,16 @@ CHANGED_JS = f"""(before) => {{
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system CPU time a process has used so far (/proc/<pid>/stat); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def total_cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 def peak_memory_mb(pid: int) -> float | None:
@@ -118,17 +140,17 @@ def peak_memory_mb(pid: int) -> float | None:
 
 
 class CpuSampler(threading.Thread):
-    """Samples a process's CPU time every SAMPLE_S, to find its busiest stretch."""
+    """Samples processes' CPU time (summed) every SAMPLE_S, to find their busiest stretch."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.pid = pid
+        self.pids = pids
         self.samples: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
         self.halt = threading.Event()
 
     def run(self) -> None:
         while True:
-            self.samples.append((time.monotonic(), cpu_seconds(self.pid)))
+            self.samples.append((time.monotonic(), total_cpu_seconds(self.pids)))
             if self.halt.wait(SAMPLE_S):
                 return
 
@@ -137,7 +159,8 @@ class CpuSampler(threading.Thread):
         self.join()
 
     def busiest(self, window_s: float = 5.0) -> float:
-        """The highest CPU use over any window_s, in CPUs (1.0 = one CPU all the time)."""
+        """The highest CPU use over any window_s, in CPUs (1.0 = one CPU all the time; up to
+        the number of processes sampled)."""
         best, j = 0.0, 0
         for t, c in self.samples:
             while self.samples[j][0] < t - window_s:
@@ -164,6 +187,7 @@ class Student:
     move_ms: list[float] = field(default_factory=list)  # to the updated chart
     move_done_ms: list[float] = field(default_factory=list)  # to the end of the run (protocol)
     slider: str | None = None
+    replica: str | None = None  # the replica behind the proxy that served it (protocol)
     asset_files: int = 0  # static files fetched by a protocol student
     asset_bytes: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail)
@@ -209,6 +233,7 @@ async def protocol_student(
                 s.move_ms.append(1000 * moved.chart_s)
                 s.move_done_ms.append(1000 * moved.done_s)
         finally:
+            s.replica = session.replica
             s.done.set()
         # An open tab until the class is done: the server keeps this session meanwhile.
         drain = asyncio.create_task(session.drain())
@@ -364,20 +389,54 @@ def _row(name: str, values: list[float]) -> str:
 @dataclass
 class Measures:
     wall_s: float
-    server_cpu_s: float
-    server_peak_mb: float | None
+    server_cpu_s: float  # the Streamlit processes, summed
+    server_peak_mb: float | None  # the largest of them
     server_busiest: float  # CPUs over the busiest 5 s
     server_busy_s: float  # seconds at >= 90 % of a CPU
     client_cpu_s: float  # this process: the protocol clients and playwright's side
     browser_cpu_s: float  # child processes reaped: playwright's driver and Chromium
     load_before: float
     load_after: float
+    replica_cpu_s: list[float] = field(default_factory=list)  # each replica's, with a proxy
+    proxy_cpu_s: float | None = None  # nginx, master and workers
 
 
-def report(students: list[Student], m: Measures, args) -> str:
+@dataclass
+class Setup:
+    """Where a class connects: ``replicas`` processes (behind nginx if more than one or
+    ``proxy``), or a server already running at ``url``."""
+
+    sessions: int
+    replicas: int = 1
+    proxy: bool = False
+    url: str | None = None
+    server_pids: list[int] = field(default_factory=list)  # with url: whose CPU to count
+
+    @property
+    def name(self) -> str:
+        if self.url:
+            return f"{self.sessions} students at {self.url}"
+        if self.replicas == 1 and not self.proxy:
+            return f"{self.sessions} students, 1 process"
+        return f"{self.sessions} students, {self.replicas} replicas behind nginx"
+
+
+def parse_setups(text: str) -> list[Setup]:
+    """``30x1,60x1,60x2``: students x replicas (x1 one process alone; x1p one behind nginx)."""
+    setups = []
+    for item in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)x(\d+)(p?)\s*", item)
+        if not match:
+            raise ValueError(f"{item!r} is not SESSIONSxREPLICAS (e.g. 60x2)")
+        setups.append(Setup(int(match[1]), int(match[2]), proxy=bool(match[3])))
+    return setups
+
+
+def report(students: list[Student], m: Measures, args, setup: Setup | None = None) -> str:
     protocol = [s for s in students if s.kind == "protocol"]
     browsers = [s for s in students if s.kind == "browser"]
-    lines = [
+    lines = [f"== {setup.name}"] if setup else []
+    lines += [
         f"{len(students)} sessions ({len(protocol)} protocol, {len(browsers)} browser) over "
         f"{', '.join(PAGES)}, arriving within {args.ramp:g} s; {args.moves} slider moves each, "
         f"{args.think:g} s after each update",
@@ -386,6 +445,16 @@ def report(students: list[Student], m: Measures, args) -> str:
         f"server: CPU {m.server_cpu_s:.1f} s in {m.wall_s:.0f} s, {m.server_busiest:.0%} of a CPU "
         f"over the busiest 5 s, >= 90 % of a CPU for {m.server_busy_s:.0f} s; "
         + (f"peak memory (VmHWM) {m.server_peak_mb:.0f} MB" if m.server_peak_mb else "no VmHWM"),
+        *(
+            [
+                "replicas: CPU "
+                + " / ".join(f"{c:.1f}" for c in m.replica_cpu_s)
+                + f" s; students per replica (protocol): {per_replica(protocol)}; "
+                + f"nginx: CPU {m.proxy_cpu_s or 0:.1f} s"
+            ]
+            if m.replica_cpu_s
+            else []
+        ),
         f"clients: CPU {m.client_cpu_s:.1f} s (this process)"
         + (f", {max(m.browser_cpu_s, 0):.1f} s (Chromium and its driver)" if browsers else ""),
     ]
@@ -431,6 +500,110 @@ def report(students: list[Student], m: Measures, args) -> str:
     return "\n".join(lines)
 
 
+def per_replica(protocol: list[Student]) -> str:
+    counts = Counter(s.replica or "?" for s in protocol)
+    return ", ".join(f"{replica} {n}" for replica, n in sorted(counts.items())) or "none"
+
+
+def _cell(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.median(values) / 1000:.1f} / {percentile(values, 95) / 1000:.1f} s"
+
+
+def summary(results: list[tuple[Setup, list[Student], Measures]]) -> str:
+    """One Markdown table, a row per setup (the README's)."""
+    lines = [
+        "| setup | open -> first chart, median / p95 | move -> updated chart, median / p95 "
+        "| browser tabs: open / move, median | errors | server CPU (busiest 5 s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for setup, students, m in results:
+        protocol = [s for s in students if s.kind == "protocol"]
+        browsers = [s for s in students if s.kind == "browser"]
+        opens = [s.open_ms for s in protocol if s.open_ms is not None]
+        moves = [v for s in protocol for v in s.move_ms]
+        b_open = [s.open_ms for s in browsers if s.open_ms is not None]
+        b_move = [v for s in browsers for v in s.move_ms]
+        tabs = (
+            f"{statistics.median(b_open) / 1000:.1f} / {statistics.median(b_move) / 1000:.1f} s"
+            if b_open and b_move
+            else "-"
+        )
+        cpu = f"{m.server_cpu_s:.0f} s in {m.wall_s:.0f} s ({m.server_busiest:.0%} of a CPU)"
+        if m.replica_cpu_s:
+            cpu += f"; per replica {' / '.join(f'{c:.0f}' for c in m.replica_cpu_s)} s"
+            cpu += f"; nginx {m.proxy_cpu_s or 0:.1f} s"
+        errors = sum(len(s.errors) for s in students)
+        lines.append(
+            f"| {setup.name} | {_cell(opens)} | {_cell(moves)} | {tabs} | {errors} | {cpu} |"
+        )
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def serving(setup: Setup, tmp: Path):
+    """Start what ``setup`` names; yield (url, Streamlit PIDs, nginx PIDs, log files)."""
+    if setup.url:
+        yield setup.url, setup.server_pids, [], []
+    elif setup.replicas == 1 and not setup.proxy:
+        server = Server(ROOT / "app.py", tmp / "streamlit.log")
+        try:
+            server.wait_healthy()
+            yield server.url, [server.proc.pid], [], [Path(server.log.name)]
+        finally:
+            server.stop()
+    else:
+        with ClassServer(setup.replicas, tmp) as server:
+            logs = [tmp / f"replica-{i + 1}.log" for i in range(setup.replicas)]
+            yield server.url, server.replica_pids, server.proxy_pids(), logs
+
+
+def run_setup(setup: Setup, args) -> tuple[list[Student], Measures, str]:
+    """One class against one setup: the students (with their times), the measures, the logs."""
+    students = arrivals(setup.sessions, min(args.browser, setup.sessions), args.ramp)
+    with (
+        tempfile.TemporaryDirectory(prefix="load-test-") as tmp,
+        serving(setup, Path(tmp)) as (url, pids, proxy_pids, logs),
+    ):
+        load_before = os.getloadavg()[0]
+        start, mine0 = time.monotonic(), os.times()
+        cpu0 = [cpu_seconds(pid) for pid in pids]
+        proxy0 = total_cpu_seconds(proxy_pids)
+        sampler = CpuSampler(pids)
+        sampler.start()
+        try:
+            run_sync(simulate(url, students, args))
+        finally:
+            sampler.stop()
+        mine = os.times()
+        per_process = [cpu_seconds(pid) - c for pid, c in zip(pids, cpu0, strict=True)]
+        peaks = [p for p in map(peak_memory_mb, pids) if p is not None]
+        measures = Measures(
+            wall_s=time.monotonic() - start,
+            server_cpu_s=sum(per_process),
+            server_peak_mb=max(peaks, default=None),
+            server_busiest=sampler.busiest(),
+            server_busy_s=sampler.busy_s(),
+            client_cpu_s=mine.user + mine.system - mine0.user - mine0.system,
+            browser_cpu_s=mine.children_user
+            + mine.children_system
+            - mine0.children_user
+            - mine0.children_system,
+            load_before=load_before,
+            load_after=os.getloadavg()[0],
+            replica_cpu_s=per_process if proxy_pids else [],
+            proxy_cpu_s=total_cpu_seconds(proxy_pids) - proxy0 if proxy_pids else None,
+        )
+        log = "".join(path.read_text() for path in logs if path.exists())
+    return students, measures, log
+
+
+def is_loopback_url(url: str) -> bool:
+    parts = urlparse(url)
+    return parts.scheme == "http" and parts.hostname in LOOPBACK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=30, help="students, in all (<= 100)")
@@ -445,10 +618,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-assets", action="store_true", help="protocol students fetch no static files"
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="Streamlit processes; more than 1: behind nginx (tools/serve_class.sh)",
+    )
+    parser.add_argument(
+        "--url", help="a server already running on this machine (http://127.0.0.1:PORT)"
+    )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        default=[],
+        help="with --url: a server process whose CPU to count (repeat for each replica)",
+    )
+    parser.add_argument(
+        "--compare",
+        help="setups run one after another, SESSIONSxREPLICAS, e.g. 30x1,60x1,60x2 "
+        "(replaces --sessions and --replicas)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be in [1, {MAX_SESSIONS}]")
-    if not 0 <= args.browser <= args.sessions:
+    if args.compare:
+        if args.url:
+            parser.error("--compare starts its own servers: no --url")
+        try:
+            setups = parse_setups(args.compare)
+        except ValueError as err:
+            parser.error(f"--compare: {err}")
+        if not 1 <= len(setups) <= MAX_SETUPS:
+            parser.error(f"--compare takes 1 to {MAX_SETUPS} setups")
+    elif args.url:
+        if not is_loopback_url(args.url):
+            parser.error("--url must be http:// on a loopback address (127.0.0.1, localhost)")
+        if args.replicas != 1:
+            parser.error("--url and --replicas: the server at --url is already running")
+        setups = [Setup(args.sessions, url=args.url.rstrip("/"), server_pids=args.server_pid)]
+    else:
+        setups = [Setup(args.sessions, args.replicas)]
+    for setup in setups:
+        if not 1 <= setup.sessions <= MAX_SESSIONS:
+            parser.error(f"sessions must be in [1, {MAX_SESSIONS}]")
+        if not 1 <= setup.replicas <= MAX_REPLICAS:
+            parser.error(f"replicas must be in [1, {MAX_REPLICAS}]")
+    if any(setup.replicas > 1 or setup.proxy for setup in setups) and not nginx_installed():
+        parser.error("more than one replica needs nginx (apt-get install -y nginx)")
+    if not 0 <= args.browser <= min(setup.sessions for setup in setups):
         parser.error("--browser must be in [0, --sessions]")
     if args.browser and find_chromium() is None:
         parser.error("chromium not found (apt-get install -y chromium), or pass --browser 0")
@@ -463,41 +681,20 @@ def main(argv: list[str] | None = None) -> int:
     if not 10 <= args.budget <= 3600:
         parser.error("--budget must be in [10, 3600] seconds")
 
-    students = arrivals(args.sessions, args.browser, args.ramp)
-    with tempfile.TemporaryDirectory(prefix="load-test-") as tmp:
-        server = Server(ROOT / "app.py", Path(tmp) / "streamlit.log")
-        try:
-            server.wait_healthy()
-            load_before = os.getloadavg()[0]
-            start, cpu0, mine0 = time.monotonic(), cpu_seconds(server.proc.pid), os.times()
-            sampler = CpuSampler(server.proc.pid)
-            sampler.start()
-            try:
-                run_sync(simulate(server.url, students, args))
-            finally:
-                sampler.stop()
-            mine = os.times()
-            measures = Measures(
-                wall_s=time.monotonic() - start,
-                server_cpu_s=cpu_seconds(server.proc.pid) - cpu0,
-                server_peak_mb=peak_memory_mb(server.proc.pid),
-                server_busiest=sampler.busiest(),
-                server_busy_s=sampler.busy_s(),
-                client_cpu_s=mine.user + mine.system - mine0.user - mine0.system,
-                browser_cpu_s=mine.children_user
-                + mine.children_system
-                - mine0.children_user
-                - mine0.children_system,
-                load_before=load_before,
-                load_after=os.getloadavg()[0],
-            )
-            log = Path(server.log.name).read_text()
-        finally:
-            server.stop()
-    print(report(students, measures, args))
-    if "Traceback" in log:
-        print("the server logged a traceback:\n" + log[log.index("Traceback") :][:3000])
-    return 1 if any(s.errors for s in students) or "Traceback" in log else 0
+    results, failed = [], False
+    for setup in setups:
+        students, measures, log = run_setup(setup, args)
+        results.append((setup, students, measures))
+        print(report(students, measures, args, setup if args.compare else None), flush=True)
+        if "Traceback" in log:
+            print("the server logged a traceback:\n" + log[log.index("Traceback") :][:3000])
+        failed |= any(s.errors for s in students) or "Traceback" in log
+        if args.compare:
+            print(flush=True)
+    if args.compare:
+        print(f"machine: {os.cpu_count()} CPUs")
+        print(summary(results))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

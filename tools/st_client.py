@@ -11,7 +11,14 @@ A tab (Streamlit 1.67's frontend) opens a page like this, and so does :class:`Se
    ``_streamlit_xsrf`` (``server.enableXsrfProtection = true`` in .streamlit/config.toml).
 2. A websocket to ``ws://host:port/_stcore/stream`` with the subprotocols ``["streamlit",
    <the cookie's value>]`` (the second entry is how the server receives the XSRF token), the
-   cookie itself and the page's ``Origin``.
+   cookies and the page's ``Origin``.
+
+Cookies are kept as a browser keeps them: every ``Set-Cookie`` goes in the session's jar and
+the jar goes with every later request, the websocket's included. Behind tools/serve_class.sh
+that is what keeps a session on one replica (nginx sets a cookie on the first answer). The
+first request goes alone (the page's HTML, or the health check without ``assets``), so that
+every later one carries the cookie it set; ``replica`` is the ``X-Class-Replica`` header of the
+health answer (None without a proxy).
 3. A ``BackMsg.rerun_script`` whose ``ClientState`` has the URL's query string and the page's
    URL path as ``page_name`` (``page_script_hash`` empty: the server resolves the page).
 4. ``ForwardMsg``s until ``script_finished`` with a status other than "finished early for a
@@ -197,8 +204,11 @@ def _digest(chart) -> bytes:
     return hashlib.blake2b(chart.spec.encode() + b"\0" + chart.config.encode()).digest()
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[str], bytes]:
-    """One HTTP/1.1 response: status, Set-Cookie values, body (Content-Length or chunked)."""
+Response = tuple[int, dict[str, list[str]], bytes]  # status, headers (lower-case names), body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> Response:
+    """One HTTP/1.1 response: status, headers, body (Content-Length or chunked)."""
     head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
     status = int(head[0].split()[1])
     headers = {}
@@ -210,14 +220,15 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[str], 
         while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
             body += (await reader.readexactly(size + 2))[:-2]
         await reader.readuntil(b"\r\n")  # no trailers from this server
-        return status, headers.get("set-cookie", []), bytes(body)
+        return status, headers, bytes(body)
     length = int(headers.get("content-length", ["0"])[0])
-    return status, headers.get("set-cookie", []), await reader.readexactly(length)
+    return status, headers, await reader.readexactly(length)
 
 
-async def http_get(base_url: str, paths: list[str]) -> dict[str, tuple[int, list[str], bytes]]:
-    """GET each path on CONNECTIONS keep-alive connections, as a browser fetches static files:
-    path -> (status, Set-Cookie headers, body). No proxy: the server is local."""
+async def http_get(base_url: str, paths: list[str], cookie: str = "") -> dict[str, Response]:
+    """GET each path on CONNECTIONS keep-alive connections, as a browser fetches static files,
+    with ``cookie`` as the Cookie header: path -> (status, headers, body). No proxy: the server
+    is local."""
     host, port = urlsplit(base_url).hostname, urlsplit(base_url).port or 80
     todo, answers = list(dict.fromkeys(paths)), {}
 
@@ -226,7 +237,9 @@ async def http_get(base_url: str, paths: list[str]) -> dict[str, tuple[int, list
         try:
             while todo:
                 path = todo.pop(0)
-                writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+                extra = f"Cookie: {cookie}\r\n" if cookie else ""
+                request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n"
+                writer.write(request.encode())
                 await writer.drain()
                 answers[path] = await _read_response(reader)
         finally:
@@ -248,6 +261,8 @@ class Session:
         self.assets = assets
         self.ws: ClientConnection | None = None
         self.xsrf_cookie: str | None = None
+        self.cookies: dict[str, str] = {}  # name -> value, as a browser's jar for this host
+        self.replica: str | None = None  # X-Class-Replica (tools/serve_class.sh), if any
         self.page_hash = ""
         self.widgets: dict[str, WidgetState] = {}  # id -> the value the next rerun sends
         self._first_view = False  # the run drew ui.stop_if_first_view's component
@@ -271,7 +286,7 @@ class Session:
         """Open the page as a tab does; the run's times count from the first HTTP request."""
         t0 = time.monotonic()
         try:
-            if self.assets:
+            if self.assets:  # the HTML alone first: a proxy's sticky cookie comes with it
                 html = (await self._get([self.url]))[self.url][2].decode()
                 names = NAMED_ASSET.findall(html)
                 entry = ENTRY_SCRIPT.search(html)
@@ -281,12 +296,17 @@ class Session:
                     base = urljoin(self.url, entry.group(1))
                     self._chunks = {c: urljoin(base, f) for f, c in CHUNK.findall(script)}
                 self.static_s = time.monotonic() - t0
-            pings = [f"{self.base_url}/_stcore/health", f"{self.base_url}/_stcore/host-config"]
-            cookies = (await self._get(pings))[pings[0]][1]
-            cookie = next((c.split(";")[0].partition("=")[2] for c in cookies
-                           if c.startswith(f"{XSRF_COOKIE}=")), None)  # fmt: skip
+            health = f"{self.base_url}/_stcore/health"
+            config = f"{self.base_url}/_stcore/host-config"
+            if self.cookies:
+                answer = (await self._get([health, config]))[health]
+            else:  # the first request goes alone, as the HTML does with assets
+                answer = (await self._get([health]))[health]
+                await self._get([config])
+            self.replica = answer[1].get("x-class-replica", [None])[0]
+            cookie = self.cookies.get(XSRF_COOKIE)
             self.xsrf_cookie = cookie
-            headers = {"Cookie": f"{XSRF_COOKIE}={cookie}"} if cookie else {}
+            headers = {"Cookie": self._cookie_header()} if self.cookies else {}
             self.ws = await connect(
                 "ws" + self.base_url.removeprefix("http") + STREAM_PATH,
                 subprotocols=["streamlit", cookie or NO_XSRF_TOKEN],
@@ -323,11 +343,20 @@ class Session:
             await self._get(self._paths([c for c in chunks if c]))
         return run
 
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def _keep_cookies(self, headers: dict[str, list[str]]) -> None:
+        for line in headers.get("set-cookie", []):
+            name, _, value = line.split(";")[0].strip().partition("=")
+            if name:
+                self.cookies[name] = value
+
     def _paths(self, names: list[str]) -> list[str]:
         """Absolute URLs of names relative to the page, as a browser resolves them."""
         return [urljoin(self.url, name) for name in names]
 
-    async def _get(self, urls: list[str]) -> dict[str, tuple[int, list[str], bytes]]:
+    async def _get(self, urls: list[str]) -> dict[str, Response]:
         """GET urls on this server (each static file once per session, as a browser's cache
         would), raising SessionError on a status other than 200."""
         paths = {}
@@ -339,7 +368,8 @@ class Session:
             return {}
         try:
             answers = await asyncio.wait_for(
-                http_get(self.base_url, list(paths.values())), self.timeout_s
+                http_get(self.base_url, list(paths.values()), self._cookie_header()),
+                self.timeout_s,
             )
         except TimeoutError as err:
             detail = f"{self.url}: {len(paths)} GETs not answered within {self.timeout_s:g} s"
@@ -348,14 +378,15 @@ class Session:
             raise SessionError("connect", f"{self.url}: GET: {type(err).__name__}: {err}") from err
         got = {}
         for url, path in paths.items():
-            status, cookies, body = answers[path]
+            status, headers, body = answers[path]
+            self._keep_cookies(headers)
             if status != 200:
                 raise SessionError("http", f"GET {path}: {status}")
             if "/static/" in path:
                 self.fetched.add(url)
                 self.asset_files += 1
                 self.asset_bytes += len(body)
-            got[url] = status, cookies, body
+            got[url] = status, headers, body
         return got
 
     def first_slider(self) -> Slider | None:
