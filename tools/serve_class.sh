@@ -106,6 +106,15 @@ for ((i = 0; i < N; i++)); do
     done
 done
 
+# Streamlit's static bundles, for nginx to serve itself (readable by its workers, which run as
+# "nobody" under root: the site-packages folder may sit in an unreadable home), gzipped once.
+STATIC=$("$PYTHON" -c 'import os, streamlit; print(os.path.dirname(streamlit.__file__))')/static/static
+mkdir -p "$RUNDIR/www"
+cp -rp "$STATIC" "$RUNDIR/www/static"
+find "$RUNDIR/www/static" -type f \( -name '*.js' -o -name '*.css' -o -name '*.svg' \) \
+    -size +1k -print0 | xargs -0 -r gzip -k -6
+chmod -R a+rX "$RUNDIR/www"
+
 servers=""
 for port in "${PORTS[@]}"; do servers+="        server 127.0.0.1:$port max_fails=0;"$'\n'; done
 servers=${servers%$'\n'}
