@@ -100,7 +100,7 @@ def result(sc: Scenario, key: Key, why: str | None) -> None:
         else:
             st.error(
                 f"Not on this run: the answer is **{labels[key.choice]}**, not "
-                f"{labels[picked].lower()}.",
+                f"“{labels[picked]}”.",
                 icon="❌",
             )
         if why:

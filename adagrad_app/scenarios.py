@@ -158,7 +158,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "curved valley; RMSprop's rate drops too but climbs back as its average forgets, and it "
         "gets much closer.",
         "🐌",
-        question="After 1000 steps, whose effective learning rate is higher: Adagrad's or "
+        question="At the end of the run, whose effective learning rate is higher: Adagrad's or "
         "RMSprop's?",
         choices=(("adagrad", "Adagrad's"), ("rmsprop", "RMSprop's"), ("tie", "About the same")),
         try_it="Move RMSprop's α towards 0.999 and watch its rate recover more slowly.",

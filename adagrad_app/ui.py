@@ -164,19 +164,34 @@ def drawn_whole(page: str) -> None:
     st.session_state[f"_shown_{page}"] = True
 
 
+def follow_link(page: str) -> None:
+    """Notice a link from ``page`` to itself (a lesson's "Next lesson →" on the same page): the
+    URL then differs from the one the page last wrote. The page's settings are read from the
+    link again, as on arrival, and they win over the widget values the browser still shows."""
+    last = st.session_state.get(f"_last_query_{page}")
+    here = st.session_state.get("_settings_page") == page
+    if here and last is not None and st.query_params.to_dict() != last:
+        st.session_state.pop("_settings_page", None)
+        st.session_state[f"_followed_{page}"] = True
+
+
 def page_state(page: str):
     """``st.session_state`` if it holds ``page``'s settings, else an empty dict: read before
     :class:`Settings` to find the schema (a page's defaults may depend on a setting). Pages share
-    key names (surface, steps), so a value left by another page must not count."""
+    key names (surface, steps), so a value left by another page must not count, nor one a
+    followed link replaces (:func:`follow_link`)."""
+    follow_link(page)
     return st.session_state if st.session_state.get("_settings_page") == page else {}
 
 
 class Settings:
     def __init__(self, schema: Sequence[Param], page: str):
         ensure_router()
+        follow_link(page)
         self.schema = list(schema)
         self.page = page
         self.locked = st.query_params.get("lock") == "1"
+        self.followed = bool(st.session_state.pop(f"_followed_{page}", False))
         if st.session_state.get("_settings_page") != page:
             # Pages share key names (steps, eps, surface) with different ranges and types: a page
             # entered from another starts from its URL, never from the other page's values.
@@ -192,7 +207,11 @@ class Settings:
             lesson = st.query_params.get("lesson")
             if lesson is not None and "lesson" not in self.flags():
                 notes.append(f"{lesson[:30]!r} is not a lesson of this page; ignored")
-            _seed({p.key: values[p.key] for p in missing})
+            if self.followed:  # a link's values win over the widgets the browser still shows
+                for p in missing:
+                    st.session_state[p.key] = values[p.key]
+            else:
+                _seed({p.key: values[p.key] for p in missing})
             st.session_state[self._notes_key] = notes
         self.notes: list[str] = st.session_state.get(self._notes_key, [])
         self.run_notes: list[str] = []
@@ -205,8 +224,10 @@ class Settings:
         values = self.values()
         query = encode(self.schema, values)
         query.update(self.flags())
-        if st.query_params.to_dict() != query:
+        if st.query_params.to_dict() != query or self.followed:
+            # (after a followed link the browser shows the new URL only once it is written)
             st.query_params.from_dict(query)
+        st.session_state[f"_last_query_{self.page}"] = query
         return values
 
     def flags(self) -> dict[str, str]:

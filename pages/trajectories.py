@@ -8,7 +8,6 @@ import streamlit as st
 from adagrad_app import claims_trajectories as C
 from adagrad_app import exports, lesson_ui, ui
 from adagrad_app import fig_trajectories as F
-from adagrad_app.params import parse
 from adagrad_app.reproduce import TORCH_OPTIMIZERS, torch_script
 from adagrad_app.trajectories_settings import (
     BOX,
@@ -30,7 +29,6 @@ from adagrad_core.surfaces import SURFACES, Surface
 
 PAGE = "trajectories"
 PAGE_FILE = f"pages/{PAGE}.py"
-LAST_QUERY = f"_last_query_{PAGE}"  # the URL this page last wrote
 ROTATION_STEPS = 100
 FORGETS = {"surface": "rosenbrock", "opts": "adagrad,rmsprop", "steps": "1000"}  # the lesson
 
@@ -155,18 +153,10 @@ def table(rows: list[dict]) -> None:
 
 
 st.title("🏔️ Trajectories")
-# A link from this page to itself (a lesson's "Next lesson →", the Rosenbrock link) changes the
-# URL but not the session's settings, and the browser sends its widgets' values, which win over
-# the link's. When the URL is not the one this page last wrote, the link's values are set.
-followed = ui.page_state(PAGE) and st.query_params.to_dict() != st.session_state.get(LAST_QUERY)
-if followed:
-    st.session_state.pop("_settings_page", None)  # read the link (its notes too) as on arrival
 opening = st.container()  # the takeaway: filled once the run is known
 how = st.container()  # how to read the chart: filled once it is known whether it has paths
 
 S = ui.Settings(schema_for(current_surface(), current_box()), PAGE)
-if followed:
-    S.set(**parse(S.schema, {k: st.query_params.get_all(k) for k in st.query_params})[0])
 # A refused f(x, y) is named, and the page draws the default surface; every setting stays.
 refused = None
 skey = (st.session_state["surface"], "", 0.0)
@@ -278,9 +268,6 @@ def controls() -> None:
 
 
 v = S.sync()
-if followed:  # the browser shows the link's URL only once it is written again
-    st.query_params.from_dict(st.query_params.to_dict())
-st.session_state[LAST_QUERY] = st.query_params.to_dict()
 keys = tuple(v["opts"])
 lrs = tuple((k, v[f"lr_{k}"]) for k in keys)
 knobs = knobs_of(v)
@@ -453,7 +440,6 @@ def surface_3d(surface, runs) -> None:
     if not S.locked:
         st.toggle("🧊 Show the surface in 3-D", key="view3d")
     S.sync()
-    st.session_state[LAST_QUERY] = st.query_params.to_dict()  # this page wrote it
     if st.session_state["view3d"]:
         ui.plotly_chart(F.surface3d_figure(surface, runs), config=ui.png_config("trajectories-3d"))
 

@@ -154,3 +154,20 @@ def test_a_moot_question_says_so_instead_of_marking_anyone_wrong():
     assert any("No right answer" in i.value for i in at.info)
     assert [e.value for e in at.error if "Not on this run" in e.value] == []
     assert sp.summarize(run)  # (the run exists: the lesson is moot, not broken)
+
+
+def test_next_lesson_on_the_same_page_opens_with_its_own_settings():
+    """where_g (zipf) -> minibatch (two groups, B = 64) stays on this page: the browser still
+    shows where_g's widgets, and the link's values must win (ui.follow_link)."""
+    at = answer(open_lesson("where_g"), "where_g", "same")
+    nxt = BY_KEY["minibatch"]
+    assert f"Next lesson → {nxt.title}" in [p.proto.label for p in at.get("page_link")]
+    at.query_params.clear()
+    for k, v in lesson_query(nxt).items():
+        at.query_params[k] = v
+    load(at)
+    assert not at.exception
+    assert at.selectbox(key="preset").value == "two_groups"
+    assert at.select_slider(key="batch").value == 64
+    assert at.radio(key="_lesson_answer_minibatch").value is None  # asked, not yet answered
+    assert dict(at.query_params) == {"batch": "64", "lesson": "minibatch"}  # defaults left out

@@ -33,7 +33,7 @@ def restarted_server(page: Page) -> Iterator[str]:
         page.js_errors.clear()
         open_app(page, f"{url}/sparse-features{QUERY}")
         assert_healthy(page)
-        expect(page.get_by_text("at B = 32", exact=False).first).to_be_visible()
+        expect(page.get_by_text("A batch of 32 averages", exact=False).first).to_be_visible()
         before_url = page.url
 
     # The server is gone: the page notices and keeps trying.
@@ -51,7 +51,7 @@ def restarted_server(page: Page) -> Iterator[str]:
 def test_server_restart_mid_session_restores_the_view_from_the_url(page: Page):
     with restarted_server(page) as before_url:
         assert page.url == before_url
-        expect(page.get_by_text("at B = 32", exact=False).first).to_be_visible()
+        expect(page.get_by_text("A batch of 32 averages", exact=False).first).to_be_visible()
         batch = page.get_by_role("slider", name="Batch size B")
         expect(batch).to_have_attribute("aria-valuetext", "32")
         rare = page.get_by_role("slider", name="p of rare features")  # two_groups only
@@ -61,7 +61,7 @@ def test_server_restart_mid_session_restores_the_view_from_the_url(page: Page):
         # A reload starts a session on the new server from the URL alone: the same view.
         page.reload()
         wait_for_app(page)
-        expect(page.get_by_text("at B = 32", exact=False).first).to_be_visible()
+        expect(page.get_by_text("A batch of 32 averages", exact=False).first).to_be_visible()
         expect(page.get_by_role("slider", name="Batch size B")).to_have_attribute(
             "aria-valuetext", "32"
         )
@@ -76,7 +76,7 @@ def _move_batch_to_64(page: Page) -> None:
     page.keyboard.press("ArrowRight")
     expect(batch).to_have_attribute("aria-valuetext", "64")
     expect(page).to_have_url(re.compile(r"[?&]batch=64\b"), timeout=30_000)
-    expect(page.get_by_text("at B = 64", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("A batch of 64 averages", exact=False).first).to_be_visible(timeout=30_000)
     wait_for_app(page)
 
 
