@@ -83,7 +83,8 @@ def _layout(height: int, **extra) -> dict:
     """Base layout with the legend under the charts, clear of the subplot titles."""
     return {
         **BASE_LAYOUT,
-        "margin": {**BASE_LAYOUT["margin"], "t": TOP_CLEAR, "b": 40},
+        # narrow side margins: on a 390 px phone the plot keeps over 75% of the width
+        "margin": {**BASE_LAYOUT["margin"], "l": 44, "r": 8, "t": TOP_CLEAR, "b": 40},
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
         "height": height,
         **extra,
@@ -233,7 +234,7 @@ def rate_figure(rates: RateSweep, adagrad: dict, current: float | None = None) -
     with Adagrad's final errors as flat lines. ``adagrad``: its summary (``summarize``),
     ``current``: the page's SGD rate, marked by a dotted line."""
     title = ("Final error against SGD's rate",)
-    layout = _layout(420, legend=_legend(-0.3), **_subplots(title, [[0, 1]], FULL))
+    layout = _layout(500, legend=_legend(-0.22), **_subplots(title, [[0, 1]], FULL))
     ok = ~rates.diverged
     data = []
     groups = [g for g in ("rare", "frequent") if np.isfinite(getattr(rates, f"{g}_error")).any()]
@@ -297,7 +298,6 @@ def rate_figure(rates: RateSweep, adagrad: dict, current: float | None = None) -
     _log_axes(layout, data, "x", (0,))
     _log_axes(layout, data, "y", (0,))
     _axes(layout, "x", title={"text": "SGD learning rate"})
-    _axes(layout, "y", title={"text": "mean |w − w*|"})
     if current is not None:
         layout["shapes"] = [_vline(current, "")]
     return {"data": data, "layout": layout}

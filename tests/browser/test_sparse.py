@@ -72,3 +72,40 @@ def test_the_rare_lesson_asks_reveals_keeps_the_links_settings_and_leads_on(page
     wait_for_app(page)
     expect(page.get_by_text(nxt.question)).to_be_visible()
     assert_healthy(page)
+
+
+PLOT_AREA_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+  const s = gd._fullLayout._size;  // the axes' own box: no legend, no margins
+  return {w: s.w, h: s.h};
+})"""
+SIDEWAYS_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  return [document.documentElement, document.body, main]
+    .some((el) => el.scrollWidth > el.clientWidth + 1);
+}"""
+
+
+def test_on_a_phone_every_chart_keeps_most_of_the_width_and_nothing_scrolls_sideways(
+    browser, app_url
+):
+    """Issue 20 at 390x844: each chart's plot area is at least 75% of the screen wide and
+    200 px tall (stacked panels, legends under them), and no table or chart pushes the page
+    sideways."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    try:
+        open_app(page, app_url)
+        open_app(page, f"{app_url}/sparse-features")
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5)
+        wait_for_app(page)
+        areas = page.evaluate(PLOT_AREA_JS)
+        assert len(areas) == 5
+        main = areas[0]  # chart ①, the page's main chart
+        assert main["w"] >= 0.75 * 390 and main["h"] >= 200, areas
+        assert all(a["w"] >= 0.75 * 390 for a in areas), areas  # no side-by-side panels
+        assert all(a["h"] >= 200 for a in areas), areas  # legends under the plots leave room
+        assert not page.evaluate(SIDEWAYS_JS)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "sparse-phone.png")
+    finally:
+        context.close()
