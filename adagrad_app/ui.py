@@ -13,6 +13,7 @@ Usage in a page::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -21,6 +22,9 @@ import streamlit as st
 
 from .params import Param, encode, parse
 from .scenarios import BY_KEY
+
+
+_FIGURE_LOCK = threading.Lock()
 
 
 class PlainFigure(go.Figure):
@@ -35,7 +39,11 @@ class PlainFigure(go.Figure):
     """
 
     def __init__(self, spec: dict):
-        super().__init__(layout={"template": {}})  # an empty one: not a copy of the default
+        # plotly's validators are built and cached lazily, not thread-safely: sessions that make
+        # their first figures at once (a class opening a link together) crashed here 1-2 times
+        # in 60 (tools/load_test.py). One at a time; it takes well under a millisecond.
+        with _FIGURE_LOCK:
+            super().__init__(layout={"template": {}})  # an empty one: not a copy of the default
         self._spec = spec
 
     def to_dict(self) -> dict:
