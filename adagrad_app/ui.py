@@ -23,7 +23,6 @@ import streamlit as st
 from .params import Param, encode, parse
 from .scenarios import BY_KEY
 
-
 _FIGURE_LOCK = threading.Lock()
 
 
@@ -339,4 +338,3 @@ def _widget(p: Param) -> None:
         st.multiselect(p.label, p.options, **labels, **kw)
     else:
         st.toggle(p.label, **kw)
-
