@@ -410,7 +410,13 @@ def _minibatch_key(run: SparseRun, sweep: BatchSweep | None):
 def lesson_why(key: str, run: SparseRun, rates: RateSweep | None, sweep: BatchSweep | None) -> str:
     """The run's own explanation of a lesson's answer (its claims, as the page prints them)."""
     if key == "rare":
-        return C1.verdict(run, rates)
+        if rates is None or rates.best is None or stopped(run) or not run.groups[0].any():
+            return C1.verdict(run, rates)
+        ada, best = summarize(run)["adagrad"]["rare_error"], rates.rare_error[rates.best]
+        return (
+            f"Adagrad's rare weights end {num(ada)} from their targets on average, SGD's at its "
+            f"best rate {num(best)} (the table under chart ①). {C1.verdict(run, rates)}"
+        )
     if key == "one_rate":
         return C1.q1_bind(run, rates) or C1.verdict(run, rates)
     if key == "where_g":
