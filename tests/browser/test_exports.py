@@ -83,7 +83,7 @@ def test_sparse_downloads(page, app_url):
 
     name, data = download(page, button(page, "🌐 Charts (HTML)"))
     assert name == "sparse-features.html"
-    assert check_html(data).count("Plotly.newPlot") == 4
+    assert check_html(data).count("Plotly.newPlot") == 5
 
     name, data = png_from_modebar(page, page.locator(".js-plotly-plot").first)
     assert name == "sparse-errors.png" and data.startswith(PNG_MAGIC)
