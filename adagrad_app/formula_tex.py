@@ -1,12 +1,8 @@
-r"""The formula page's run and its formulas, as pure functions: the settings, the run, KaTeX.
+r"""The formula page's KaTeX, as pure functions: the rule, coloured, with one step's numbers.
 
-No streamlit here. :func:`schema_for` is the page's settings; :func:`simulate` runs Adagrad
-for them and returns a :class:`FormulaRun`; :func:`step_terms` turns a core
-:class:`~adagrad_core.runner.Trajectory` into one array per term of Adagrad's rule (shape
-``(steps, d)``). Steps are counted from 1, as on the Trajectories page and in the paper: step
-``t`` takes ``theta_t`` to ``theta_{t+1}``, its numbers sit in row ``t - 1`` of each array.
-The ``*_tex`` builders write the rule, coloured with ``theme.TERM_COLORS``, with the numbers
-of one step under its terms. The sentences about a run are in :mod:`.claims_formula`.
+No streamlit here. The ``*_tex`` builders write Adagrad's rule, coloured with
+``theme.TERM_COLORS``, with the numbers of one step (from :mod:`.formula_run`'s terms) under its
+terms. The sentences about a run are in :mod:`.claims_formula`.
 
 Colours go through ``\textcolor{#RRGGBB}{...}`` (KaTeX, bundled with Streamlit, no network).
 """
@@ -15,14 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from adagrad_core.surfaces import SURFACES
-
 from . import theme
-from .params import Param
+from .formula_run import PLACEMENTS
 
 # Term -> colour key in theme.TERM_COLORS (several terms share one colour: g and g^2, ...).
 TERM_COLOR_KEY: dict[str, str] = {
@@ -38,7 +31,6 @@ TERM_COLOR_KEY: dict[str, str] = {
     "theta_new": "theta",
 }
 
-PLACEMENTS = ("outside", "inside")
 EFF_LR = {"outside": "η/(√G+ε)", "inside": "η/√(G+ε)"}  # the effective rate, as plain text
 
 
@@ -46,137 +38,6 @@ def eff_lr_text(eps_placement: str, lr_decay: float = 0.0) -> str:
     """The effective rate as plain text; with ``lr_decay`` > 0 its numerator is ηₜ."""
     text = EFF_LR[eps_placement]
     return text.replace("η", "ηₜ", 1) if lr_decay > 0 else text
-
-
-# --- the page's settings and its run ----------------------------------------------------------
-
-EPS_CHOICES = ("1e-10", "1e-8", "1e-6", "1e-4", "0.01", "0.1", "1")
-MAX_STEPS = 200
-SPARSE_SEED = 122  # a stream whose rare feature first appears at step 8, after the frequent one
-RUN_ON = {"surface": "a 2-D surface", "sparse": "two sparse features"}
-PLACEMENT_LABELS = {
-    "outside": "outside √ (torch)",
-    "inside": "inside √ (d2l, Keras 3, optax)",
-}
-SURFACE_LABELS = {k: s.label for k, s in SURFACES.items()}
-
-
-def schema_for(surface: str) -> list[Param]:
-    """The formula page's settings. The start defaults to the surface's own, so a link carries
-    it only where it differs from where that surface starts. ``t`` is the step shown, counted
-    from 1 (the first update), as the Trajectories page counts."""
-    start = SURFACES[surface].start
-    return [
-        Param(
-            "run_on",
-            "surface",
-            "choice",
-            options=tuple(RUN_ON),
-            label="Run on",
-            option_labels=RUN_ON,
-        ),
-        Param("seed", SPARSE_SEED, "int", 0, 9999, label="Seed of the example stream"),
-        Param(
-            "surface",
-            "quadratic",
-            "choice",
-            options=tuple(SURFACES),
-            label="Surface",
-            option_labels=SURFACE_LABELS,
-        ),
-        Param("x0", float(start[0]), "float", -10.0, 10.0, label="Start x"),
-        Param("y0", float(start[1]), "float", -10.0, 10.0, label="Start y"),
-        Param("lr", 1.0, "float", 0.001, 5.0, label="Learning rate η"),
-        Param("eps", "1e-10", "choice", options=EPS_CHOICES, label="ε"),
-        Param(
-            "eps_at",
-            "outside",
-            "choice",
-            options=PLACEMENTS,
-            label="Where ε sits",
-            option_labels=PLACEMENT_LABELS,
-        ),
-        Param("acc0", 0.0, "float", 0.0, 10.0, label="Initial accumulator G₀"),
-        Param("lr_decay", 0.0, "float", 0.0, 1.0, label="Rate decay (lr_decay)"),
-        Param("steps", 30, "int", 2, MAX_STEPS, label="Steps"),
-        Param("t", 1, "int", 1, MAX_STEPS, label="Step t"),
-        Param("play", False, "bool", label="▶ Play"),
-        Param("compare", False, "bool", label="Show SGD, RMSprop and Adam beside it"),
-    ]
-
-
-@dataclass(frozen=True)
-class FormulaRun:
-    """One Adagrad run of the formula page, cut before the step at which it was stopped.
-
-    ``terms`` is :func:`step_terms`'s (one row per completed step), ``path`` the points
-    ``theta_1 .. theta_{done+1}``; ``diverged_at`` the step (from 1) at which the run was
-    stopped, or None; ``w_true`` the sparse stream's true weights (None on a surface)."""
-
-    terms: Mapping[str, np.ndarray]
-    path: np.ndarray
-    diverged_at: int | None
-    names: tuple[str, ...]
-    lr: float
-    eps: float
-    eps_at: str
-    acc0: float
-    lr_decay: float
-    w_true: tuple[float, ...] | None = None
-
-    @property
-    def done(self) -> int:
-        """How many steps completed (rows of ``terms``)."""
-        return int(self.terms["g"].shape[0])
-
-
-def simulate(
-    *,
-    run_on: str = "surface",
-    surface: str = "quadratic",
-    x0: float = -5.0,
-    y0: float = -2.0,
-    seed: int = SPARSE_SEED,
-    lr: float = 1.0,
-    eps: float = 1e-10,
-    eps_at: str = "outside",
-    acc0: float = 0.0,
-    lr_decay: float = 0.0,
-    steps: int = 30,
-) -> FormulaRun:
-    """Adagrad's run from the core for the page's settings, and every term of its rule."""
-    from adagrad_core.runner import run
-
-    hp = {
-        "lr": lr,
-        "eps": eps,
-        "eps_placement": eps_at,
-        "initial_accumulator_value": acc0,
-        "lr_decay": lr_decay,
-    }
-    w_true = None
-    if run_on == "sparse":
-        names = SPARSE_NAMES
-        traj, w = sparse_trajectory(steps, seed=seed, **hp)
-        w_true = tuple(float(v) for v in w)
-    else:
-        names = ("x", "y")
-        s = SURFACES[surface]
-        traj = run("adagrad", s.grad, [x0, y0], steps, loss_fn=s.value, **hp)
-    terms = step_terms(traj, eps=eps, eps_placement=eps_at, initial_accumulator_value=acc0)
-    done = traj.steps if traj.diverged_at is None else traj.diverged_at - 1
-    return FormulaRun(
-        terms={k: v[:done] for k, v in terms.items()},
-        path=traj.params[: done + 1],
-        diverged_at=traj.diverged_at,
-        names=names,
-        lr=lr,
-        eps=eps,
-        eps_at=eps_at,
-        acc0=acc0,
-        lr_decay=lr_decay,
-        w_true=w_true,
-    )
 
 
 def term_color(term: str) -> str:
@@ -191,68 +52,6 @@ def tint(hex_color: str, strength: float = 0.18) -> str:
 
 
 # --- numbers --------------------------------------------------------------------------------
-
-
-def step_terms(traj, *, eps: float, eps_placement: str, initial_accumulator_value: float = 0.0):
-    """Every term of Adagrad's rule at every step of ``traj``, as ``{term: (steps, d) array}``.
-
-    ``theta``, ``g``, ``G`` (after the step), ``eff_lr`` and ``update`` are the core's own
-    arrays; ``G_prev`` shifts ``G`` by one step (the initial accumulator first); ``denom``
-    repeats the core's one line for the chosen ``eps_placement``; ``lr`` is the rate of each
-    step, ``η / (1 + (t - 1) lr_decay)`` at step ``t`` (torch's decay; η when it is 0).
-    """
-    if eps_placement not in PLACEMENTS:
-        raise ValueError(f"Invalid eps_placement: {eps_placement!r} (must be one of {PLACEMENTS})")
-    G = traj.state["sum"]
-    first = np.full_like(G[:1], initial_accumulator_value)
-    denom = np.sqrt(G) + eps if eps_placement == "outside" else np.sqrt(G + eps)
-    return {
-        "theta": traj.params[:-1],
-        "g": traj.grads,
-        "g2": traj.grads**2,
-        "G_prev": np.concatenate([first, G[:-1]]),
-        "G": G,
-        "denom": denom,
-        "lr": _step_lr(traj.hparams["lr"], traj.hparams.get("lr_decay", 0.0), G),
-        "eff_lr": traj.eff_lr,
-        "update": traj.updates,
-        "theta_new": traj.params[1:],
-    }
-
-
-def _step_lr(lr: float, lr_decay: float, like: np.ndarray) -> np.ndarray:
-    """ηₜ for every row of ``like``: the core's ``lr / (1 + (step - 1) * lr_decay)``."""
-    t = np.arange(1, like.shape[0] + 1, dtype=float).reshape(-1, *([1] * (like.ndim - 1)))
-    return np.broadcast_to(lr / (1 + (t - 1) * lr_decay), like.shape).astype(float)
-
-
-SPARSE_PROBS = (0.5, 0.05)
-"""The sparse run's two binary features: on in half of the examples, and in one in twenty."""
-SPARSE_NAMES = ("frequent", "rare")
-
-
-def sparse_trajectory(steps: int, *, seed: int = 0, **hparams):
-    """Adagrad on a stream of two-feature examples, one example per step (squared loss).
-
-    The examples come from :func:`adagrad_core.sparse.make_data` (linear model, label noise
-    0.1); step ``t`` sees example ``t``, whose gradient ``(x . w - y) x`` is exactly zero for a
-    feature that is off. Returns the core's :class:`~adagrad_core.runner.Trajectory` (from
-    ``w = 0``) and the true weights.
-    """
-    from adagrad_core import sparse
-    from adagrad_core.runner import run
-
-    probs = sparse.feature_probs("custom", probs=list(SPARSE_PROBS))
-    data = sparse.make_data(probs, n_examples=max(steps, 1), model="linear", noise=0.1, seed=seed)
-    X, y = data.X.astype(float), data.y
-    examples = iter(range(data.n_examples))
-
-    def grad(w: np.ndarray) -> np.ndarray:
-        k = next(examples)  # the runner asks for exactly one gradient per step, in order
-        return (X[k] @ w - y[k]) * X[k]
-
-    traj = run("adagrad", grad, np.zeros(len(probs)), steps, **hparams)
-    return traj, data.w_true
 
 
 def fmt(v: float, digits: int = 4) -> str:

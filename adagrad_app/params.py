@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TEXT = 200  # longest string a URL value may be
-WIDGETS = ("slider", "select_slider", "number", "radio", "select", "multiselect", "toggle")
+WIDGETS = (
+    "slider",
+    "select_slider",
+    "number",
+    "radio",
+    "select",
+    "multiselect",
+    "toggle",
+    "segmented",  # st.segmented_control, one option always chosen
+)
 
 
 @dataclass(frozen=True)
@@ -32,15 +41,20 @@ class Param:
     label: str = ""
     option_labels: Mapping[str, str] | None = field(default=None, hash=False)
     # How the setting is drawn (ui.widgets), declared here once with its URL form:
-    widget: str = ""  # slider, select_slider, number, radio, select, multiselect, toggle
+    widget: str = ""  # one of WIDGETS: slider, select_slider, number, radio, select, ...
     step: float | None = None
     fmt: str | None = None  # the slider's number format, e.g. "%.3f"
-    grid: tuple = ()  # the values a select_slider offers; a link's value snaps to the nearest
+    grid: tuple = ()  # the values a select_slider offers (else its options); a link's number
+    # snaps to the nearest
     help: str = ""
     section: str = ""  # a sidebar header drawn before the first setting of each section
     show_if: Callable[[Mapping[str, Any]], bool] | None = field(
         default=None, hash=False, compare=False
     )  # drawn only when this holds for the current values (its value is kept meanwhile)
+    row: str = ""  # consecutive settings with the same row are drawn side by side
+    on_change: Callable[[], None] | None = field(
+        default=None, hash=False, compare=False
+    )  # the widget's callback (e.g. a new surface resets the start)
 
     def __post_init__(self):
         if self.kind not in ("float", "int", "bool", "choice", "multi", "text"):

@@ -305,19 +305,34 @@ class Settings:
 def widgets(schema: Sequence[Param], values: dict) -> None:
     """Draw each setting's widget as its Param declares it (label, range, step, format, help,
     sidebar section), in schema order; a setting whose ``show_if`` fails for ``values`` is not
-    drawn, and keeps its value until it is drawn again. Call inside ``st.sidebar``."""
+    drawn, and keeps its value until it is drawn again. Consecutive settings that share a
+    ``row`` sit side by side. Call inside ``st.sidebar``."""
+    drawn = [p for p in schema if p.show_if is None or p.show_if(values)]
     section = None
-    for p in schema:
-        if p.show_if is not None and not p.show_if(values):
-            continue
+    for i, p in enumerate(drawn):
         if p.section and p.section != section:
             st.header(p.section)
             section = p.section
-        _widget(p)
+        if p.row and i and drawn[i - 1].row == p.row:
+            continue  # drawn with the first of its row
+        row = [p]
+        while p.row and len(row) + i < len(drawn) and drawn[i + len(row)].row == p.row:
+            row.append(drawn[i + len(row)])
+        if len(row) == 1:
+            widget(p)
+            continue
+        for column, q in zip(st.columns(len(row)), row, strict=True):
+            with column:
+                widget(q)
 
 
-def _widget(p: Param) -> None:
-    kw = {"key": p.key, "help": p.help or None}
+def widget(p: Param, **extra) -> None:
+    """One setting's widget, drawn where the caller is, as its Param declares it; ``extra``
+    adds what only the page knows (``disabled``). To narrow a slider's range to the run's,
+    pass ``dataclasses.replace(p, hi=...)``: the label and help stay the declaration's."""
+    kw = {"key": p.key, "help": p.help or None, **extra}
+    if p.on_change is not None:
+        kw["on_change"] = p.on_change
     if p.show_if is not None:
         kw["persist_state"] = "page"  # keep the value while the widget is not drawn
     kind = p.widget or {"bool": "toggle", "choice": "select", "multi": "multiselect"}.get(
@@ -327,14 +342,16 @@ def _widget(p: Param) -> None:
     if kind == "slider":
         st.slider(p.label, p.lo, p.hi, step=p.step, format=p.fmt, **kw)
     elif kind == "select_slider":
-        st.select_slider(p.label, p.grid, **kw)
+        st.select_slider(p.label, p.grid or p.options, **kw)
     elif kind == "number":
-        st.number_input(p.label, p.lo, p.hi, step=p.step, **kw)
+        st.number_input(p.label, p.lo, p.hi, step=p.step, format=p.fmt, **kw)
     elif kind == "radio":
         st.radio(p.label, p.options, horizontal=True, **labels, **kw)
     elif kind == "select":
         st.selectbox(p.label, p.options, **labels, **kw)
     elif kind == "multiselect":
         st.multiselect(p.label, p.options, **labels, **kw)
+    elif kind == "segmented":
+        st.segmented_control(p.label, p.options, required=True, **labels, **kw)
     else:
         st.toggle(p.label, **kw)

@@ -19,8 +19,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adagrad_app import claims_formula as claims
-from adagrad_app import formula_tex as ft
+from adagrad_app import claims_step, fmt
+from adagrad_app import formula_run as fr
+from adagrad_app import formula_view as fv
 from adagrad_app.params import Param
+from adagrad_core.surfaces import SURFACES
 
 # as ../shared/tools/prose_metrics.py counts them
 NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+−]?\d+)?(?![\w])", re.I)
@@ -43,8 +46,8 @@ def _values(p: Param):
 @st.composite
 def page_settings(draw):
     """Settings of the formula page, from its schema (the surface decides the start)."""
-    surface = draw(st.sampled_from(list(ft.SURFACES)))
-    schema = {p.key: p for p in ft.schema_for(surface)}
+    surface = draw(st.sampled_from(list(SURFACES)))
+    schema = {p.key: p for p in fv.schema_for(surface)}
     values = {k: draw(_values(schema[k])) for k in RUN_KEYS if k != "surface"}
     values["surface"] = surface
     values["eps"] = float(values["eps"])
@@ -53,11 +56,11 @@ def page_settings(draw):
     return values
 
 
-def _run(values: dict) -> ft.FormulaRun:
-    return ft.simulate(**{k: v for k, v in values.items() if k != "t"})
+def _run(values: dict) -> fr.FormulaRun:
+    return fr.simulate(**{k: v for k, v in values.items() if k != "t"})
 
 
-def _steps(run: ft.FormulaRun, t: int) -> list[int]:
+def _steps(run: fr.FormulaRun, t: int) -> list[int]:
     return sorted({s for s in (1, 2, min(t, run.done), run.done) if 1 <= s <= run.done})
 
 
@@ -72,37 +75,37 @@ def _ratios(values) -> set[str]:
     for a, b in itertools.permutations(pool, 2):
         r = max(a, b) / min(a, b)
         if np.isfinite(r):
-            out.add(claims.ratio(r).rstrip("×"))
-            out.add(claims.pct(abs(a / b - 1)).rstrip("%"))
+            out.add(fmt.ratio(r).rstrip("×"))
+            out.add(fmt.pct(abs(a / b - 1)).rstrip("%"))
     return out
 
 
-def _allowed(sv: claims.StepView) -> set[str]:
+def _allowed(sv: claims_step.StepView) -> set[str]:
     """The numbers a sentence about this step may print: the run's own, and fixed ones of the
     text (the 1 of 'step 1' and '1 + (t − 1)', the 0.1% tolerance, Keras 3, 2011, 10⁶)."""
     fixed = {"0", "1", "0.1", "2", "3", "10", "2011"}
-    out = fixed | {str(sv.step), claims.number(sv.step), claims.number(sv.run.done)}
-    out |= {claims.number(c) for c in sv.grew()}
+    out = fixed | {str(sv.step), fmt.number(sv.step), fmt.number(sv.run.done)}
+    out |= {fmt.number(c) for c in sv.grew()}
     row = [sv.at(k) for k in ("g", "update", "eff_lr", "G")] + [sv.other_rate()]
     pool = [v for arr in row for v in np.ravel(arr)] + list(np.ravel(sv.at("eff_lr", 1)))
     out |= _ratios(pool)
-    out |= {claims.number(v) for v in pool}
+    out |= {fmt.number(v) for v in pool}
     return out
 
 
-def _claims(sv: claims.StepView) -> dict[str, str | None]:
+def _claims(sv: claims_step.StepView) -> dict[str, str | None]:
     return {
-        "moves": claims.moves(sv),
-        "rates": claims.rates(sv),
-        "first_step": claims.first_step(sv),
-        "counts": claims.counts(sv),
-        "since_first": claims.since_first(sv),
-        "zero_G": claims.zero_G(sv),
-        "convention": claims.convention(sv),
+        "moves": claims_step.moves(sv),
+        "rates": claims_step.rates(sv),
+        "first_step": claims_step.first_step(sv),
+        "counts": claims_step.counts(sv),
+        "since_first": claims_step.since_first(sv),
+        "zero_G": claims_step.zero_G(sv),
+        "convention": claims_step.convention(sv),
     }
 
 
-def _check_conditions(sv: claims.StepView, said: dict[str, str | None]) -> None:
+def _check_conditions(sv: claims_step.StepView, said: dict[str, str | None]) -> None:
     """Each printed sentence's condition, recomputed from the run's arrays."""
     g, u, eff, G = (np.abs(sv.at(k)) for k in ("g", "update", "eff_lr", "G"))
     lr = float(sv.at("lr")[0])
@@ -137,7 +140,7 @@ def _check_conditions(sv: claims.StepView, said: dict[str, str | None]) -> None:
             assert np.all(u[moving] < lr), text
     if text := said["counts"]:
         seen = sv.grew()
-        assert f"grew in {claims.number(seen[0])} " in text, text
+        assert f"grew in {fmt.number(seen[0])} " in text, text
         if "keeps the smaller G and the larger rate" in text:
             few = int(np.argmin(seen))
             assert G[few] < G[1 - few] and eff[few] > eff[1 - few], text
@@ -149,7 +152,7 @@ def _check_conditions(sv: claims.StepView, said: dict[str, str | None]) -> None:
         idle = sv.at("G") == 0
         assert idle.any() and not g[idle].any() and not u[idle].any(), text
         if "huge" in text:
-            assert eff[idle].min() >= claims.HUGE * lr, text
+            assert eff[idle].min() >= claims_step.HUGE * lr, text
     if text := said["convention"]:
         alt = np.abs(sv.other_rate())
         moving = (g != 0) & (u != 0)
@@ -160,7 +163,7 @@ def _check_conditions(sv: claims.StepView, said: dict[str, str | None]) -> None:
             assert np.any((g == 0) & (u == 0)), text
 
 
-def _check_convention(run: ft.FormulaRun, texts: list[str]) -> None:
+def _check_convention(run: fr.FormulaRun, texts: list[str]) -> None:
     """Every sentence writes the denominator and the rate as the run computes them."""
     wrong = "√(G + ε)" if run.eps_at == "outside" else "√G + ε"
     for text in texts:
@@ -186,13 +189,13 @@ def _check_prose(text: str) -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(values=page_settings())
-@example(values={**ft.simulate.__kwdefaults__, "t": 1})  # the default view
+@example(values={**fr.simulate.__kwdefaults__, "t": 1})  # the default view
 @example(  # the ε lesson
-    values={**ft.simulate.__kwdefaults__, "eps": 1.0, "t": 1}
+    values={**fr.simulate.__kwdefaults__, "eps": 1.0, "t": 1}
 )
 @example(  # the sparse run with rate decay, ε inside, at its last step
     values={
-        **ft.simulate.__kwdefaults__,
+        **fr.simulate.__kwdefaults__,
         "run_on": "sparse",
         "eps_at": "inside",
         "lr_decay": 1.0,
@@ -202,7 +205,7 @@ def _check_prose(text: str) -> None:
 )
 @example(  # every setting at its maximum
     values={
-        **ft.simulate.__kwdefaults__,
+        **fr.simulate.__kwdefaults__,
         "x0": 10.0,
         "y0": 10.0,
         "lr": 5.0,
@@ -216,7 +219,7 @@ def _check_prose(text: str) -> None:
 )
 @example(  # and at its minimum
     values={
-        **ft.simulate.__kwdefaults__,
+        **fr.simulate.__kwdefaults__,
         "x0": -10.0,
         "y0": -10.0,
         "lr": 0.001,
@@ -238,7 +241,7 @@ def test_every_claim_holds_for_the_run_it_is_printed_under(values):
             count, share = cell.rstrip(")").split(" (")
             assert (share == "0%") == (count == "0"), cell
     for step in _steps(run, values["t"]):
-        sv = claims.StepView(run, step)
+        sv = claims_step.StepView(run, step)
         said = _claims(sv)
         _check_conditions(sv, said)
         allowed = _allowed(sv)
@@ -248,12 +251,12 @@ def test_every_claim_holds_for_the_run_it_is_printed_under(values):
             texts.append(text)
             for n in _numbers(text):
                 assert n in allowed, (name, n, text)
-        paragraphs = claims.step_paragraphs(sv)
+        paragraphs = claims_step.step_paragraphs(sv)
         assert paragraphs[0].startswith(f"**Step {step}.**")
         texts += paragraphs
-        table = claims.step_table(sv)
+        table = claims_step.step_table(sv)
         assert len(table) == len(run.names) + 1
-        assert table[run.names[0]][-1] == f"{claims.number(sv.grew()[0])} of {step}"
+        assert table[run.names[0]][-1] == f"{fmt.number(sv.grew()[0])} of {step}"
     _check_convention(run, texts)
     for text in texts:
         _check_prose(text)
@@ -276,20 +279,20 @@ def test_every_claim_holds_for_the_run_it_is_printed_under(values):
     ],
 )
 def test_one_percent_format_that_never_reads_0_for_a_share_that_is_not(share, text):
-    assert claims.pct(share) == text
+    assert fmt.pct(share) == text
 
 
 @given(st.floats(1e-12, 1 - 1e-12))
 @settings(max_examples=200, deadline=None)
 def test_no_share_strictly_between_0_and_1_reads_0_or_100(share):
-    text = claims.pct(share)
+    text = fmt.pct(share)
     assert text not in ("0%", "100%") and not re.fullmatch(r"0\.0+%", text)
 
 
 def test_the_sparse_table_shows_a_rare_features_share_of_this_run():
-    run = ft.simulate(run_on="sparse", steps=200, seed=3)
+    run = fr.simulate(run_on="sparse", steps=200, seed=3)
     on = int((run.terms["g"][:, 1] != 0).sum())
-    assert claims.sparse_table(run)["rare"][1] == f"{on} ({claims.pct(on / 200)})"
+    assert claims.sparse_table(run)["rare"][1] == f"{on} ({fmt.pct(on / 200)})"
 
 
 @pytest.mark.parametrize(
@@ -309,18 +312,18 @@ def test_the_sparse_table_shows_a_rare_features_share_of_this_run():
 )
 def test_how_much_is_always_a_readable_number(a, b, text):
     with np.errstate(over="raise"):
-        assert claims.how_much(a, b) == text
+        assert claims_step.how_much(a, b) == text
 
 
 def test_plurals():
-    assert claims.plural(1, "step") == "1 step" and claims.plural(2, "step") == "2 steps"
+    assert fmt.plural(1, "step") == "1 step" and fmt.plural(2, "step") == "2 steps"
     assert "1 steps" not in claims.beyond(5, 1)
 
 
 def test_a_run_stopped_after_its_first_step_speaks_in_the_singular():
-    run = ft.simulate(lr=5.0, steps=30)
-    stopped = ft.FormulaRun(**{**run.__dict__, "diverged_at": 2})
-    stopped = ft.FormulaRun(
+    run = fr.simulate(lr=5.0, steps=30)
+    stopped = fr.FormulaRun(**{**run.__dict__, "diverged_at": 2})
+    stopped = fr.FormulaRun(
         **{
             **stopped.__dict__,
             "terms": {k: v[:1] for k, v in run.terms.items()},
@@ -332,11 +335,11 @@ def test_a_run_stopped_after_its_first_step_speaks_in_the_singular():
     assert " 1 steps" not in text
 
 
-@pytest.mark.parametrize("eps_at", ft.PLACEMENTS)
+@pytest.mark.parametrize("eps_at", fr.PLACEMENTS)
 def test_each_sentence_writes_eps_where_it_sits(eps_at):
-    run = ft.simulate(eps=1.0, eps_at=eps_at)
+    run = fr.simulate(eps=1.0, eps_at=eps_at)
     texts = [claims.takeaway(run), claims.rule_caption(run), claims.code_caption(run)]
-    texts += claims.step_paragraphs(claims.StepView(run, 1))
+    texts += claims_step.step_paragraphs(claims_step.StepView(run, 1))
     right, wrong = ("√G + ε", "√(G + ε)") if eps_at == "outside" else ("√(G + ε)", "√G + ε")
     assert any(right in t for t in texts) and not any(wrong in t for t in texts)
     assert ("η·|g| / (|g| + ε)" in " ".join(texts)) == (eps_at == "outside")
@@ -345,11 +348,11 @@ def test_each_sentence_writes_eps_where_it_sits(eps_at):
 def test_with_rate_decay_a_coordinate_whose_G_stands_still_still_slows():
     """lr_decay divides the rate by 1 + (t − 1)·lr_decay: the rare weight's G is 0 until step 8
     of the default stream, yet its rate falls; the sentence names the decay, not G."""
-    run = ft.simulate(run_on="sparse", lr_decay=0.5)
-    text = claims.since_first(claims.StepView(run, 5))
+    run = fr.simulate(run_on="sparse", lr_decay=0.5)
+    text = claims_step.since_first(claims_step.StepView(run, 5))
     assert "the rare weight's rate is 3× lower, through lr_decay alone" in text
     assert "has not moved" not in text
-    assert "ηₜ/ε" in claims.zero_G(claims.StepView(run, 5))
+    assert "ηₜ/ε" in claims_step.zero_G(claims_step.StepView(run, 5))
     assert "1 + (t − 1)·d" in claims.rule_caption(run)
 
 
@@ -357,7 +360,7 @@ def test_with_rate_decay_a_coordinate_whose_G_stands_still_still_slows():
 def test_about_eta_only_when_the_first_step_is_eta_to_within_a_tenth_of_a_percent(eps):
     """At ε = 0.01 and |g| = 1 the first step is η/1.01: 1% short, so not 'η to within 0.1%'.
     At ε = 1e-4 it is η/1.0001, and the sentence is true."""
-    text = claims.first_step(claims.StepView(ft.simulate(eps=eps), 1))
+    text = claims_step.first_step(claims_step.StepView(fr.simulate(eps=eps), 1))
     assert ("to within 0.1%" in text) == (eps < 1e-3)
     if eps > 1e-3:
         assert "the smaller gradient takes the shorter step" in text
@@ -365,28 +368,30 @@ def test_about_eta_only_when_the_first_step_is_eta_to_within_a_tenth_of_a_percen
 
 def test_as_far_as_only_when_the_moves_agree():
     """ε = 1: x's first move is 0.5, y's 0.889 — 'less far', never 'as far as'."""
-    text = claims.moves(claims.StepView(ft.simulate(eps=1.0), 1))
+    text = claims_step.moves(claims_step.StepView(fr.simulate(eps=1.0), 1))
     assert text.endswith("and x moved 1.8× less far than y.")
-    text = claims.moves(claims.StepView(ft.simulate(), 1))
+    text = claims_step.moves(claims_step.StepView(fr.simulate(), 1))
     assert text.endswith("yet x moved as far as y.")
 
 
 def test_steps_count_from_1():
-    run = ft.simulate()
-    assert claims.step_paragraphs(claims.StepView(run, 1))[0].startswith("**Step 1.**")
+    run = fr.simulate()
+    assert claims_step.step_paragraphs(claims_step.StepView(run, 1))[0].startswith("**Step 1.**")
     with pytest.raises(ValueError, match="step 0"):
-        claims.StepView(run, 0)
+        claims_step.StepView(run, 0)
     with pytest.raises(ValueError, match="step 31"):
-        claims.StepView(run, 31)
-    assert claims.first_step(claims.StepView(run, 2)) is None  # the first update is step 1
-    assert ft.schema_for("quadratic")[-3].lo == 1  # t in the URL: from 1
+        claims_step.StepView(run, 31)
+    assert (
+        claims_step.first_step(claims_step.StepView(run, 2)) is None
+    )  # the first update is step 1
+    assert fv.schema_for("quadratic")[-3].lo == 1  # t in the URL: from 1
 
 
 def test_terms_are_defined_where_they_are_used():
-    run = ft.simulate()
+    run = fr.simulate()
     assert "where G is that coordinate's sum of squared gradients" in claims.takeaway(run)
     assert "c is a small constant" in claims.BRIDGE
     assert "moving average: each step keeps a share α" in claims.COMPARE_NOTES["rmsprop"]
     assert "(the bias correction)" in claims.COMPARE_NOTES["adam"]
-    sparse = claims.run_intro(ft.simulate(run_on="sparse"))
+    sparse = claims.run_intro(fr.simulate(run_on="sparse"))
     assert "linear regression" in sparse and "binary features (each 0 or 1)" in sparse

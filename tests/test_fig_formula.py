@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from adagrad_app import fig_formula as ff
+from adagrad_app import formula_run as fr
 from adagrad_app import formula_tex as ft
 from adagrad_app import theme
 from adagrad_core.runner import run
@@ -23,7 +24,7 @@ NAMES = ("x", "y")
 def data():
     s = SURFACES["quadratic"]
     traj = run("adagrad", s.grad, [-5.0, -2.0], 30, lr=1.0)
-    return ft.step_terms(traj, eps=1e-10, eps_placement="outside"), traj.params
+    return fr.step_terms(traj, eps=1e-10, eps_placement="outside"), traj.params
 
 
 def _png_size(uri: str) -> tuple[int, int]:
@@ -92,13 +93,13 @@ def _log_axes(spec: dict) -> dict[str, dict]:
 
 
 def _sparse_terms():
-    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
-    return ft.step_terms(traj, eps=1e-10, eps_placement="outside")
+    traj, _ = fr.sparse_trajectory(30, seed=122, lr=1.0)
+    return fr.step_terms(traj, eps=1e-10, eps_placement="outside")
 
 
 @pytest.mark.parametrize("which", ["surface", "sparse"])
 def test_log_axes_label_each_tick_with_its_whole_value(data, which):
-    terms, names = (data[0], NAMES) if which == "surface" else (_sparse_terms(), ft.SPARSE_NAMES)
+    terms, names = (data[0], NAMES) if which == "surface" else (_sparse_terms(), fr.SPARSE_NAMES)
     spec = ff.term_series(terms, 3, names)
     plain_figure(spec)  # valid for plotly
     axes = _log_axes(spec)
@@ -246,10 +247,10 @@ def test_contour_image_white_where_f_undefined():
 def test_unused_rate_is_kept_off_the_axis():
     # The rare feature has G = 0 (rate eta/eps = 1e10) until it first appears: the axis of the
     # effective rate fits the rates that acted, so the frequent feature's stays readable.
-    traj, _ = ft.sparse_trajectory(30, seed=122, lr=1.0)
-    terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
+    traj, _ = fr.sparse_trajectory(30, seed=122, lr=1.0)
+    terms = fr.step_terms(traj, eps=1e-10, eps_placement="outside")
     assert terms["eff_lr"].max() > 1e9
-    fig = plain_figure(ff.term_series(terms, 7, ft.SPARSE_NAMES))
+    fig = plain_figure(ff.term_series(terms, 7, fr.SPARSE_NAMES))
     lo, hi = fig.layout.yaxis3.range
     acting = terms["eff_lr"][terms["G"] > 0]
     assert 10**lo < acting.min() and acting.max() < 10**hi < 100

@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from adagrad_app import formula_run as fr
 from adagrad_app import formula_tex as ft
 from adagrad_app import theme
 from adagrad_core.runner import run
@@ -25,7 +26,7 @@ def _terms(eps=1e-10, placement="outside", acc0=0.0, lr=1.0, steps=30, start=(-5
         eps_placement=placement,
         initial_accumulator_value=acc0,
     )
-    return ft.step_terms(traj, eps=eps, eps_placement=placement, initial_accumulator_value=acc0)
+    return fr.step_terms(traj, eps=eps, eps_placement=placement, initial_accumulator_value=acc0)
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +158,7 @@ def test_legend_and_caption():
 
 def test_rate_decay_is_in_the_rule_the_legend_and_the_numbers():
     """torch's lr_decay: step t's rate is ηₜ = η / (1 + (t − 1)·lr_decay)."""
-    run = ft.simulate(lr=0.8, lr_decay=0.5, steps=5)
+    run = fr.simulate(lr=0.8, lr_decay=0.5, steps=5)
     np.testing.assert_allclose(run.terms["lr"][:, 0], 0.8 / (1 + 0.5 * np.arange(5)))
     np.testing.assert_allclose(run.terms["eff_lr"], run.terms["lr"] / run.terms["denom"])
     np.testing.assert_allclose(
@@ -172,16 +173,16 @@ def test_rate_decay_is_in_the_rule_the_legend_and_the_numbers():
 
 
 def test_simulate_cuts_a_stopped_run_before_its_last_step():
-    run = ft.simulate(surface="quadratic", x0=10, y0=10, lr=5, steps=200, eps=1)
+    run = fr.simulate(surface="quadratic", x0=10, y0=10, lr=5, steps=200, eps=1)
     assert run.done == len(run.path) - 1 == run.terms["g"].shape[0]
-    stopped = ft.simulate(surface="beale", x0=10, y0=10, lr=5, steps=30)
+    stopped = fr.simulate(surface="beale", x0=10, y0=10, lr=5, steps=30)
     if stopped.diverged_at is not None:
         assert stopped.done == stopped.diverged_at - 1
 
 
 def test_sparse_trajectory_zero_gradient_when_feature_off():
-    traj, w_true = ft.sparse_trajectory(30, seed=122, lr=1.0)
-    terms = ft.step_terms(traj, eps=1e-10, eps_placement="outside")
+    traj, w_true = fr.sparse_trajectory(30, seed=122, lr=1.0)
+    terms = fr.step_terms(traj, eps=1e-10, eps_placement="outside")
     off = terms["g"] == 0
     assert off[:, 1].sum() > 20  # the rare feature is off in most steps
     # where the gradient is zero, G does not move and neither does the parameter

@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, example, given, settings
 from streamlit.testing.v1 import AppTest
 
 from adagrad_app import claims_formula as claims
+from adagrad_app import claims_step, fmt
+from adagrad_app import formula_run as fr
 from adagrad_app import formula_tex as ft
 from adagrad_app.lesson_ui import CHECK, lesson_query
 from adagrad_app.scenarios import BY_KEY, next_lesson
@@ -125,7 +127,7 @@ def test_a_formula_lesson_asks_first_and_hides_the_steps(key):
     text = shown(at)
     for u in step:  # the moves that answer the question are nowhere on the page
         if abs(abs(u) - 1) > 1e-6:  # (a move of 1.0 reads like any other 1)
-            assert claims.number(u, 4) not in text and ft.fmt(u) not in text
+            assert fmt.number(u, 4) not in text and ft.fmt(u) not in text
     assert "Step 1." not in text and "takes the shorter step" not in text
 
 
@@ -172,11 +174,11 @@ def test_the_answer_opens_the_whole_page_in_one_run_with_the_controls_as_they_we
 
 def test_the_explanation_is_the_pages_reading_of_step_1():
     at = answer(open_lesson("epsilon"), "epsilon", "larger_g")
-    run = ft.simulate(eps=1.0, steps=30)
+    run = fr.simulate(eps=1.0, steps=30)
     why = claims.lesson_why("epsilon", run)
     assert why.startswith("**Step 1.**") and "the smaller gradient takes the shorter step" in why
     assert why in [m.value for m in at.markdown]
-    assert claims.moves(claims.StepView(run, 1)) in why
+    assert claims_step.moves(claims_step.StepView(run, 1)) in why
 
 
 # --- reveal=1 and lock=1 --------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def test_the_key_flips_with_epsilon(key, tiny, one):
     assert quadratic_key(key, {"eps": "1e-10"}) == tiny
     assert quadratic_key(key, {"eps": "1"}) == one
     for eps, right in (("1e-10", tiny), ("1", one)):
-        assert claims.lesson_key(key, ft.simulate(eps=float(eps), steps=2)).choice == right
+        assert claims.lesson_key(key, fr.simulate(eps=float(eps), steps=2)).choice == right
         at = open_lesson(key, eps=eps, reveal="1")
         label = dict(BY_KEY[key].choices)[right]
         assert [i.value for i in at.info] == [f"The answer on this run: **{label}**."]
@@ -237,7 +239,7 @@ def test_a_start_at_x_0_makes_the_question_moot_and_marks_nobody_wrong():
 @example(values={"run_on": "sparse"})
 @example(values={"eps": 1.0, "acc0": 10.0})
 def test_the_key_is_the_runs_first_step_over_the_whole_settings_space(values):
-    run = ft.simulate(**{k: v for k, v in values.items() if k != "t"})
+    run = fr.simulate(**{k: v for k, v in values.items() if k != "t"})
     for key in LESSONS:
         got = claims.lesson_key(key, run)
         if run.done == 0:

@@ -11,8 +11,10 @@ from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from streamlit.testing.v1 import AppTest
 
 from adagrad_app import claims_formula as claims
+from adagrad_app import fmt, theme
+from adagrad_app import formula_run as fr
 from adagrad_app import formula_tex as ft
-from adagrad_app import theme
+from adagrad_app import formula_view as fv
 from adagrad_core.runner import run
 from adagrad_core.surfaces import SURFACES
 from tests.apptest import load
@@ -236,6 +238,39 @@ def test_every_note_names_the_setting_as_its_widget_does(run_on):
         assert f"- {label}: 'moon' is not" in note, (key, label, note)
 
 
+WIDGET_KINDS = ("slider", "select_slider", "selectbox", "radio", "toggle", "number_input")
+
+
+def test_every_widget_is_drawn_from_its_one_declaration():
+    """Label, range, format and help of every widget (sidebar and beside the formulas) come
+    from formula_view's declarations: a link's note and the widget cannot name a setting
+    differently. The step slider's range is the run's steps, its help the declaration's."""
+    by_key = {p.key: p for p in fv.schema_for("quadratic")}
+    seen = set()
+    for query in ({}, {"run_on": "sparse"}):
+        at, here = _open(**query), set()
+        for kind in (*WIDGET_KINDS, "segmented_control"):
+            for w in at.get(kind):
+                p = by_key[w.key]
+                assert w.label == p.label, (w.key, w.label, p.label)
+                assert (w.help or "") == p.help, w.key
+                if kind in ("slider", "number_input") and w.key != "t":
+                    assert (w.min, w.max) == (p.lo, p.hi), w.key
+                if kind == "number_input":
+                    assert w.step == (p.step or 1), w.key
+                if kind in ("selectbox", "radio", "segmented_control", "select_slider"):
+                    options = [str(o) for o in w.options]
+                    assert options == [p.show(o) for o in p.options], w.key
+                here.add(w.key)
+        sidebar = {
+            w.key for kind in (*WIDGET_KINDS, "segmented_control") for w in at.sidebar.get(kind)
+        }
+        assert sidebar == {p.key for p in fv.sidebar(list(by_key.values()))} & here
+        seen |= here
+        assert (at.slider(key="t").min, at.slider(key="t").max) == (1, 30)  # the run's steps
+    assert seen == set(by_key)  # every setting has a widget in one of these views
+
+
 def test_step_beyond_the_run_is_clamped():
     at = _open(t=150, steps=20)
     assert not at.exception
@@ -338,7 +373,7 @@ def test_eps_one_first_step_reading_follows_the_numbers():
     assert "whatever the gradient's size" not in text
     assert "η·|g| / (|g| + ε)" in text and "the smaller gradient takes the shorter step" in text
     table = _table(at)
-    assert table["x"][1] == claims.number(update[0], 4)  # step Δθ, beside the sentences
+    assert table["x"][1] == fmt.number(update[0], 4)  # step Δθ, beside the sentences
     at.get("segmented_control")[0].set_value("inside").run()
     assert "η·|g| / √(g² + ε)" in _texts(at) and "whatever the gradient's size" not in _texts(at)
     assert "whatever the gradient's size" in _texts(_open(t=1))  # ε = 1e-10: η, rightly
@@ -412,7 +447,7 @@ def test_no_percentage_reads_zero_when_its_share_is_not():
 
 
 def test_a_run_stopped_after_one_step_says_step_in_the_singular():
-    message = claims.diverged(ft.simulate(surface="beale", x0=10, y0=10, lr=5, steps=30))
+    message = claims.diverged(fr.simulate(surface="beale", x0=10, y0=10, lr=5, steps=30))
     assert message is None or " 1 steps" not in message
 
 

@@ -135,3 +135,51 @@ def test_locked_view_has_formula_and_no_controls(page: Page, app_url: str):
     expect(page.get_by_role("slider")).to_have_count(0)
     expect(_reading(page)).to_contain_text("Step 3.")
     assert_healthy(page)
+
+
+# The main chart's plot area (the axes' drag rectangle: no legend, colour bar or margin), and
+# whatever is wider than the screen: the document, the main column, a formula or a table.
+PHONE_JS = """() => {
+    const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+    const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+    const main = document.querySelector('[data-testid="stMain"]');
+    const wide = [...main.querySelectorAll('.katex-display, [data-testid="stTable"]')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 2)  // KaTeX's own 2 px of rounding
+        .map((el) => el.innerText.slice(0, 40));
+    const doc = document.documentElement;
+    return {w: area.width, h: area.height, view: window.innerWidth, wide,
+            sideways: doc.scrollWidth > doc.clientWidth || main.scrollWidth > main.clientWidth};
+}"""
+
+
+def test_on_a_phone_the_path_fills_the_width_and_the_step_slider_answers_taps(browser, app_url):
+    """Issue 20 at 390x844: the path chart's axes are at least 75% of the screen wide and
+    200 px tall (legend under them), no formula or table is cut off on the right, nothing
+    scrolls sideways, and a tap on the step slider's track moves the step there."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(f"page error: {error}"))
+    try:
+        for query in ("", "?run_on=sparse&t=9"):  # the sparse run's names are the longest
+            _open(page, f"{app_url}/formula{query}")
+            expect(_reading(page)).to_contain_text("Step ", timeout=60_000)
+            m = page.evaluate(PHONE_JS)
+            assert m["w"] >= 0.75 * m["view"] and m["h"] >= 200, m
+            assert not m["wide"] and not m["sideways"], m
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "formula-phone.png")
+
+        # a tap on the step slider's track moves the step to the point under the finger
+        step = page.locator('[data-testid="stSlider"]').filter(has_text="Step t")
+        track = step.locator('[role="group"] > div').first
+        track.scroll_into_view_if_needed()
+        box = track.bounding_box()
+        page.touchscreen.tap(box["x"] + 0.95 * box["width"], box["y"] + box["height"] / 2)
+        expect(page).to_have_url(re.compile(r"[?&]t=29(&|$)"))
+        expect(_reading(page)).to_contain_text("Step 29.")
+        page.get_by_role("switch", name=re.compile("Play")).tap(force=True)  # ▶ Play by touch
+        expect(_reading(page)).to_contain_text("Step 30.", timeout=30_000)
+        assert_healthy(page)
+    finally:
+        context.close()
