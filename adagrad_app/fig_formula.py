@@ -74,44 +74,13 @@ def term_series(
     steps = list(range(1, terms["g"].shape[0] + 1))
     if not 1 <= step <= len(steps):
         raise ValueError(f"Invalid step {step}: the run's steps are 1 to {len(steps)}")
-    t = step - 1  # the row of this step
     data, shapes, annotations = [], [], []
     layout: dict = {}
     for k, (term, title, want_log) in enumerate(panels):
         suffix = "" if k == 0 else str(k + 1)
         xa, ya = f"x{suffix}", f"y{suffix}"
         values = np.asarray(terms[term], dtype=float)[:, :d]
-        color = term_color(term)
-        for i, name in enumerate(names):
-            data.append(
-                {
-                    "type": "scatter",
-                    "x": steps,
-                    "y": values[:, i].tolist(),
-                    "xaxis": xa,
-                    "yaxis": ya,
-                    "mode": "lines",
-                    "name": name,
-                    "legendgroup": name,
-                    "showlegend": k == 0,
-                    "line": {"color": color, "dash": DASHES[i % len(DASHES)], "width": 2},
-                    "hovertemplate": f"{name}, step %{{x}}: %{{y:.4g}}<extra>{term}</extra>",
-                }
-            )
-        data.append(
-            {
-                "type": "scatter",
-                "x": [step] * d,
-                "y": values[t].tolist(),
-                "xaxis": xa,
-                "yaxis": ya,
-                "mode": "markers",
-                "cliponaxis": False,  # whole at the axis's ends (steps 1 and n)
-                "marker": {"color": color, "size": 9, "line": {"color": "white", "width": 1}},
-                "showlegend": False,
-                "hovertemplate": f"step {step}: %{{y:.4g}}<extra>{term}</extra>",
-            }
-        )
+        data += _panel_traces(term, values, names, steps, step, (xa, ya), legend=k == 0)
         shapes.append(
             {
                 "type": "line",
@@ -126,20 +95,6 @@ def term_series(
         )
         left = k * (width + gap)
         annotations.append(theme.panel_title(title, left + width / 2, size=12))
-        log = want_log and bool(np.all(values > 0))
-        yaxis: dict = {"anchor": xa, "type": "log" if log else "linear"}
-        shown = values
-        if term == "eff_lr" and log:
-            # While G = 0 the rate is eta/eps (1e10 with torch's eps) and multiplies g = 0: keep
-            # it off the top of the axis so the rates that act stay readable (hover shows it).
-            acting = values[terms["G"][:, :d] > 0]
-            if 0 < acting.size < values.size:
-                lo, hi = np.log10(acting.min()), np.log10(acting.max())
-                pad = max(0.1 * (hi - lo), 0.05)
-                yaxis["range"] = [float(lo - pad), float(hi + pad)]
-                shown = acting
-        if log:  # whole numbers at the ticks (0.2, not plotly's lone 2 between powers of ten)
-            yaxis.update(theme.log_ticks(shown))
         # the steps, 1 to n: no "0" tick for a step that does not exist; few ticks on a phone
         xaxis: dict = {
             "anchor": ya,
@@ -150,7 +105,7 @@ def term_series(
         if k == 0:
             xaxis["title"] = {"text": "step t"}
         layout[f"xaxis{suffix}"] = xaxis
-        layout[f"yaxis{suffix}"] = yaxis
+        layout[f"yaxis{suffix}"] = {"anchor": xa, **_value_axis(term, values, want_log, terms, d)}
     layout.update(theme.BASE_LAYOUT)
     layout.update(
         shapes=shapes,
@@ -160,6 +115,61 @@ def term_series(
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": -0.18, "yanchor": "top"},
     )
     return {"data": data, "layout": layout}
+
+
+def _panel_traces(term, values, names, steps, step, axes, *, legend: bool) -> list[dict]:
+    """One panel's lines (one per coordinate) and its markers at ``step``."""
+    (xa, ya), color = axes, term_color(term)
+    data = [
+        {
+            "type": "scatter",
+            "x": steps,
+            "y": values[:, i].tolist(),
+            "xaxis": xa,
+            "yaxis": ya,
+            "mode": "lines",
+            "name": name,
+            "legendgroup": name,
+            "showlegend": legend,
+            "line": {"color": color, "dash": DASHES[i % len(DASHES)], "width": 2},
+            "hovertemplate": f"{name}, step %{{x}}: %{{y:.4g}}<extra>{term}</extra>",
+        }
+        for i, name in enumerate(names)
+    ]
+    data.append(
+        {
+            "type": "scatter",
+            "x": [step] * len(names),
+            "y": values[step - 1].tolist(),
+            "xaxis": xa,
+            "yaxis": ya,
+            "mode": "markers",
+            "cliponaxis": False,  # whole at the axis's ends (steps 1 and n)
+            "marker": {"color": color, "size": 9, "line": {"color": "white", "width": 1}},
+            "showlegend": False,
+            "hovertemplate": f"step {step}: %{{y:.4g}}<extra>{term}</extra>",
+        }
+    )
+    return data
+
+
+def _value_axis(term: str, values: np.ndarray, want_log: bool, terms, d: int) -> dict:
+    """A panel's value axis: log when asked and every value is > 0, ticks at whole numbers."""
+    log = want_log and bool(np.all(values > 0))
+    yaxis: dict = {"type": "log" if log else "linear"}
+    shown = values
+    if term == "eff_lr" and log:
+        # While G = 0 the rate is eta/eps (1e10 with torch's eps) and multiplies g = 0: keep
+        # it off the top of the axis so the rates that act stay readable (hover shows it).
+        acting = values[terms["G"][:, :d] > 0]
+        if 0 < acting.size < values.size:
+            lo, hi = np.log10(acting.min()), np.log10(acting.max())
+            pad = max(0.1 * (hi - lo), 0.05)
+            yaxis["range"] = [float(lo - pad), float(hi + pad)]
+            shown = acting
+    if log:  # whole numbers at the ticks (0.2, not plotly's lone 2 between powers of ten)
+        yaxis.update(theme.log_ticks(shown))
+    return yaxis
 
 
 def path_figure(
