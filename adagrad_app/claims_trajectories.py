@@ -21,8 +21,8 @@ import numpy as np
 from adagrad_core.racers import GAP_FLOOR, RACERS, Run, Sweep, constant_gradient_rate
 from adagrad_core.surfaces import Surface
 
-from . import fig_trajectories as F
-from . import theme
+from . import fig_common as F
+from . import fig_linked, theme
 from .scenarios import Key
 
 TARGET = 1e-3  # "close": f − f* below this
@@ -572,7 +572,7 @@ def eff_lr_caption(runs: Mapping[str, Run]) -> str | None:
         parts.append(text)
         if line := _dashed_line(run):
             parts.append(line)
-    for key, rate in F.step1_off_chart(runs).items():
+    for key, rate in fig_linked.step1_off_chart(runs).items():
         other = runs[key]
         state = other.accumulator_label.split()[0] if other.accumulator_label else "state"
         parts.append(

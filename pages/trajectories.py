@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from adagrad_app import claims_trajectories as C
-from adagrad_app import exports, lesson_ui, ui
+from adagrad_app import exports, fig_3d, fig_common, fig_linked, fig_rotation, lesson_ui, ui
 from adagrad_app import fig_trajectories as F
 from adagrad_app.reproduce import TORCH_OPTIMIZERS, torch_script
 from adagrad_app.trajectories_settings import (
@@ -108,8 +108,8 @@ def cached_linked_figures(
     """The loss, effective-rate and accumulator charts of a run (built once per settings)."""
     runs = cached_race(skey, keys, lrs, knobs, x0, steps)
     _, tuned = best_sgd(skey, keys, lrs, knobs, x0, steps)
-    loss = F.loss_figure(runs, goal=F.goal(surface_of(skey)), best_sgd=tuned)
-    return loss, F.eff_lr_figure(runs), F.accumulator_figure(runs)
+    loss = fig_linked.loss_figure(runs, goal=fig_common.goal(surface_of(skey)), best_sgd=tuned)
+    return loss, fig_linked.eff_lr_figure(runs), fig_linked.accumulator_figure(runs)
 
 
 @st.cache_resource(max_entries=1, ttl=3600, show_spinner=False)
@@ -123,7 +123,7 @@ def cached_rotation_lesson() -> tuple:
         )
         for name in ("quadratic", "rotated")
     ]
-    return lesson, F.rotation_figure(lesson)
+    return lesson, fig_rotation.rotation_figure(lesson)
 
 
 def pytorch_script(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
@@ -299,7 +299,7 @@ except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the s
 
 sweep, tuned = best_sgd(skey, keys, lrs, knobs, x0, v["steps"])
 start_defined = all(math.isfinite(r.gap[0]) for r in runs.values())
-goal = F.goal(surface)
+goal = fig_common.goal(surface)
 if asking:
     # Before the answer: the settings and the surface, nothing of the run that gives it away
     # (no path, no table, no claim, no divergence message).
@@ -441,7 +441,9 @@ def surface_3d(surface, runs) -> None:
         st.toggle("🧊 Show the surface in 3-D", key="view3d")
     S.sync()
     if st.session_state["view3d"]:
-        ui.plotly_chart(F.surface3d_figure(surface, runs), config=ui.png_config("trajectories-3d"))
+        ui.plotly_chart(
+            fig_3d.surface3d_figure(surface, runs), config=ui.png_config("trajectories-3d")
+        )
 
 
 surface_3d(surface, runs)

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adagrad_app import claims_trajectories as C
-from adagrad_app import fig_trajectories as F
+from adagrad_app import fig_common as F
+from adagrad_app import fig_linked
 from adagrad_app.trajectories_settings import (
     CUSTOM,
     EPS_GRID,
@@ -395,9 +396,9 @@ def test_lr_decay_is_named_in_the_dashed_line():
     text = C.eff_lr_caption(runs)
     assert "It falls like 1/√t, times the lr decay's 1/(1 + (t − 1)·decay)." in text
     assert "÷1,000 by step 100" in text  # √100 · (1 + 99)
-    fig = F.eff_lr_figure(runs)
+    fig = fig_linked.eff_lr_figure(runs)
     (entry,) = [t for t in fig["data"] if t.get("showlegend")]
-    assert entry["name"] == F.CONSTANT_G and "√t" not in entry["name"]
+    assert entry["name"] == fig_linked.CONSTANT_G and "√t" not in entry["name"]
     _, runs = _race(keys=("sgd", "adagrad"))
     assert "It falls like 1/√t." in C.eff_lr_caption(runs)
 

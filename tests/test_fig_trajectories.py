@@ -8,8 +8,12 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
+from adagrad_app import fig_3d as D
+from adagrad_app import fig_common as K
+from adagrad_app import fig_linked as L
+from adagrad_app import fig_rotation as R
 from adagrad_app import fig_trajectories as F
-from adagrad_app import theme
+from adagrad_app import raster, theme
 from adagrad_core import SURFACES
 from adagrad_core.expr import make_surface
 from adagrad_core.racers import DEFAULT_RACERS, KNOBS, RACERS, constant_gradient_rate, race
@@ -172,11 +176,11 @@ def test_long_runs_are_decimated_for_drawing_only():
     assert len(fig.frames) <= F.MAX_FRAMES
     assert fig.frames[-1].name == "1000"
     for t in fig.data:
-        assert len(t.x) <= max(F.MAX_LINE_POINTS, F.CLICK_GRID**2)
+        assert len(t.x) <= max(K.MAX_LINE_POINTS, F.CLICK_GRID**2)
     assert runs["sgd"].params.shape == (1001, 2)  # computed in full
     # the first steps, where paths move most, are drawn one by one; the frames keep time
     path = next(t for t in fig.data if t.name == f"{runs['sgd'].label} path")
-    head = F.MAX_LINE_POINTS // 8
+    head = K.MAX_LINE_POINTS // 8
     np.testing.assert_allclose(path.x[:head], runs["sgd"].params[:head, 0], atol=1e-4)
     steps = [int(f.name) for f in fig.frames]
     gaps = np.diff(steps)  # about even: only the slider's round steps move a frame or two
@@ -185,7 +189,7 @@ def test_long_runs_are_decimated_for_drawing_only():
 
 @pytest.mark.parametrize(("n", "k"), [(1001, 400), (401, 400), (5000, 150), (120, 400)])
 def test_decimate_keeps_the_ends_and_the_first_steps(n, k):
-    idx = F.decimate(n, k)
+    idx = K.decimate(n, k)
     assert idx[0] == 0 and idx[-1] == n - 1 and len(idx) <= k
     assert np.all(np.diff(idx) > 0)
     head = min(n, k // 8 if n > k else n)
@@ -197,10 +201,10 @@ def test_every_surface_draws(surface):
     s, runs = _race(surface, keys=list(RACERS), steps=30)
     for fig in (
         plain_figure(F.trajectories_figure(s, runs, s.start)),
-        plain_figure(F.loss_figure(runs)),
-        plain_figure(F.eff_lr_figure(runs)),
-        plain_figure(F.accumulator_figure(runs)),
-        plain_figure(F.surface3d_figure(s, runs)),
+        plain_figure(L.loss_figure(runs)),
+        plain_figure(L.eff_lr_figure(runs)),
+        plain_figure(L.accumulator_figure(runs)),
+        plain_figure(D.surface3d_figure(s, runs)),
     ):
         _finite(fig)
 
@@ -208,10 +212,10 @@ def test_every_surface_draws(surface):
 def test_log_levels_spread_the_bands():
     # Rosenbrock spans ~4 orders of magnitude: on a linear scale nearly all pixels would fall
     # into the lowest band; on a log scale the bands are used evenly.
-    bands = F.contour_bands(SURFACES["rosenbrock"], n=120)
-    counts = np.bincount(bands.ravel(), minlength=F.LEVELS)
+    bands = raster.contour_bands(SURFACES["rosenbrock"], n=120)
+    counts = np.bincount(bands.ravel(), minlength=raster.LEVELS)
     assert counts.max() < 0.3 * bands.size
-    assert (counts > 0).sum() == F.LEVELS
+    assert (counts > 0).sum() == raster.LEVELS
 
 
 def test_divergence_is_marked_where_it_left_the_plot():
@@ -223,7 +227,7 @@ def test_divergence_is_marked_where_it_left_the_plot():
     assert "SGD diverged (step" in marks[0].text[0]
     assert marks[0].marker.color == theme.OPT_COLORS["sgd"]
     _finite(fig)
-    loss = plain_figure(F.loss_figure(runs))
+    loss = plain_figure(L.loss_figure(runs))
     sgd_loss = [t for t in loss.data if t.name == "SGD"][0]
     assert len(sgd_loss.x) == runs["sgd"].diverged_at  # drawn up to where it stopped
 
@@ -240,11 +244,11 @@ def _log_axes(fig) -> list[tuple[str, dict]]:
 def test_log_axes_label_each_tick_with_its_whole_value(surface):
     s, runs = _race(surface, keys=list(RACERS), steps=200)
     figs = {
-        "loss": plain_figure(F.loss_figure(runs)),
-        "eff_lr": plain_figure(F.eff_lr_figure(runs)),
-        "accumulator": plain_figure(F.accumulator_figure(runs)),
+        "loss": plain_figure(L.loss_figure(runs)),
+        "eff_lr": plain_figure(L.eff_lr_figure(runs)),
+        "accumulator": plain_figure(L.accumulator_figure(runs)),
         "main": plain_figure(F.trajectories_figure(s, runs, s.start)),
-        "3d": plain_figure(F.surface3d_figure(s, runs)),
+        "3d": plain_figure(D.surface3d_figure(s, runs)),
     }
     seen = 0
     for fig_name, fig in figs.items():
@@ -268,9 +272,9 @@ def test_log_axes_label_each_tick_with_its_whole_value(surface):
 
 def test_linked_charts():
     _, runs = _race()
-    loss = plain_figure(F.loss_figure(runs))
+    loss = plain_figure(L.loss_figure(runs))
     assert loss.layout.yaxis.type == "log" and len(loss.data) == len(runs)
-    eff = plain_figure(F.eff_lr_figure(runs))
+    eff = plain_figure(L.eff_lr_figure(runs))
     assert eff.layout.yaxis.type == "log"
     envelope = [t for t in eff.data if t.legendgroup == "envelope"]
     assert len(envelope) == 2  # Adagrad's x and y, each (step-1 value) / sqrt(t)
@@ -283,12 +287,12 @@ def test_linked_charts():
     (entry,) = [t for t in eff.data if t.showlegend is not False]
     assert entry is envelope[0] and entry.line.dash not in (None, "solid")
     assert all(t.line.dash == entry.line.dash for t in envelope)
-    assert entry.name == F.CONSTANT_G and eff.layout.legend.y < 0
-    without = plain_figure(F.eff_lr_figure({k: runs[k] for k in ("sgd", "adam")}))
+    assert entry.name == L.CONSTANT_G and eff.layout.legend.y < 0
+    without = plain_figure(L.eff_lr_figure({k: runs[k] for k in ("sgd", "adam")}))
     assert not without.layout.showlegend  # nothing dashed: no legend
     sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
     np.testing.assert_allclose(sgd_x.y, runs["sgd"].hparams["lr"])
-    acc = plain_figure(F.accumulator_figure(runs))
+    acc = plain_figure(L.accumulator_figure(runs))
     names = {t.name for t in acc.data}
     assert "Adagrad G x" in names and not any(n.startswith("SGD") for n in names)
     g = [t for t in acc.data if t.name == "Adagrad G y"][0]
@@ -298,7 +302,7 @@ def test_linked_charts():
 def test_a_step_1_rate_far_above_the_rest_is_left_off_the_chart():
     # full-matrix Adagrad's first G is g gᵀ: across g it divides by ε alone (rate ~1e10)
     _, runs = _race("rotated", keys=("adagrad", "adagrad_full"))
-    fig = plain_figure(F.eff_lr_figure(runs))
+    fig = plain_figure(L.eff_lr_figure(runs))
     full = [t.legendgroup == "adagrad_full" for t in fig.data]
     assert max(t.y[0] for t, f in zip(fig.data, full, strict=True) if f) > 1e9
     lo, hi = 10.0 ** np.asarray(fig.layout.yaxis.range)
@@ -307,14 +311,14 @@ def test_a_step_1_rate_far_above_the_rest_is_left_off_the_chart():
     v = np.concatenate([np.asarray(y, dtype=float) for y in shown])
     assert lo <= v.min() and v.max() <= hi  # every other value is on the chart
     assert list(fig.layout.yaxis.tickvals) == theme.log_ticks(*shown)["tickvals"]
-    assert F.step1_off_chart(runs) == {"adagrad_full": runs["adagrad_full"].eff_lr[0].max()}
+    assert L.step1_off_chart(runs) == {"adagrad_full": runs["adagrad_full"].eff_lr[0].max()}
     alone = {"adagrad_full": runs["adagrad_full"]}
-    assert list(F.step1_off_chart(alone)) == ["adagrad_full"]
-    assert plain_figure(F.eff_lr_figure(alone)).layout.yaxis.range is not None
+    assert list(L.step1_off_chart(alone)) == ["adagrad_full"]
+    assert plain_figure(L.eff_lr_figure(alone)).layout.yaxis.range is not None
     # nothing far above the rest: plotly's own range, no note
     _, runs = _race()
-    assert plain_figure(F.eff_lr_figure(runs)).layout.yaxis.range is None
-    assert F.step1_off_chart(runs) == {}
+    assert plain_figure(L.eff_lr_figure(runs)).layout.yaxis.range is None
+    assert L.step1_off_chart(runs) == {}
 
 
 def test_rotation_lesson():
@@ -322,7 +326,7 @@ def test_rotation_lesson():
     for name in ("quadratic", "rotated"):
         s = SURFACES[name]
         panels.append((s, race(name, ("adagrad", "adagrad_full"), {}, KNOBS, s.start, 100)))
-    fig = plain_figure(F.rotation_figure(panels))
+    fig = plain_figure(R.rotation_figure(panels))
     assert not [t for t in fig.data if t.type == "contour"]  # backgrounds are images
     assert [(i.xref, i.yref) for i in fig.layout.images] == [("x", "y"), ("x2", "y2")]
 
@@ -331,9 +335,9 @@ def test_default_view_json_is_small():
     s, runs = _race()
     figs = [  # the dicts exactly as sent
         F.trajectories_figure(s, runs, s.start),
-        F.loss_figure(runs),
-        F.eff_lr_figure(runs),
-        F.accumulator_figure(runs),
+        L.loss_figure(runs),
+        L.eff_lr_figure(runs),
+        L.accumulator_figure(runs),
     ]
     size = sum(len(pio.to_json(f, validate=False)) for f in figs)
     assert size < 600_000, size
@@ -356,7 +360,7 @@ def test_3d_paths_end_where_they_leave_the_plot():
     s = make_surface("x + y")
     runs = race(s, DEFAULT_RACERS, {}, KNOBS, s.start, 100)
     (x0, x1), (y0, y1) = s.bounds
-    paths = [t for t in F.surface3d_figure(s, runs)["data"] if t["type"] == "scatter3d"]
+    paths = [t for t in D.surface3d_figure(s, runs)["data"] if t["type"] == "scatter3d"]
     assert len(paths) == len(runs)
     for t in paths:
         x, y, z = (np.array(t[k], dtype=float) for k in "xyz")
@@ -379,7 +383,7 @@ def test_the_dashed_line_is_a_constant_gradient_for_this_runs_settings(knobs):
     s = make_surface("3*x + 2*y", bounds=((-50, 50), (-50, 50)))
     runs = race(s, ("adagrad",), {"adagrad": 0.1}, {**KNOBS, **knobs}, (0.0, 0.0), 50)
     np.testing.assert_allclose(constant_gradient_rate(runs["adagrad"]), runs["adagrad"].eff_lr)
-    eff = plain_figure(F.eff_lr_figure(runs))
+    eff = plain_figure(L.eff_lr_figure(runs))
     dashed = [t for t in eff.data if t.legendgroup == "envelope"]
     np.testing.assert_allclose(dashed[0].y, runs["adagrad"].eff_lr[:, 0])
 
@@ -387,11 +391,11 @@ def test_the_dashed_line_is_a_constant_gradient_for_this_runs_settings(knobs):
 def test_the_gap_chart_draws_sgd_at_its_best_rate_dashed_grey():
     _, runs = _race(keys=("sgd", "adagrad"))
     best = race("quadratic", ("sgd",), {"sgd": 0.2}, KNOBS, SURFACES["quadratic"].start, 100)
-    fig = plain_figure(F.loss_figure(runs, best_sgd=best["sgd"]))
+    fig = plain_figure(L.loss_figure(runs, best_sgd=best["sgd"]))
     (line,) = [t for t in fig.data if t.legendgroup == "best_sgd"]
     assert line.name == "SGD, best lr = 0.2" and line.line.dash == "dash"
-    assert line.line.color == F.BEST_SGD and line.showlegend is True
+    assert line.line.color == L.BEST_SGD and line.showlegend is True
     np.testing.assert_allclose(line.y, best["sgd"].gap)
     assert fig.layout.showlegend is True and fig.layout.legend.y < 0
     assert [t.showlegend for t in fig.data].count(True) == 1
-    assert not plain_figure(F.loss_figure(runs)).layout.showlegend  # no best line: no legend
+    assert not plain_figure(L.loss_figure(runs)).layout.showlegend  # no best line: no legend

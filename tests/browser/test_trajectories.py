@@ -129,3 +129,61 @@ def test_3d_toggle_redraws_its_chart_and_the_url(page, app_url):
     assert charts.count() == 6
     wait_for_frames(page, 101)  # the race chart is untouched
     assert_healthy(page)
+
+
+# The main chart's plot area: the axes themselves, without legend, colour bar or margins.
+PLOT_AREA_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+    const s = gd._fullLayout._size;
+    return {width: r.width, height: r.height, plotW: s.w, plotH: s.h,
+            chartW: gd.getBoundingClientRect().width,
+            scrollW: document.documentElement.scrollWidth,
+            viewW: window.innerWidth};
+}"""
+
+
+def phone_page(browser):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+        device_scale_factor=2,
+    )  # fmt: skip
+    page = context.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(f"page error: {error}"))
+    return context, page
+
+
+def test_on_a_phone_the_plot_fills_the_screen_and_plays_by_touch(browser, app_url):
+    """At 390x844 the race chart's axes are at least 75% of the screen wide and 200 px tall
+    (legend and colour bar outside them), nothing scrolls sideways, and play, pause and the
+    step slider answer taps."""
+    context, page = phone_page(browser)
+    try:
+        open_app(page, f"{app_url}/trajectories")
+        wait_for_frames(page, 101)
+        area = page.evaluate(PLOT_AREA_JS)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "trajectories-phone.png")
+        assert area["width"] >= 0.75 * 390, area
+        assert area["height"] >= 200, area
+        assert area["scrollW"] <= area["viewW"], area  # nothing scrolls sideways
+
+        chart = page.locator(".js-plotly-plot").first
+        chart.scroll_into_view_if_needed()
+        active = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
+        chart.locator(".updatemenu-button").first.tap()  # ▶ Play
+        page.wait_for_function(f"() => ({active})() > 3", timeout=WAIT_MS)
+        chart.locator(".updatemenu-button").nth(2).tap()  # ❚❚ Pause
+        page.wait_for_timeout(300)
+        paused = page.evaluate(active)
+        page.wait_for_timeout(500)
+        assert page.evaluate(active) == paused
+        # a tap on the step slider's rail moves it to the step under the finger
+        rail = chart.locator(".slider-rail-rect").first.bounding_box()
+        page.touchscreen.tap(rail["x"] + 0.9 * rail["width"], rail["y"] + rail["height"] / 2)
+        page.wait_for_function(f"() => ({active})() >= 8", timeout=WAIT_MS)
+        page.js_errors[:] = [e for e in page.js_errors if e != "page error: undefined"]
+        assert_healthy(page)
+    finally:
+        context.close()
