@@ -190,8 +190,28 @@ def path_figure(
     """
     if not 0 <= step < len(path):
         raise ValueError(f"Invalid step {step}: 0 (the start alone) or 1 to {len(path) - 1}")
-    if step == 0:
-        path = path[:1]
+    data = _path_traces(path[:1] if step == 0 else path, step, minima, minimum_name)
+    layout = {
+        **theme.BASE_LAYOUT,
+        "height": 360,
+        # wide enough for the tick labels and title of any surface's range: were plotly to push
+        # the margin for them (automargin), it would lay the chart out twice on every draw; the
+        # top one keeps plotly's modebar off the plot
+        "margin": {"l": 48, "r": 10, "t": 30, "b": 40},
+        "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+        "xaxis": {"title": {"text": axis_titles[0]}},
+        "yaxis": {"title": {"text": axis_titles[1], "standoff": 2}},
+    }
+    if background is not None:
+        x0, y1 = background["x"], background["y"]
+        layout["xaxis"]["range"] = [x0, x0 + background["sizex"]]
+        layout["yaxis"]["range"] = [y1 - background["sizey"], y1]
+        layout["images"] = [background]
+    return {"data": data, "layout": layout}
+
+
+def _path_traces(path, step: int, minima, minimum_name: str) -> list[dict]:
+    """The minima, the path and step ``step`` on it (none for step 0)."""
     data: list[dict] = []
     if minima:
         mx, my = zip(*minima, strict=True)
@@ -233,23 +253,7 @@ def path_figure(
                 "hovertemplate": hover,
             }
         )
-    layout = {
-        **theme.BASE_LAYOUT,
-        "height": 360,
-        # wide enough for the tick labels and title of any surface's range: were plotly to push
-        # the margin for them (automargin), it would lay the chart out twice on every draw; the
-        # top one keeps plotly's modebar off the plot
-        "margin": {"l": 48, "r": 10, "t": 30, "b": 40},
-        "legend": {"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
-        "xaxis": {"title": {"text": axis_titles[0]}},
-        "yaxis": {"title": {"text": axis_titles[1], "standoff": 2}},
-    }
-    if background is not None:
-        x0, y1 = background["x"], background["y"]
-        layout["xaxis"]["range"] = [x0, x0 + background["sizex"]]
-        layout["yaxis"]["range"] = [y1 - background["sizey"], y1]
-        layout["images"] = [background]
-    return {"data": data, "layout": layout}
+    return data
 
 
 def view_bounds(bounds, path: np.ndarray, pad: float = 0.05):
