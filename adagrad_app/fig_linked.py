@@ -37,6 +37,20 @@ def _line(x, y, **kw) -> dict:
     return dict(type="scatter", x=as_list(x), y=as_list(y), mode="lines", **kw)
 
 
+def _stop_mark(run: Run, color: str) -> dict:
+    """The cross at the end of a diverged run's line."""
+    return dict(
+        type="scatter",
+        x=[run.last],
+        y=[float(run.gap[run.last])],
+        mode="markers",
+        marker={"symbol": DIVERGED_SYMBOL, "size": 14, "color": color, "line": {"width": 3}},
+        name=f"{run.label} diverged",
+        legendgroup=run.key,
+        showlegend=False,
+    )
+
+
 def loss_figure(
     runs: Mapping[str, Run],
     *,
@@ -61,23 +75,7 @@ def loss_figure(
             )
         )
         if run.diverged_at is not None:
-            data.append(
-                dict(
-                    type="scatter",
-                    x=[run.last],
-                    y=[float(run.gap[run.last])],
-                    mode="markers",
-                    marker={
-                        "symbol": DIVERGED_SYMBOL,
-                        "size": 14,
-                        "color": color,
-                        "line": {"width": 3},
-                    },
-                    name=f"{run.label} diverged",
-                    legendgroup=key,
-                    showlegend=False,
-                )
-            )
+            data.append(_stop_mark(run, color))
     if best_sgd is not None:
         idx = decimate(best_sgd.last + 1)
         data.append(
