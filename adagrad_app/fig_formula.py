@@ -20,8 +20,8 @@ import numpy as np
 import plotly.colors
 
 from . import theme
-from .fig_trajectories import background_image
 from .formula_tex import EFF_LR, eff_lr_text, term_color
+from .raster import background_image
 
 # The panels, in the order of the rule: (term, title, log axis when all values are > 0).
 PANELS: tuple[tuple[str, str, bool], ...] = (

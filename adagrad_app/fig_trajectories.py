@@ -36,7 +36,6 @@ from .fig_common import (
     start_trace,
 )
 from .raster import (
-    background_image,  # noqa: F401 (fig_formula's import until it reads raster)
     contour_image,
     greys,
 )
