@@ -15,6 +15,7 @@ import streamlit as st
 from adagrad_core import OPTIMIZERS, sparse
 
 from . import fig_sparse as F
+from . import fig_sweeps as FS
 from .params import Param
 
 PAGE = "sparse-features"
@@ -286,7 +287,7 @@ def cached_run_figures(data_key: tuple, batch: int, hparams: tuple) -> tuple:
     return (
         rates,
         F.error_figure(run, rates),
-        F.rate_figure(rates, summary["adagrad"], run.hparams["sgd"]["lr"]),
+        FS.rate_figure(rates, summary["adagrad"], run.hparams["sgd"]["lr"]),
         F.accumulator_figure(run),
         F.frequency_figure(run),
     )
@@ -297,4 +298,4 @@ def cached_sweep_figure(
     data_key: tuple, sizes: tuple, hparams: tuple, batch: int, _sweep: sparse.BatchSweep
 ):
     """Chart ⑤, built once per settings (read-only, shared); ``_sweep`` is those settings'."""
-    return F.sweep_figure(_sweep, batch)
+    return FS.sweep_figure(_sweep, batch)

@@ -8,6 +8,7 @@ import plotly.io as pio
 import pytest
 
 from adagrad_app import fig_sparse as F
+from adagrad_app import fig_sweeps as FS
 from adagrad_app.theme import FREQ_COLORS, OPT_COLORS
 from adagrad_core import sparse as sp
 from tests.figcheck import plain_figure
@@ -100,7 +101,7 @@ def test_frequency_figure_draws_every_seen_feature_and_the_prediction(run):
 
 
 def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
-    fig = plain_figure(F.sweep_figure(sweep, current=8))
+    fig = plain_figure(FS.sweep_figure(sweep, current=8))
     formula = next(t for t in fig.data if t.name == "steps × (1 − (1 − p)<sup>B</sup>), rare")
     rare, _ = sp.frequency_groups(sweep_probs := sp.zipf_probs(100))
     sizes = (1, 4, 8, 16, 64, 256)
@@ -109,13 +110,13 @@ def test_sweep_figure_draws_the_presence_formula_against_b(sweep):
     assert list(formula.x) == [1, 4, 8, 16, 64, 256]
     lines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == 8]
     assert sorted(s.xref for s in lines) == ["x", "x2", "x3", "x4"]  # in each of the 4 charts
-    assert not plain_figure(F.sweep_figure(sweep)).layout.shapes
+    assert not plain_figure(FS.sweep_figure(sweep)).layout.shapes
     all_finite(fig)
 
 
 def test_default_figures_stay_small(run, sweep):
     for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
-                 F.sweep_figure(sweep, 8)):  # fmt: skip
+                 FS.sweep_figure(sweep, 8)):  # fmt: skip
         assert len(pio.to_json(spec, validate=False)) < 100_000  # as sent (ui.PlainFigure)
 
 
@@ -159,7 +160,7 @@ def test_every_sweep_figure_is_a_valid_plain_dict(sweep):
     )
     assert diverging.metrics["sgd"]["diverged"].any()
     for s, current in ((sweep, 8), (sweep, None), (diverging, 4)):
-        all_finite(plain_figure(F.sweep_figure(s, current)))
+        all_finite(plain_figure(FS.sweep_figure(s, current)))
 
 
 def test_validation_catches_a_misspelt_property():
@@ -180,7 +181,7 @@ def test_validation_catches_a_misspelt_property():
 def test_subplots_sit_where_make_subplots_puts_them(builder, grid, run, sweep):
     from plotly.subplots import make_subplots
 
-    spec = F.sweep_figure(sweep, 8) if builder is None else builder(run)
+    spec = FS.sweep_figure(sweep, 8) if builder is None else builder(run)
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     ref = make_subplots(**grid, subplot_titles=titles).to_dict()["layout"]
     for key, axis in ref.items():
@@ -205,7 +206,7 @@ def test_numbers_keep_their_significant_digits():
 def test_log_axes_label_every_tick_with_its_value(run, sweep, other_runs):
     """No lone "2" under "1" meaning 0.2: each log axis carries its own whole-number labels."""
     specs = [b(r) for r in (run, *other_runs) for b in (F.error_figure, F.accumulator_figure,
-             F.frequency_figure)] + [F.sweep_figure(sweep, 8)]  # fmt: skip
+             F.frequency_figure)] + [FS.sweep_figure(sweep, 8)]  # fmt: skip
     checked = 0
     for spec in specs:
         for key, axis in spec["layout"].items():
@@ -227,7 +228,7 @@ def sgd_diverges_at_b1():
 
 
 def test_sweep_tooltips_name_the_batch_size_and_the_quantity(sweep):
-    fig = plain_figure(F.sweep_figure(sweep, 8))
+    fig = plain_figure(FS.sweep_figure(sweep, 8))
     for trace in fig.data:
         assert trace.hovertemplate.startswith("B = %{x}: ")
         assert trace.hovertemplate.endswith("<extra>%{fullData.name}</extra>")
@@ -256,7 +257,7 @@ def test_no_rare_group_draws_one_line_per_optimizer():
     rates = sp.sgd_rate_sweep(data, batch_size=4, lrs=(0.05, 0.5, 5.0))
     ada = sp.summarize(run)["adagrad"]
     for spec in (F.error_figure(run), F.accumulator_figure(run), F.frequency_figure(run),
-                 F.sweep_figure(sweep), F.rate_figure(rates, ada)):  # fmt: skip
+                 FS.sweep_figure(sweep), FS.rate_figure(rates, ada)):  # fmt: skip
         all_finite(plain_figure(spec))
 
 
@@ -284,7 +285,7 @@ def test_rate_figure_draws_each_rate_adagrad_and_the_best(data, run):
     rates = sp.sgd_rate_sweep(data, batch_size=8, lrs=(0.01, 0.1, 1.0, 50.0))
     assert rates.diverged.tolist() == [False, False, False, True]
     ada = sp.summarize(run)["adagrad"]
-    fig = plain_figure(F.rate_figure(rates, ada, current=0.1))
+    fig = plain_figure(FS.rate_figure(rates, ada, current=0.1))
     rare = next(t for t in fig.data if t.name == "SGD · rare")
     assert list(rare.x) == [0.01, 0.1, 1.0]  # the diverged rate is not a point of the line
     np.testing.assert_allclose(rare.y, rates.rare_error[:3], rtol=RTOL)
