@@ -268,7 +268,6 @@ def frequency_figure(run: SparseRun) -> dict:
     occ, G = run.occurrences[-1], run.accum[-1]
     seen = run.adjusted[-1] > 0
     eff = run.eff_lr["adagrad"][-1]
-    pred = predicted_eff_lr(run)
     per_example = run.mean_sq_residual["adagrad"] / run.batch_size**2
     rare, _ = run.groups
     titles = (
@@ -289,42 +288,50 @@ def frequency_figure(run: SparseRun) -> dict:
         }
         data.append(_scatter(0, occ[mask], G[mask], name=name, **common))
         data.append(_scatter(1, run.probs[mask], eff[mask], showlegend=False, **common))
-    if seen.any():
-        line_occ = np.array([occ[seen].min(), occ[seen].max()], dtype=float)
-        data.append(
+    data += _predictions(run, occ[seen], per_example)
+    _log_axes(layout, data, "x", (0, 1))
+    _log_axes(layout, data, "y", (0, 1))
+    _axes(layout, "x", [0], title={"text": "examples that contained the feature"})
+    _axes(layout, "x", [1], title={"text": "occurrence probability p"})
+    return {"data": data, "layout": layout}
+
+
+def _predictions(run: SparseRun, occ_seen: np.ndarray, per_example: float) -> list[dict]:
+    """The dashed predictions of chart ④ (G from the count, the rate from p) and SGD's one
+    rate, drawn across the features that appeared."""
+    dashed = {"color": "#333333", "dash": "dash"}
+    out = []
+    if occ_seen.size:
+        line_occ = np.array([occ_seen.min(), occ_seen.max()], dtype=float)
+        out.append(
             _scatter(
                 0,
                 line_occ,
                 line_occ * per_example,
                 mode="lines",
                 name="prediction: G = examples × mean r² / B²",
-                line={"color": "#333333", "dash": "dash"},
+                line=dashed,
             )
         )
     order = np.argsort(run.probs)
-    data.append(
+    out.append(
         _scatter(
             1,
             run.probs[order],
-            pred[order],
+            predicted_eff_lr(run)[order],
             mode="lines",
             name="prediction: lr / √(p · examples · mean r² / B²)",
-            line={"color": "#333333", "dash": "dash"},
+            line=dashed,
         )
     )
-    p_range = [float(run.probs.min()), float(run.probs.max())]
-    data.append(
+    out.append(
         _scatter(
             1,
-            p_range,
+            [float(run.probs.min()), float(run.probs.max())],
             [run.hparams["sgd"]["lr"]] * 2,
             mode="lines",
             name="SGD: the same rate for all",
             line={"color": OPT_COLORS["sgd"], "width": 2},
         )
     )
-    _log_axes(layout, data, "x", (0, 1))
-    _log_axes(layout, data, "y", (0, 1))
-    _axes(layout, "x", [0], title={"text": "examples that contained the feature"})
-    _axes(layout, "x", [1], title={"text": "occurrence probability p"})
-    return {"data": data, "layout": layout}
+    return out
