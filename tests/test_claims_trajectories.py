@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adagrad_app import claims_lessons_trajectories as L
+from adagrad_app import claims_paths as P
 from adagrad_app import claims_trajectories as C
 from adagrad_app import fig_common as F
 from adagrad_app import fig_linked
@@ -104,20 +106,20 @@ def every_claim(surface, runs, sweep, tuned) -> dict[str, str | None]:
         "takeaway": C.takeaway(runs, sweep, goal=goal),
         "race": C.race_caption(runs, goal=goal),
         "sweep": C.sweep_caption(runs, sweep),
-        "minima": C.minima_caption(surface, runs),
-        "twin": C.twin_caption(runs, surface.bounds),
-        "step1": C.step_ratio_caption(runs),
-        "eff_lr": C.eff_lr_caption(runs),
-        "accumulator": C.accumulator_caption(runs),
-        "weakness": C.weakness_caption(runs),
+        "minima": P.minima_caption(surface, runs),
+        "twin": P.twin_caption(runs, surface.bounds),
+        "step1": P.step_ratio_caption(runs),
+        "eff_lr": P.eff_lr_caption(runs),
+        "accumulator": P.accumulator_caption(runs),
+        "weakness": P.weakness_caption(runs),
         "intro": C.surface_intro(surface, custom=surface.name == "custom"),
         "divergence": " ".join(C.divergence_messages(runs)),
     }
     for rows in (
         C.race_rows(runs, tuned, goal=goal),
-        C.step1_rows(runs),
-        C.accumulator_rows(runs),
-        C.weakness_rows(runs, goal),
+        P.step1_rows(runs),
+        P.accumulator_rows(runs),
+        P.weakness_rows(runs, goal),
     ):
         assert all(isinstance(v, str) for row in rows for v in row.values())
     return out
@@ -384,23 +386,23 @@ def test_eps_inside_the_root_is_named_as_such():
     # /trajectories?opts=sgd,adagrad&eps=1&eps_placement=inside
     knobs = {"eps": 1.0, "eps_placement": "inside"}
     _, runs = _race(keys=("sgd", "adagrad"), knobs=knobs)
-    text = C.step_ratio_caption(runs)
+    text = P.step_ratio_caption(runs)
     assert "divides by √(G + ε)," in text and "√G + ε" not in text
     _, runs = _race(keys=("sgd", "adagrad"), knobs={"eps": 1.0})
-    assert "divides by √G + ε," in C.step_ratio_caption(runs)
+    assert "divides by √G + ε," in P.step_ratio_caption(runs)
 
 
 def test_lr_decay_is_named_in_the_dashed_line():
     # /trajectories?lr_decay=1: the line falls like 1/((1 + (t − 1)·decay)·√t)
     _, runs = _race(keys=("sgd", "adagrad"), knobs={"lr_decay": 1.0})
-    text = C.eff_lr_caption(runs)
+    text = P.eff_lr_caption(runs)
     assert "It falls like 1/√t, times the lr decay's 1/(1 + (t − 1)·decay)." in text
     assert "÷1,000 by step 100" in text  # √100 · (1 + 99)
     fig = fig_linked.eff_lr_figure(runs)
     (entry,) = [t for t in fig["data"] if t.get("showlegend")]
     assert entry["name"] == fig_linked.CONSTANT_G and "√t" not in entry["name"]
     _, runs = _race(keys=("sgd", "adagrad"))
-    assert "It falls like 1/√t." in C.eff_lr_caption(runs)
+    assert "It falls like 1/√t." in P.eff_lr_caption(runs)
 
 
 def test_one_step_is_singular():
@@ -412,7 +414,7 @@ def test_rosenbrock_twin_caption_claims_no_more_than_the_run_shows():
     # /trajectories?surface=rosenbrock&opts=adagrad,rmsprop&steps=1000: "first 96 steps ...
     # well within [100]" was printed
     s, runs = _race("rosenbrock", keys=("adagrad", "rmsprop"), steps=1000)
-    text = C.twin_caption(runs, s.bounds)
+    text = P.twin_caption(runs, s.bounds)
     assert text.startswith("RMSprop's path lies under Adagrad's for the first 96 steps")
     assert "well within" not in text and "1/(1 − α) = 100 steps" in text
     assert "here 0.5: Adagrad's own." in text
@@ -424,20 +426,20 @@ def test_rmsprop_alpha_0_with_the_smallest_rates_does_not_raise():
     for surface in SURFACES:
         s, runs = _race(surface, ("adagrad", "rmsprop"), lrs, {"alpha": 0.0}, steps=100)
         every_claim(s, runs, None, None)
-        assert C.twin_caption(runs, s.bounds) is None  # they lie together only by not moving
+        assert P.twin_caption(runs, s.bounds) is None  # they lie together only by not moving
     s, runs = _race("himmelblau", ("adagrad", "rmsprop"), {"rmsprop": 0.5}, {"alpha": 0.0})
-    text = C.twin_caption(runs, s.bounds, least=1)
+    text = P.twin_caption(runs, s.bounds, least=1)
     assert text is None or "steps like Adagrad" not in text  # a memory of 1 step: no reason
 
 
 def test_twin_caption_says_why_only_when_the_twin_rate_is_adagrads():
     s, runs = _race("himmelblau")
-    text = C.twin_caption(runs, s.bounds)
+    text = P.twin_caption(runs, s.bounds)
     assert text.startswith("RMSprop's path lies under Adagrad's for all 100 steps")
     assert "lr η/√(1 − α), here 0.5: Adagrad's own." in text
     # the quadratic's defaults (Adagrad lr 1.5, RMSprop's twin 1): apart within a few steps
     s, runs = _race()
-    assert C.twin_caption(runs, s.bounds) is None
+    assert P.twin_caption(runs, s.bounds) is None
 
 
 def test_default_view_compares_adagrad_with_sgd_at_its_best_rate():
@@ -481,15 +483,15 @@ def test_tuned_sgd_can_win_and_the_text_says_so():
 
 def test_the_weakness_is_claimed_from_the_run():
     s, runs = _race("rosenbrock", keys=("adagrad", "rmsprop"), steps=1000)
-    text = C.weakness_caption(runs)
+    text = P.weakness_caption(runs)
     rate = runs["adagrad"].eff_lr
     assert f"rate in x ends {C.times(rate[0, 0] / rate[-1, 0])}× below" in text
     assert "RMSprop's rate in x climbed back" in text and "ends closer to the minimum" in text
-    rows = C.weakness_rows(runs)
+    rows = P.weakness_rows(runs)
     assert rows[0]["optimizer"] == "Adagrad" and rows[0]["rate at step 1"] == C.num(rate[0, 0])
     # the default quadratic: the rate barely falls, and the text says so
     _, runs = _race(keys=("sgd", "adagrad"))
-    assert "barely shows" in C.weakness_caption(runs)
+    assert "barely shows" in P.weakness_caption(runs)
 
 
 def test_no_undefined_terms_and_no_ranking_at_the_floor():
@@ -503,7 +505,7 @@ def test_no_undefined_terms_and_no_ranking_at_the_floor():
     assert C.race_caption(at_floor).startswith("After 1000 steps every optimizer is at the")
     past = C.race_caption(at_floor, goal=F.PAST_EDGE)
     assert "every optimizer is out of the plot, lower than anywhere in it." in past
-    rotation = C.rotation_caption(
+    rotation = L.rotation_caption(
         *(_race(n, ("adagrad", "adagrad_full"))[1] for n in ("quadratic", "rotated"))
     )
     assert "preconditions" not in rotation and "Σ g gᵀ" in rotation
@@ -512,15 +514,15 @@ def test_no_undefined_terms_and_no_ranking_at_the_floor():
 
 def test_step1_and_accumulator_numbers_live_in_tables():
     _, runs = _race("plateau", keys=("sgd", "momentum", "adagrad"))
-    text = C.step_ratio_caption(runs)
+    text = P.step_ratio_caption(runs)
     assert "it is 4,510× as long in y as in x" in text and "e+" not in text
-    rows = C.step1_rows(runs)
+    rows = P.step1_rows(runs)
     assert [r["optimizer"] for r in rows] == ["SGD", "Adagrad"]
     ua = np.abs(runs["adagrad"].updates[0])
     assert rows[1]["step 1 in x"] == C.num(ua[0])
     _, runs = _race()
-    assert "It fell from its peak" in C.accumulator_caption(runs)
-    acc = C.accumulator_rows(runs)
+    assert "It fell from its peak" in P.accumulator_caption(runs)
+    acc = P.accumulator_rows(runs)
     g = runs["adagrad"].accumulator[-1]
     assert acc[0] == {
         "state": "Adagrad G",
@@ -535,11 +537,11 @@ def test_step1_and_accumulator_numbers_live_in_tables():
 
 def test_minima_caption_numbers_stay_few():
     s, runs = _race("himmelblau")
-    text = C.minima_caption(s, runs)
+    text = P.minima_caption(s, runs)
     assert text.startswith("From one start, three different minima: **SGD**; ")
     assert len(numbers(text)) <= 4
     s, runs = _race("saddle")
-    assert C.minima_caption(s, runs).startswith(
+    assert P.minima_caption(s, runs).startswith(
         "Every optimizer ended in the minimum at (0.00, 1.41), one of its two."
     )
-    assert C.minima_caption(*_race("quadratic")) is None
+    assert P.minima_caption(*_race("quadratic")) is None

@@ -416,7 +416,11 @@ def test_streamlit_config_keeps_protections_on():
 
 
 CACHE_DECORATORS = {"cache_data", "cache_resource"}
-CACHED_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+CACHED_FILES = [
+    ROOT / "app.py",
+    *sorted((ROOT / "pages").glob("*.py")),
+    *sorted((ROOT / "adagrad_app").glob("*_view.py")),
+]
 
 
 @pytest.mark.parametrize("path", CACHED_FILES, ids=lambda p: str(p.relative_to(ROOT)))

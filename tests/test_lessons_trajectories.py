@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
+from adagrad_app import claims_lessons_trajectories as L
 from adagrad_app import claims_trajectories as C
 from adagrad_app.lesson_ui import CHECK, lesson_query
 from adagrad_app.params import parse
@@ -101,7 +102,7 @@ def expected(key: str, **extra: str) -> str | None:
     """The oracle's key at the lesson's link changed by ``extra``; the claims module agrees."""
     runs, sweep, rotation = evidence({**BY_KEY[key].query, **extra})
     want = oracle(key, runs, sweep, rotation)
-    assert C.lesson_key(key, runs, sweep, rotation).choice == want
+    assert L.lesson_key(key, runs, sweep, rotation).choice == want
     return want
 
 
@@ -207,7 +208,7 @@ def test_reveal_opens_the_lesson_answered_and_readable(key):
     labels = dict(BY_KEY[key].choices)
     assert any(i.value == f"The answer on this run: **{labels[expected(key)]}**." for i in at.info)
     # the explanation sits in the verdict's box, before the run's own texts
-    why = C.lesson_why(key, *evidence(BY_KEY[key].query))
+    why = L.lesson_why(key, *evidence(BY_KEY[key].query))
     assert why and all(p in texts(at) for p in why.split("\n\n"))
     paras = [p for t in PM.texts(at) for p in PM.paragraphs(t)]
     sentences = [s for p in paras for s in PM.SENTENCE_END.split(p) if PM.words(s)]
@@ -272,7 +273,7 @@ def test_the_forgets_key_flips_as_rmsprops_memory_grows():
 def test_a_moot_question_says_so_instead_of_marking_anyone_wrong():
     runs, sweep, rotation = evidence({**BY_KEY["plateau"].query, "lr_sgd": "0.3"})
     assert runs["sgd"].diverged_at is not None  # SGD blows up at the wall
-    assert C.lesson_key("plateau", runs, sweep) == Key(
+    assert L.lesson_key("plateau", runs, sweep) == Key(
         None, "SGD diverged: lower its learning rate."
     )
     at = answer(open_lesson("plateau", lr_sgd="0.3"), "plateau", "adagrad")
@@ -287,24 +288,24 @@ def test_a_near_tie_is_moot():
     # at a small Adagrad rate nobody crosses in 100 steps: SGD and Momentum end 0.003% apart
     assert expected("plateau", lr_adagrad="0.1") is None
     runs, sweep, _ = evidence({**BY_KEY["plateau"].query, "lr_adagrad": "0.1"})
-    assert "within 10% of each other" in C.lesson_key("plateau", runs, sweep).why
+    assert "within 10% of each other" in L.lesson_key("plateau", runs, sweep).why
 
 
 def test_moot_keys_name_their_reason():
     runs, sweep, rotation = evidence(BY_KEY["valley"].query)
     below = evidence({**BY_KEY["valley"].query, "x0": "0", "y0": "0"})
-    assert C.lesson_key("valley", *below[:2]).choice is None  # every racer starts there
-    assert "starts with f − f* below" in C.lesson_key("valley", *below[:2]).why
-    assert C.lesson_key("valley", {"adagrad": runs["adagrad"]}, None).why.startswith("SGD is not")
+    assert L.lesson_key("valley", *below[:2]).choice is None  # every racer starts there
+    assert "starts with f − f* below" in L.lesson_key("valley", *below[:2]).why
+    assert L.lesson_key("valley", {"adagrad": runs["adagrad"]}, None).why.startswith("SGD is not")
     assert (
-        C.lesson_key("forgets", runs, sweep).why == "RMSprop is not racing: add it in the sidebar."
+        L.lesson_key("forgets", runs, sweep).why == "RMSprop is not racing: add it in the sidebar."
     )
-    assert C.lesson_key("rotation", runs, sweep, None).choice is None
+    assert L.lesson_key("rotation", runs, sweep, None).choice is None
     # a tie: SGD's best rate gets there at Adagrad's own step
     sa = C.steps_to(runs["adagrad"])
     tied = Sweep(np.array([0.3]), np.array([sa]), np.array([0.0]), np.array([-1]), TARGET, 0)
-    assert C.lesson_key("valley", runs, tied) == Key("tie")
-    assert "needs 17 steps; SGD at its best rate, lr = 0.3, needs 17 steps" in C.lesson_why(
+    assert L.lesson_key("valley", runs, tied) == Key("tie")
+    assert "needs 17 steps; SGD at its best rate, lr = 0.3, needs 17 steps" in L.lesson_why(
         "valley", runs, tied
     )
 
@@ -316,11 +317,11 @@ def test_every_lessons_key_is_the_oracles_on_any_settings(drawn):
     runs, sweep, _ = run_page(surface, values)
     _, _, rotation = evidence({})
     for key in LESSONS:
-        got = C.lesson_key(key, runs, sweep, rotation)
+        got = L.lesson_key(key, runs, sweep, rotation)
         assert got.choice in {None, *dict(BY_KEY[key].choices)}
         assert got.choice is not None or got.why  # a moot question says why
         if got.choice is not None or key != "forgets":  # (NaN rates: moot by design)
             assert got.choice == oracle(key, runs, sweep, rotation), (key, got)
-        why = C.lesson_why(key, runs, sweep, rotation, goal="the minimum")
+        why = L.lesson_why(key, runs, sweep, rotation, goal="the minimum")
         for s in PM.SENTENCE_END.split(why):
             assert len(PM.NUMBER.findall(s)) <= 4, s
