@@ -5,7 +5,8 @@ Each optimizer is an :class:`Optimizer` record with
 * ``init(params) -> state``: a NamedTuple of arrays shaped like ``params``;
 * ``update(grads, state, params, **hparams) -> (updates, state, extras)``: the step to add to
   ``params``, the new state (the old one is never mutated) and per-coordinate quantities worth
-  recording (``eff_lr``: the multiplier applied to the step direction).
+  recording (``eff_lr``: the multiplier applied to the step direction; Adagrad's also has
+  ``denom``, the divisor √G + ε or √(G + ε), so that no caller repeats that line).
 
 The six ``torch.optim`` optimizers follow its keyword names, defaults and order of floating-point
 operations (torch 2.x, ``foreach=False``), so in float64 every step equals torch's to ~1e-12.
@@ -120,7 +121,7 @@ def adagrad_update(g, state, params, *, lr, lr_decay, weight_decay, eps, eps_pla
     # The one block that turns SGD into Adagrad: divide by the root of the accumulated squares.
     G = state.sum + g * g
     denom = np.sqrt(G) + eps if eps_placement == "outside" else np.sqrt(G + eps)
-    return (-clr * g) / denom, AdagradState(step, G), {"eff_lr": clr / denom}
+    return (-clr * g) / denom, AdagradState(step, G), {"eff_lr": clr / denom, "denom": denom}
 
 
 # --- RMSprop -----------------------------------------------------------------------------------

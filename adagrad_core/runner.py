@@ -105,6 +105,56 @@ def _all_ok(params, bound, *arrays) -> bool:
     return all(a is None or np.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
 
 
+def _check_bound(bound: Any) -> float:
+    if isinstance(bound, int) and abs(bound) > 1e308:  # an int too large for a float
+        bound = math.inf if bound > 0 else -math.inf
+    if not (isinstance(bound, (int, float)) and not math.isnan(bound) and bound > 0):
+        raise ValueError(f"Invalid bound: {bound!r} (must be > 0)")
+    return bound
+
+
+def _histories(x: np.ndarray, state, steps: int) -> tuple:
+    """Empty histories of a run from ``x`` (``params[0]`` filled), the optimizer's initial
+    state per field, and one history per state field (the step counter excepted)."""
+    params = np.empty((steps + 1, *x.shape))
+    params[0] = x
+    grads = np.empty((steps, *x.shape))
+    updates = np.empty((steps, *x.shape))
+    eff_lr = np.empty((steps, *x.shape))
+    fields = [f for f in state._fields if f != "step"]
+    init = {f: np.asarray(getattr(state, f), dtype=float) for f in fields}
+    hist = {f: np.empty((steps, *init[f].shape)) for f in fields}
+    return params, grads, updates, eff_lr, init, hist
+
+
+def _record(update, grad_fn, x, state, upd_kw, params, grads, updates, eff_lr, hist) -> None:
+    """The steps from ``x``, in place: each step's gradient, update, effective rate and state."""
+    rows = [(h, state._fields.index(f)) for f, h in hist.items()]  # (history, index in state)
+    for t in range(grads.shape[0]):
+        g = np.asarray(grad_fn(x), dtype=float)
+        if g.shape != x.shape:
+            raise ValueError(f"grad_fn returned shape {g.shape}, expected {x.shape}")
+        upd, state, extras = update(g, state, x, **upd_kw)
+        x = np.add(x, upd, out=params[t + 1])  # x is a view of its own history row
+        grads[t], updates[t], eff_lr[t] = g, upd, extras["eff_lr"]
+        for h, i in rows:
+            h[t] = state[i]
+
+
+def _diverged(params, bound, grads, eff_lr, hist, loss) -> np.ndarray:
+    """Per start: the step (1-based) whose results were not finite or left the bound, or -1."""
+    batch_ndim = params.ndim - 2
+    diverged = np.full(params.shape[1:-1], -1, dtype=int)
+    if grads.shape[0] and not _all_ok(params, bound, grads, eff_lr, *hist.values(), loss):
+        bad = ~(np.abs(params[1:]).max(-1) <= bound)  # also catches NaN
+        for a in (grads, eff_lr, *hist.values()):
+            bad |= ~_rows_ok(a, 1 + batch_ndim)
+        if loss is not None:  # a finite point may have no finite loss (log x at x < 0)
+            bad |= ~np.isfinite(loss[1:])
+        diverged = np.where(bad.any(0), bad.argmax(0) + 1, -1)
+    return diverged
+
+
 def _stop(diverged, params, grads, updates, eff_lr, hist, init, loss) -> None:
     """In place: from its stopping step on, a start repeats its last finite values.
 
@@ -161,47 +211,17 @@ def run(
     hp = opt.resolve(hparams)
     x = _check_x0(x0, opt)
     steps = _check_steps(steps, x.size)
-    if isinstance(bound, int) and abs(bound) > 1e308:  # an int too large for a float
-        bound = math.inf if bound > 0 else -math.inf
-    if not (isinstance(bound, (int, float)) and not math.isnan(bound) and bound > 0):
-        raise ValueError(f"Invalid bound: {bound!r} (must be > 0)")
+    bound = _check_bound(bound)
     init_kw, upd_kw = opt.split(hp)
     state = opt.init(x, **init_kw)
-    batch_ndim = x.ndim - 1
-    diverged = np.full(x.shape[:-1], -1, dtype=int)
-
-    params = np.empty((steps + 1, *x.shape))
-    params[0] = x
-    grads = np.empty((steps, *x.shape))
-    updates = np.empty((steps, *x.shape))
-    eff_lr = np.empty((steps, *x.shape))
-    fields = [f for f in state._fields if f != "step"]
-    init = {f: np.asarray(getattr(state, f), dtype=float) for f in fields}
-    hist = {f: np.empty((steps, *init[f].shape)) for f in fields}
-    rows = [(hist[f], state._fields.index(f)) for f in fields]  # (history, index in state)
-    update = opt.update
-
+    params, grads, updates, eff_lr, init, hist = _histories(x, state, steps)
     # The loop only computes and records; divergence is found and stopped afterwards, over the
     # whole history at once (every operation is per start, so a start that went bad cannot
     # touch the others).
     with np.errstate(all="ignore"):
-        for t in range(steps):
-            g = np.asarray(grad_fn(x), dtype=float)
-            if g.shape != x.shape:
-                raise ValueError(f"grad_fn returned shape {g.shape}, expected {x.shape}")
-            upd, state, extras = update(g, state, x, **upd_kw)
-            x = np.add(x, upd, out=params[t + 1])  # x is a view of its own history row
-            grads[t], updates[t], eff_lr[t] = g, upd, extras["eff_lr"]
-            for h, i in rows:
-                h[t] = state[i]
+        _record(opt.update, grad_fn, x, state, upd_kw, params, grads, updates, eff_lr, hist)
         loss = None if loss_fn is None else np.asarray(loss_fn(params), dtype=float)
-        if steps and not _all_ok(params, bound, grads, eff_lr, *hist.values(), loss):
-            bad = ~(np.abs(params[1:]).max(-1) <= bound)  # also catches NaN
-            for a in (grads, eff_lr, *hist.values()):
-                bad |= ~_rows_ok(a, 1 + batch_ndim)
-            if loss is not None:  # a finite point may have no finite loss (log x at x < 0)
-                bad |= ~np.isfinite(loss[1:])
-            diverged = np.where(bad.any(0), bad.argmax(0) + 1, -1)
+        diverged = _diverged(params, bound, grads, eff_lr, hist, loss)
     if (diverged > 0).any():
         _stop(diverged, params, grads, updates, eff_lr, hist, init, loss)
 

@@ -79,6 +79,27 @@ def test_first_adagrad_step_is_lr_times_sign(g, lr, lr_decay, placement):
 
 
 @SETTINGS
+@given(
+    g=grad_arrays,
+    acc=st.floats(0.0, 1.0),
+    eps=st.sampled_from([0.0, 1e-10, 0.1]),
+    placement=st.sampled_from(["outside", "inside"]),
+)
+def test_adagrad_returns_its_denominator(g, acc, eps, placement):
+    # The one divisor of the rule, √G + ε or √(G + ε), from the core (callers never recompute it).
+    opt = OPTIMIZERS["adagrad"]
+    state = opt.init(np.zeros_like(g), initial_accumulator_value=acc)
+    kw = {"lr": 0.5, "lr_decay": 0.0, "weight_decay": 0.0, "maximize": False}
+    kw.update(eps=eps, eps_placement=placement)
+    _, new, extras = opt.update(g, state, np.zeros_like(g), **kw)
+    G = acc + g * g
+    want = np.sqrt(G) + eps if placement == "outside" else np.sqrt(G + eps)
+    np.testing.assert_array_equal(extras["denom"], want)
+    np.testing.assert_array_equal(new.sum, G)
+    np.testing.assert_array_equal(extras["eff_lr"], 0.5 / extras["denom"])
+
+
+@SETTINGS
 @given(g=grad_arrays, lr=st.floats(1e-4, 10.0), steps=st.integers(1, 200))
 def test_constant_gradient_step_t_is_lr_over_sqrt_t(g, lr, steps):
     traj = run("adagrad", constant(g), np.zeros_like(g), steps, lr=lr, eps=0.0)
