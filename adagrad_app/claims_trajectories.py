@@ -97,6 +97,11 @@ def steps_to(run: Run, target: float = TARGET) -> int | None:
     return int(hit[0]) if hit.size else None
 
 
+def start_defined(runs: Mapping[str, Run]) -> bool:
+    """Is f defined at the start (a typed f may not be)? Else no racer can move."""
+    return all(math.isfinite(r.gap[0]) for r in runs.values())
+
+
 def starts_below(runs: Mapping[str, Run], target: float = TARGET) -> bool:
     """Is the start (shared by every racer) already below the target?"""
     return bool(runs) and all(r.gap[0] < target for r in runs.values())
@@ -200,6 +205,20 @@ def surface_intro(surface: Surface, custom: bool) -> str:
 
 
 # --- the race ---------------------------------------------------------------------------------
+
+
+def undefined_start(x0: tuple[float, float]) -> str:
+    """Where f is not defined at the start: nothing can move, so no race to tell."""
+    return (
+        f"f is not defined at the start ({x0[0]:g}, {x0[1]:g}), so no optimizer can move: "
+        "choose another start (click on a shaded part of the chart)."
+    )
+
+
+NO_STEP = (  # when every racer stopped before its first step
+    "No optimizer completed a step, so the charts of the gap, the effective rates and "
+    "the accumulators have nothing to draw: lower the learning rates."
+)
 
 
 def divergence_messages(runs: Mapping[str, Run]) -> list[str]:

@@ -105,6 +105,12 @@ def adjust_to_surface(S: ui.Settings, surface: Surface, refused: str | None) -> 
             S.adjust(note, **{key: new})
 
 
+def onto_plot(x0: tuple[float, float], surface: Surface) -> tuple[float, float]:
+    """The start clamped to the surface's plot."""
+    (xa, xb), (ya, yb) = surface.bounds
+    return (min(max(x0[0], xa), xb), min(max(x0[1], ya), yb))
+
+
 def refused_message(refused: str) -> str:
     return (
         f"This f(x, y) cannot be used: {ui.md_escape(refused)}. Showing the "

@@ -5,8 +5,6 @@ the sentences the runs bear out (claims_trajectories, claims_paths, claims_lesso
 -> the page.
 """
 
-import math
-
 import streamlit as st
 
 from adagrad_app import claims_lessons_trajectories as L
@@ -48,8 +46,7 @@ lrs = tuple((k, v[f"lr_{k}"]) for k in keys)
 knobs = knobs_of(v)
 x0 = (v["x0"], v["y0"])
 if refused:  # the fallback surface's plot: clamp the start for this run only
-    (xa, xb), (ya, yb) = surface.bounds
-    x0 = (min(max(x0[0], xa), xb), min(max(x0[1], ya), yb))
+    x0 = V.onto_plot(x0, surface)
 st.markdown(C.surface_intro(surface, custom=skey[0] == CUSTOM))
 run_key = (skey, keys, lrs, knobs, x0, v["steps"])
 
@@ -72,7 +69,7 @@ except ValueError as err:  # e.g. Nesterov with momentum 0: the core names the s
     st.stop()
 
 sweep, tuned = V.best_sgd(*run_key)
-start_defined = all(math.isfinite(r.gap[0]) for r in runs.values())
+start_defined = C.start_defined(runs)
 goal = fig_common.goal(surface)
 if asking:
     # Before the answer: the settings and the surface, nothing of the run that gives it away
@@ -100,11 +97,7 @@ if taught is not None:
         )
 if not start_defined:  # a typed f, off its domain
     opening.markdown(C.DEFINITION)
-    st.error(
-        f"f is not defined at the start ({x0[0]:g}, {x0[1]:g}), so no optimizer can move: "
-        "choose another start (click on a shaded part of the chart).",
-        icon="🚫",
-    )
+    st.error(C.undefined_start(x0), icon="🚫")
 else:
     opening.markdown(C.takeaway(runs, sweep, goal=goal))
     for message in C.divergence_messages(runs):
@@ -140,11 +133,7 @@ V.export_area(
 
 loss_fig, eff_lr_fig, acc_fig = V.cached_linked_figures(*run_key)
 if all(r.last < 1 for r in runs.values()):  # every racer stopped before its first step
-    st.info(
-        "No optimizer completed a step, so the charts of the gap, the effective rates and "
-        "the accumulators have nothing to draw: lower the learning rates.",
-        icon="ℹ️",
-    )
+    st.info(C.NO_STEP, icon="ℹ️")
 cols = st.columns(3)
 with cols[0]:
     ui.plotly_chart(loss_fig, config=ui.png_config("trajectories-gap"))
