@@ -99,8 +99,7 @@ def result(sc: Scenario, key: Key, why: str | None) -> None:
             st.success(f"Right: **{labels[key.choice]}**.", icon="✅")
         else:
             st.error(
-                f"Not on this run: the answer is **{labels[key.choice]}**, not "
-                f"“{labels[picked]}”.",
+                f"Not on this run: the answer is **{labels[key.choice]}**, not “{labels[picked]}”.",
                 icon="❌",
             )
         if why:
