@@ -19,7 +19,7 @@ keys in :mod:`adagrad_app.claims_lessons_trajectories`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from adagrad_core.surfaces import Surface
 
 from . import fig_common as F
 from . import theme
+from .fmt import names, times
 
 TARGET = 1e-3  # "close": f − f* below this
 NEAR_ONE = 1 / 0.9  # a ratio within [0.9, 1/0.9] counts as "about 1"
@@ -46,34 +47,9 @@ def num(v: float, digits: int = 3) -> str:
     return theme.number(v, 2 if abs(v) < 1e-2 or abs(v) >= 1e3 else digits)
 
 
-def times(v: float) -> str:
-    """A ratio in plain digits, 3 significant: 2,510, 5, 0.556, 0.0000123 (never 2.51e+03);
-    below 1e-6, 0, and any value that is not a positive finite number, as :func:`num` writes
-    it (1e-300, not three hundred zeros)."""
-    v = float(v)
-    if not math.isfinite(v) or v <= 0:
-        return num(v)
-    r = float(f"{v:.3g}")
-    if r >= 1000:
-        return f"{r:,.0f}"
-    if r >= 1e-3:
-        return f"{r:g}"
-    if r < 1e-6:  # plain digits would be a row of zeros
-        return num(v)
-    return f"{r:.{2 - math.floor(math.log10(r))}f}"
-
-
 def count(n: int, word: str, plural: str | None = None) -> str:
     """'1 step', '2 steps'."""
     return f"{n} {word if n == 1 else plural or word + 's'}"
-
-
-def names(labels: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    labels = list(labels)
-    if not labels:
-        return ""
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def bold(run: Run) -> str:

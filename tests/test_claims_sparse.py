@@ -5,7 +5,6 @@ its minimum to its maximum, the edges drawn often); regression tests pin the lin
 found false sentences under.
 """
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -20,22 +19,12 @@ from adagrad_app import fig_sparse as F
 from adagrad_app import sparse_facts as SF
 from adagrad_app import sparse_view as V
 from adagrad_core import sparse as sp
+from tests.apptest import prose_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _metrics():
-    """The shared readability tool (../shared/tools/prose_metrics.py): its own number and
-    sentence rules, so this test counts as the hook and the issue do."""
-    path = ROOT.parent / "shared" / "tools" / "prose_metrics.py"
-    assert path.exists(), f"missing {path}: the project's shared/ folder sits beside the repo"
-    spec = importlib.util.spec_from_file_location("prose_metrics", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-PM = _metrics()
+PM = prose_metrics()
 
 
 def _schema():

@@ -15,33 +15,12 @@ from adagrad_app import claims_frequency as Q
 from adagrad_app.lesson_ui import CHECK, lesson_query
 from adagrad_app.scenarios import BY_KEY, SCENARIOS, next_lesson
 from adagrad_core import sparse as sp
-from tests.apptest import load
+from tests.apptest import answer, load, open_lesson
 from tests.test_claims_sparse import SCHEMA as SPARSE_SCHEMA
 from tests.test_claims_sparse import evidence
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SPARSE = [sc.key for sc in SCENARIOS if sc.page == "pages/sparse-features.py"]
-
-
-def open_lesson(key: str, **extra: str) -> AppTest:
-    sc = BY_KEY[key]
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(sc.page)
-    for k, v in {**lesson_query(sc), **extra}.items():
-        at.query_params[k] = v
-    load(at)
-    assert not at.exception
-    return at
-
-
-def answer(at: AppTest, key: str, choice: str) -> AppTest:
-    at.radio(key=f"_lesson_answer_{key}").set_value(choice).run()
-    at.button(key=f"_lesson_check_{key}").click().run()
-    if at.get("bidi_component"):  # a fresh load's first view: the rest comes in a rerun
-        at.run()
-    assert not at.exception
-    return at
 
 
 def sparse_key(key: str, query: dict):

@@ -26,7 +26,7 @@ from adagrad_app.lesson_ui import CHECK, lesson_query
 from adagrad_app.scenarios import BY_KEY, next_lesson
 from adagrad_core.runner import run as core_run
 from adagrad_core.surfaces import SURFACES
-from tests.apptest import load
+from tests.apptest import answer, open_lesson
 from tests.test_claims_formula import page_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,27 +65,6 @@ def quadratic_key(key: str, query: dict[str, str]) -> str | None:
         initial_accumulator_value=float(query.get("acc0", 0.0)),
     )
     return core_key(key, traj.grads[0], traj.updates[0])
-
-
-def open_lesson(key: str, **extra: str) -> AppTest:
-    sc = BY_KEY[key]
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(sc.page)
-    for k, v in {**lesson_query(sc), **extra}.items():
-        at.query_params[k] = v
-    load(at)
-    assert not at.exception
-    return at
-
-
-def answer(at: AppTest, key: str, choice: str) -> AppTest:
-    at.radio(key=f"_lesson_answer_{key}").set_value(choice).run()
-    at.button(key=f"_lesson_check_{key}").click().run()
-    if at.get("bidi_component"):  # the page's first whole view: the rest comes in a rerun
-        at.run()
-    assert not at.exception
-    return at
 
 
 def shown(at: AppTest) -> str:

@@ -23,7 +23,7 @@ from adagrad_app.scenarios import BY_KEY, SCENARIOS, Key, next_lesson
 from adagrad_app.trajectories_settings import schema_for
 from adagrad_core import SURFACES
 from adagrad_core.racers import Sweep, race
-from tests.apptest import load
+from tests.apptest import answer, load, open_lesson
 from tests.test_claims_trajectories import page_settings, run_page
 from tests.test_readability import PM
 
@@ -107,27 +107,6 @@ def expected(key: str, **extra: str) -> str | None:
 
 
 # --- the page -------------------------------------------------------------------------------------
-
-
-def open_lesson(key: str, **extra: str) -> AppTest:
-    sc = BY_KEY[key]
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(sc.page)
-    for k, v in {**lesson_query(sc), **extra}.items():
-        at.query_params[k] = v
-    load(at)
-    assert not at.exception
-    return at
-
-
-def answer(at: AppTest, key: str, choice: str) -> AppTest:
-    at.radio(key=f"_lesson_answer_{key}").set_value(choice).run()
-    at.button(key=f"_lesson_check_{key}").click().run()
-    if at.get("bidi_component"):  # a fresh load's first view: the rest comes in a rerun
-        at.run()
-    assert not at.exception
-    return at
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -2,25 +2,17 @@
 measured by the project's readability tool (../shared/tools/prose_metrics.py): the limits of
 the explanations issue hold, and every page opens with a short plain takeaway."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from tests.apptest import prose_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 
-def _tool():
-    path = ROOT.parent / "shared" / "tools" / "prose_metrics.py"
-    assert path.exists(), f"missing {path}: the project's shared/ folder sits beside the repo"
-    spec = importlib.util.spec_from_file_location("prose_metrics", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-PM = _tool()
+PM = prose_metrics()
 PAGES = ["home", "trajectories", "sparse-features", "formula"]
 LINKS = PM.presets(APP)  # the lesson links as the home page gives them: asked, then answered
 VIEWS = sorted({*PAGES, *LINKS, *(f"{v}&reveal=1" for v in LINKS if "lesson=" in v)})
