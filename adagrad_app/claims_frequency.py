@@ -163,7 +163,7 @@ def frequency_caption(run: SparseRun) -> str:
     count, size = spreads
     across = "Leaving out the top and bottom 5% of features" if _range(run)[0] else "Across them"
     text = (
-        f"Left: one dot per feature. {across}, the number of examples that contained one "
+        f"Top: one dot per feature. {across}, the number of examples that contained one "
         f"varies {num(count)}×, and G per such example {num(size)}×."
     )
     if _is_count(spreads):
@@ -181,7 +181,7 @@ def frequency_caption(run: SparseRun) -> str:
     within = float(np.percentile(np.maximum(ratio, 1 / ratio), share))
     which = "90% of the rates are" if share == 90 else "every rate is"
     text += (
-        f"\n\nRight: {which} within a factor {num(within)} of the dashed prediction. It "
+        f"\n\nBottom: {which} within a factor {num(within)} of the dashed prediction. It "
         "needs only each feature's p and the run's mean squared residual (the residual is the "
         "prediction minus the label), not the feature's count of adjustments."
     )

@@ -60,7 +60,7 @@ def test_the_rare_lesson_asks_reveals_keeps_the_links_settings_and_leads_on(page
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(0)  # nothing of the run yet
     page.get_by_text(dict(sc.choices)["adagrad"], exact=True).click()
     page.get_by_role("button", name=CHECK).click()
-    expect(main.get_by_text("Right:")).to_be_visible(timeout=60_000)
+    expect(main.get_by_text("Right: Adagrad's.")).to_be_visible(timeout=60_000)
     wait_for_app(page)
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(5)
     slider = page.get_by_role("slider", name="Examples")
