@@ -364,8 +364,7 @@ def simulate(
     WT = W.T  # a view, so it follows W's in-place updates
     absW = np.empty_like(W)
     w_flat = W.reshape(-1)  # a view of W
-    # (a margin for rounding; no screen when the square would overflow)
-    sq_bound = bound * bound * (1 - 1e-9) if bound < 1e150 else -math.inf
+    sq_bound = _screen(bound)
     chunk = max(1, _CHUNK_FLOATS // (B * d))  # steps whose examples are made float at once
     c0 = c1 = 0  # the steps whose examples are in Xc
     j, next_rec = 1, int(rec[1])  # the next record point
@@ -438,6 +437,13 @@ def simulate(
         abs_step={name: abs_step[k] for k, name in enumerate(names)},
         diverged_at=dict(zip(names, diverged, strict=True)),
     )
+
+
+def _screen(bound: float) -> float:
+    """The divergence rule's quick screen: while the weights' sum of squares stays under this,
+    no weight can have left ``[-bound, bound]`` (NaN fails it too), so only then is each
+    weight looked at. A margin for rounding; no screen when the square would overflow."""
+    return bound * bound * (1 - 1e-9) if bound < 1e150 else -math.inf
 
 
 def _cumulative_at(per_step: np.ndarray, rec: np.ndarray) -> np.ndarray:
@@ -697,7 +703,7 @@ def sgd_rate_sweep(
     chunk = max(1, _CHUNK_FLOATS // (B * d))
     step_lr = (lr / B)[:, None]
     w_flat = W.reshape(-1)  # a view of W
-    sq_bound = bound * bound * (1 - 1e-9) if bound < 1e150 else -math.inf
+    sq_bound = _screen(bound)
     with np.errstate(all="ignore"):
         for c0 in range(0, steps, chunk):
             c1 = min(c0 + chunk, steps)
