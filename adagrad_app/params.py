@@ -21,6 +21,7 @@ WIDGETS = (
     "multiselect",
     "toggle",
     "segmented",  # st.segmented_control, one option always chosen
+    "text",  # st.text_input
 )
 
 
@@ -30,6 +31,7 @@ class Param:
 
     ``label`` is the setting's name as its widget shows it, and ``option_labels`` the words the
     widget shows for its options (its ``format_func``): the notes on a link's values use them.
+    For a text setting, ``hi`` is the most characters its box takes.
     """
 
     key: str
@@ -43,9 +45,10 @@ class Param:
     # How the setting is drawn (ui.widgets), declared here once with its URL form:
     widget: str = ""  # one of WIDGETS: slider, select_slider, number, radio, select, ...
     step: float | None = None
-    fmt: str | None = None  # the slider's number format, e.g. "%.3f"
+    fmt: str | None = None  # the slider's number format, e.g. "%.3f" (a select_slider's too)
     grid: tuple = ()  # the values a select_slider offers (else its options); a link's number
-    # snaps to the nearest
+    # snaps to the nearest, on a log scale if ``log``
+    log: bool = False
     help: str = ""
     section: str = ""  # a sidebar header drawn before the first setting of each section
     show_if: Callable[[Mapping[str, Any]], bool] | None = field(
@@ -120,7 +123,7 @@ class Param:
                 hi = _num(self, self.hi)
                 return hi, f"{name}: {given} is above the maximum; using {hi:g}"
             if self.grid and v not in self.grid:
-                near = min(self.grid, key=lambda g: abs(g - v))
+                near = _nearest(self.grid, v, self.log)
                 return near, f"{name}: {given} is not on the slider; using {near:g}"
             return v, None
         if self.kind == "bool":
@@ -155,6 +158,13 @@ CHOICES_WIDTH = 80  # roughly how many characters of option labels a note lists
 def _quoted(raw: str) -> str:
     """A value from the link, quoted (repr escapes control characters) and cut short."""
     return repr(raw[:QUOTE_CHARS]) + ("…" if len(raw) > QUOTE_CHARS else "")
+
+
+def _nearest(grid: Sequence[float], v: float, log: bool) -> float:
+    """The grid value nearest to ``v``; on a log scale, the nearest in ratio (grid > 0)."""
+    if log:
+        return min(grid, key=lambda g: abs(math.log(g) - math.log(max(v, 1e-300))))
+    return min(grid, key=lambda g: abs(g - v))
 
 
 def _num(p: Param, v: float) -> float | int:

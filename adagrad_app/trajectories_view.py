@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from adagrad_core import racers
-from adagrad_core.expr import MAX_LENGTH, make_surface
-from adagrad_core.racers import RACERS, diverge_bound, snap
+from adagrad_core.expr import make_surface
+from adagrad_core.racers import RACERS, diverge_bound
 from adagrad_core.surfaces import SURFACES, Surface
 
 from . import claims_trajectories as C
@@ -27,12 +27,7 @@ from .trajectories_settings import (
     BOX,
     CUSTOM,
     DEFAULT_SURFACE,
-    EPS_GRID,
     LR_GRID,
-    PLACEMENT_LABELS,
-    RACER_LABELS,
-    START_LIMIT,
-    SURFACE_LABELS,
     custom_start,
     schema_for,
 )
@@ -88,14 +83,10 @@ def surface_key() -> tuple[tuple, str | None]:
 
 
 def adjust_to_surface(S: ui.Settings, surface: Surface, refused: str | None) -> None:
-    """Slider values come from a grid, and a typed link may hold a value between two grid
-    points; a start off this surface's plot is clamped to it. Each change is noted."""
+    """A start off this surface's plot is clamped to it, with a note. (A link's learning rate
+    or ε between two slider points was snapped to the nearer as the link was read: their
+    Params carry the grid.)"""
     label = {p.key: p.label for p in S.schema}
-    for key in [f"lr_{k}" for k in RACERS] + ["eps"]:
-        grid = EPS_GRID if key == "eps" else LR_GRID
-        if (v := st.session_state[key]) not in grid:
-            new = snap(v, grid)
-            S.adjust(f"{label[key]}: {v:g} is not on the slider; using {new:g}", **{key: new})
     (xa, xb), (ya, yb) = surface.bounds
     for key, lo, hi in (("x0", xa, xb), ("y0", ya, yb)):
         v = st.session_state[key]
@@ -209,11 +200,18 @@ def table(rows: list[dict]) -> None:
         st.table(df.set_index(df.columns[0]))
 
 
+# The settings under ⚙️ Advanced, in the order drawn
+ADVANCED = ("eps", "eps_placement", "acc0", "lr_decay", "momentum",
+            "beta1", "beta2", "alpha", "rho")  # fmt: skip
+
+
 def controls(S: ui.Settings) -> None:
-    """The sidebar. The page draws it after the race chart: a rerun sends elements in the order
-    they are drawn, so the browser gets the chart first (the widgets' values are already known)."""
+    """The sidebar, each widget drawn from its Param (:mod:`.trajectories_settings`). The page
+    draws it after the race chart: a rerun sends elements in the order they are drawn, so the
+    browser gets the chart first (the widgets' values are already known)."""
     if S.locked:
         return
+    P = {p.key: p for p in S.schema}
 
     def on_surface_change() -> None:
         S.set(**surface_defaults(st.session_state["surface"], st.session_state["box"]))
@@ -222,60 +220,18 @@ def controls(S: ui.Settings) -> None:
         S.set(**dict(zip(("x0", "y0"), custom_start(st.session_state["box"]), strict=True)))
 
     with st.sidebar:
-        st.selectbox(
-            "Surface",
-            [*SURFACES, CUSTOM],
-            format_func=SURFACE_LABELS.get,
-            key="surface",
-            on_change=on_surface_change,
-        )
+        ui.widget(P["surface"], on_change=on_surface_change)
         if st.session_state["surface"] == CUSTOM:
-            st.text_input(
-                "f(x, y) =",
-                key="expr",
-                max_chars=MAX_LENGTH,
-                help="Numbers, x, y, pi, e, + − * / ** and sin, cos, tan, exp, log, sqrt, tanh, "
-                "abs. Press Enter to draw it.",
-            )
-            st.number_input(
-                "Plot range ± (x and y)",
-                BOX.lo,
-                BOX.hi,
-                step=0.5,
-                key="box",
-                on_change=on_box_change,
-            )
-        st.multiselect("Optimizers", list(RACERS), format_func=RACER_LABELS.get, key="opts")
-        st.slider("Steps", 10, 1000, step=10, key="steps")
-        c1, c2 = st.columns(2)
-        c1.number_input("Start x", -START_LIMIT, START_LIMIT, step=0.1, format="%.2f", key="x0")
-        c2.number_input("Start y", -START_LIMIT, START_LIMIT, step=0.1, format="%.2f", key="y0")
+            ui.widget(P["expr"])
+            ui.widget(P["box"], on_change=on_box_change)
+        ui.widgets([P["opts"], P["steps"], P["x0"], P["y0"]], {})
         st.markdown("**Learning rates** (log scale)")
         for k in st.session_state["opts"]:
-            st.select_slider(
-                RACERS[k].label, LR_GRID, format_func=lambda v: f"{v:g}", key=f"lr_{k}"
-            )
+            ui.widget(P[f"lr_{k}"])
         with st.expander("⚙️ Advanced"):
-            _advanced()
+            for key in ADVANCED:
+                ui.widget(P[key])
     S.widgets_drawn()  # after a server restart: rerun with the browser's values
-
-
-def _advanced() -> None:
-    st.select_slider("Adagrad ε", EPS_GRID, format_func=lambda v: f"{v:g}", key="eps")
-    st.radio(
-        "ε placement",
-        list(PLACEMENT_LABELS),
-        format_func=PLACEMENT_LABELS.get,
-        key="eps_placement",
-        horizontal=True,
-    )
-    st.number_input("Adagrad initial accumulator", 0.0, 10.0, step=0.1, key="acc0")
-    st.number_input("Adagrad lr decay", 0.0, 1.0, step=0.01, format="%.3f", key="lr_decay")
-    st.number_input("Momentum (Momentum, Nesterov)", 0.0, 0.999, step=0.05, key="momentum")
-    st.number_input("Adam β₁", 0.0, 0.999, step=0.05, format="%.3f", key="beta1")
-    st.number_input("Adam β₂", 0.0, 0.9999, step=0.001, format="%.4f", key="beta2")
-    st.number_input("RMSprop α", 0.0, 0.9999, step=0.01, format="%.4f", key="alpha")
-    st.number_input("Adadelta ρ", 0.0, 0.999, step=0.05, format="%.3f", key="rho")
 
 
 def torch_caption(keys: tuple, lrs: tuple, knobs: tuple, steps: int) -> str:
@@ -337,7 +293,7 @@ def export_area(surface: Surface, runs, fig, race_text: str, script: str, captio
 def surface_3d(S: ui.Settings, surface: Surface, runs) -> None:
     """The optional 3-D view: its toggle redraws only this part of the page."""
     if not S.locked:
-        st.toggle("🧊 Show the surface in 3-D", key="view3d")
+        ui.widget(next(p for p in S.schema if p.key == "view3d"))
     S.sync()
     if st.session_state["view3d"]:
         ui.plotly_chart(

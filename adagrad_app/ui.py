@@ -328,21 +328,22 @@ def widgets(schema: Sequence[Param], values: dict) -> None:
 
 def widget(p: Param, **extra) -> None:
     """One setting's widget, drawn where the caller is, as its Param declares it; ``extra``
-    adds what only the page knows (``disabled``). To narrow a slider's range to the run's,
-    pass ``dataclasses.replace(p, hi=...)``: the label and help stay the declaration's."""
+    adds what only the page knows (``disabled``, an ``on_change`` that needs the page's state).
+    To narrow a slider's range to the run's, pass ``dataclasses.replace(p, hi=...)``: the label
+    and help stay the declaration's."""
     kw = {"key": p.key, "help": p.help or None, **extra}
     if p.on_change is not None:
         kw["on_change"] = p.on_change
     if p.show_if is not None:
         kw["persist_state"] = "page"  # keep the value while the widget is not drawn
-    kind = p.widget or {"bool": "toggle", "choice": "select", "multi": "multiselect"}.get(
-        p.kind, "slider"
-    )
+    kind = p.widget or _DEFAULT_WIDGET.get(p.kind, "slider")
     labels = {"format_func": p._label} if p.option_labels else {}
     if kind == "slider":
         st.slider(p.label, p.lo, p.hi, step=p.step, format=p.fmt, **kw)
     elif kind == "select_slider":
-        st.select_slider(p.label, p.grid or p.options, **kw)
+        if p.fmt:  # the grid's numbers as the format writes them, e.g. "%g": 0.0001, 1e-08
+            labels = {"format_func": lambda v: p.fmt % v}
+        st.select_slider(p.label, p.grid or p.options, **labels, **kw)
     elif kind == "number":
         st.number_input(p.label, p.lo, p.hi, step=p.step, format=p.fmt, **kw)
     elif kind == "radio":
@@ -353,5 +354,10 @@ def widget(p: Param, **extra) -> None:
         st.multiselect(p.label, p.options, **labels, **kw)
     elif kind == "segmented":
         st.segmented_control(p.label, p.options, required=True, **labels, **kw)
+    elif kind == "text":
+        st.text_input(p.label, max_chars=int(p.hi) if p.hi else None, **kw)
     else:
         st.toggle(p.label, **kw)
+
+
+_DEFAULT_WIDGET = {"bool": "toggle", "choice": "select", "multi": "multiselect", "text": "text"}

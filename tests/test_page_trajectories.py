@@ -107,7 +107,7 @@ def test_every_surface(surface):
     # a link naming only the surface gets that surface's start and learning rates
     assert number(at, "Start x") == pytest.approx(s.start[0])
     assert number(at, "Start y") == pytest.approx(s.start[1])
-    lr = next(sl for sl in at.sidebar.select_slider if sl.label == "Adagrad").value
+    lr = next(sl for sl in at.sidebar.select_slider if sl.label == "Adagrad lr").value
     assert lr == RACERS["adagrad"].lr(surface)
     assert not at.error and s.label in texts(at)
 
@@ -124,7 +124,7 @@ def test_all_optimizers_together():
     at = open_page(opts=",".join(RACERS), steps="300")
     assert len(at.sidebar.multiselect[0].value) == len(RACERS)
     labels = {sl.label for sl in at.sidebar.select_slider}
-    assert {r.label for r in RACERS.values()} <= labels  # one lr per racer
+    assert {f"{r.label} lr" for r in RACERS.values()} <= labels  # one lr per racer
 
 
 def test_divergent_settings_name_the_optimizer():
@@ -142,14 +142,14 @@ def test_out_of_range_url_values_are_clamped_with_a_note():
     assert "'nope' is not one of" in notes and "not a number" in notes
     assert "bogus" in notes
     assert at.sidebar.slider[0].value == 1000
-    assert next(sl for sl in at.sidebar.select_slider if sl.label == "SGD").value == 100.0
+    assert next(sl for sl in at.sidebar.select_slider if sl.label == "SGD lr").value == 100.0
 
 
 def test_values_between_slider_points_and_outside_the_plot_are_adjusted():
     at = open_page(lr_adagrad="0.4", x0="9", eps="3e-9")
     notes = "\n".join(w.value for w in at.warning)
     assert "Adagrad lr: 0.4 is not on the slider; using 0.5" in notes
-    assert "Adagrad ε: 3e-09 is not on the slider" in notes
+    assert "Adagrad ε: 3e-9 is not on the slider; using 1e-08" in notes  # as the link has it
     assert "Start x: 9 is outside this surface's plot; using 6" in notes
     assert number(at, "Start x") == 6.0
 
@@ -172,13 +172,13 @@ def test_a_control_writes_the_url_and_a_new_session_restores_it():
 def test_a_link_on_another_surface_round_trips():
     at = open_page(surface="rosenbrock")
     assert dict(at.query_params) == {"surface": "rosenbrock"}  # its own defaults stay out
-    sgd = next(sl for sl in at.sidebar.select_slider if sl.label == "SGD")
+    sgd = next(sl for sl in at.sidebar.select_slider if sl.label == "SGD lr")
     sgd.set_value(RACERS["sgd"].lr("quadratic"))  # the default elsewhere, not here
     at.run()
     query = dict(at.query_params)
     assert query["lr_sgd"] == f"{RACERS['sgd'].lr('quadratic'):g}"
     again = open_page(**query)
-    assert next(sl for sl in again.sidebar.select_slider if sl.label == "SGD").value == sgd.value
+    assert next(sl for sl in again.sidebar.select_slider if sl.label == "SGD lr").value == sgd.value
     assert texts(again) == texts(at)
 
 
@@ -189,7 +189,7 @@ def test_changing_the_surface_resets_start_and_learning_rates():
     assert not at.exception
     s = SURFACES["plateau"]
     assert number(at, "Start x") == pytest.approx(s.start[0])
-    sgd = next(sl for sl in at.sidebar.select_slider if sl.label == "SGD").value
+    sgd = next(sl for sl in at.sidebar.select_slider if sl.label == "SGD lr").value
     assert sgd == RACERS["sgd"].lr("plateau")
     assert at.query_params["surface"] in ("plateau", ["plateau"])
 
@@ -455,3 +455,72 @@ def test_default_view_and_lesson_links_are_readable(query):
     assert max(len(NUMBER.findall(s)) for s in sentences) <= 4
     for term in ("float64", "preconditions", "bias correction", "well within"):
         assert term not in " ".join(paras)
+
+
+# --- issue 19: one declaration per setting -----------------------------------------------------
+
+WIDGET_KINDS = (
+    "slider",
+    "select_slider",
+    "selectbox",
+    "radio",
+    "toggle",
+    "number_input",
+    "multiselect",
+    "text_input",
+)
+# views that between them draw every widget: the default, a typed surface, every racer's lr
+EVERY_WIDGET = ({}, {"surface": "custom"}, {"opts": ",".join(RACERS)})
+
+
+def _drawn(at) -> dict:
+    """{key: widget} of every setting's widget on the page (sidebar and main)."""
+    return {w.key: w for kind in WIDGET_KINDS for w in at.get(kind)}
+
+
+def test_every_widget_is_drawn_from_its_one_declaration():
+    """Label, range, step, format, grid and help of every widget come from schema_for: a link's
+    note and the widget cannot name a setting differently, nor disagree on its range."""
+    from adagrad_app.trajectories_settings import schema_for
+
+    by_key = {p.key: p for p in schema_for("quadratic")}
+    seen = set()
+    for query in EVERY_WIDGET:
+        for key, w in _drawn(open_page(**query)).items():
+            p = by_key[key]
+            assert w.label == p.label, (key, w.label, p.label)
+            assert (w.help or "") == p.help, key
+            if w.type in ("slider", "number_input"):
+                assert (w.min, w.max, w.step) == (p.lo, p.hi, p.step), key
+                assert p.fmt is None or w.proto.format == p.fmt, key
+            if w.type == "select_slider":
+                assert list(w.options) == [p.fmt % g for g in p.grid], key
+            if w.type in ("selectbox", "radio", "multiselect"):
+                assert list(w.options) == [p._label(o) for o in p.options], key
+            if w.type == "text_input":
+                assert w.max_chars == p.hi, key
+            seen.add(key)
+    assert seen == set(by_key)  # every setting has a widget in one of these views
+
+
+def _notes(at) -> str:
+    return "\n".join(w.value for w in at.warning).replace("\\", "")  # markdown's escapes removed
+
+
+def test_every_note_names_the_setting_as_its_widget_does():
+    labels = {}
+    for query in EVERY_WIDGET:
+        labels |= {key: w.label for key, w in _drawn(open_page(**query)).items()}
+    for key, label in labels.items():
+        bad = "x" * 201 if key == "expr" else "moon"  # any text is an f(x, y): a too long one
+        assert f"- {label}: " in _notes(open_page(**{key: bad})), (key, label)
+
+
+def test_a_learning_rate_between_slider_points_snaps_to_the_nearer_in_ratio():
+    # 0.00124 is nearer 0.001 on a line, nearer 0.0015 in ratio (as the slider spaces them);
+    # 2e-11 is nearer 1e-12 on a line, nearer 1e-10 in ratio
+    at = open_page(lr_adagrad="0.00124", eps="2e-11")
+    assert "Adagrad lr: 0.00124 is not on the slider; using 0.0015" in _notes(at)
+    assert "Adagrad ε: 2e-11 is not on the slider; using 1e-10" in _notes(at)
+    assert next(sl for sl in at.select_slider if sl.label == "Adagrad lr").value == 0.0015
+    assert dict(at.query_params)["lr_adagrad"] == "0.0015"

@@ -187,3 +187,27 @@ def test_the_url_written_back_reproduces_the_values(query):
     assert again.keys() == values.keys()
     for key, v in values.items():
         assert again[key] == (pytest.approx(v, rel=1e-9) if isinstance(v, float) else v), key
+
+
+def test_a_number_between_grid_points_snaps_to_the_nearest_on_the_grids_scale():
+    """A linear grid snaps by difference, a log grid (``log=True``) by ratio, as the page's
+    log-spaced sliders space their points; either way the note names both values."""
+    grid = (1e-3, 1.5e-3, 2e-3)
+    lin = Param("lr", 1e-3, "float", 1e-3, 2e-3, label="lr", grid=grid)
+    log = Param("lr", 1e-3, "float", 1e-3, 2e-3, label="lr", grid=grid, log=True)
+    # 0.00124: 0.00024 from 0.001 and 0.00026 from 0.0015, but 1.24× and 1.21× away
+    assert lin.decode("0.00124") == (1e-3, "lr: 0.00124 is not on the slider; using 0.001")
+    assert log.decode("0.00124") == (1.5e-3, "lr: 0.00124 is not on the slider; using 0.0015")
+    assert log.decode("0.0015") == (1.5e-3, None)  # on the grid: kept, no note
+    assert log.decode("1")[0] == 2e-3  # clamped to the range first
+
+
+def test_the_trajectories_rates_snap_as_the_core_does():
+    """The page's learning rates and ε snap where :func:`adagrad_core.racers.snap` would."""
+    from adagrad_app.trajectories_settings import schema_for
+    from adagrad_core.racers import snap
+
+    for p in schema_for("quadratic"):
+        if p.grid:
+            for v in (p.lo * 1.1, p.hi / 1.3, *(g * 1.22 for g in p.grid[:-1])):
+                assert p.decode(f"{v:.6g}")[0] == snap(float(f"{v:.6g}"), p.grid), (p.key, v)

@@ -124,7 +124,7 @@ def test_a_typed_expression_redraws_the_chart_and_goes_into_the_url(page, app_ur
     sidebar.locator('[data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="Custom f(x, y)…").click()
     page.wait_for_url("**surface=custom**", timeout=WAIT_MS)
-    box = sidebar.get_by_role("textbox", name="f(x, y) =")
+    box = sidebar.get_by_role("textbox", name="f(x, y)", exact=True)
     expect(box).to_have_value("x**2 + 10*sin(y)", timeout=WAIT_MS)
     default_custom = contour_after(page, before)  # the contour is the typed surface's
 
