@@ -81,7 +81,7 @@ def simulate(
         s = SURFACES[surface]
         traj = run("adagrad", s.grad, [x0, y0], steps, loss_fn=s.value, **hp)
     terms = step_terms(traj, eps=eps, eps_placement=eps_at, initial_accumulator_value=acc0)
-    done = traj.steps if traj.diverged_at is None else traj.diverged_at - 1
+    done = traj.last  # the runner's rule: the steps before the one at which it was stopped
     return FormulaRun(
         terms={k: v[:done] for k, v in terms.items()},
         path=traj.params[: done + 1],
@@ -100,27 +100,48 @@ def step_terms(traj, *, eps: float, eps_placement: str, initial_accumulator_valu
     """Every term of Adagrad's rule at every step of ``traj``, as ``{term: (steps, d) array}``.
 
     ``theta``, ``g``, ``G`` (after the step), ``eff_lr`` and ``update`` are the core's own
-    arrays; ``G_prev`` shifts ``G`` by one step (the initial accumulator first); ``denom``
-    repeats the core's one line for the chosen ``eps_placement``; ``lr`` is the rate of each
-    step, ``η / (1 + (t - 1) lr_decay)`` at step ``t`` (torch's decay; η when it is 0).
+    arrays; ``G_prev`` shifts ``G`` by one step (the initial accumulator first); ``denom`` is
+    the core's own too (:func:`_core_denom`); ``lr`` is the rate of each step,
+    ``η / (1 + (t - 1) lr_decay)`` at step ``t`` (torch's decay; η when it is 0). ``eps`` and
+    ``eps_placement`` name the run's own settings (``ValueError`` if they are not).
     """
     if eps_placement not in PLACEMENTS:
         raise ValueError(f"Invalid eps_placement: {eps_placement!r} (must be one of {PLACEMENTS})")
+    ran = {k: traj.hparams.get(k) for k in ("eps", "eps_placement")}
+    if ran != {"eps": eps, "eps_placement": eps_placement}:
+        raise ValueError(f"eps={eps!r}, eps_placement={eps_placement!r} are not the run's {ran}")
     G = traj.state["sum"]
     first = np.full_like(G[:1], initial_accumulator_value)
-    denom = np.sqrt(G) + eps if eps_placement == "outside" else np.sqrt(G + eps)
+    G_prev = np.concatenate([first, G[:-1]])
     return {
         "theta": traj.params[:-1],
         "g": traj.grads,
         "g2": traj.grads**2,
-        "G_prev": np.concatenate([first, G[:-1]]),
+        "G_prev": G_prev,
         "G": G,
-        "denom": denom,
+        "denom": _core_denom(traj, G_prev),
         "lr": _step_lr(traj.hparams["lr"], traj.hparams.get("lr_decay", 0.0), G),
         "eff_lr": traj.eff_lr,
         "update": traj.updates,
         "theta_new": traj.params[1:],
     }
+
+
+def _core_denom(traj, G_prev: np.ndarray) -> np.ndarray:
+    """The denominator of every step of ``traj`` as the core's Adagrad update computes it (its
+    ``extras["denom"]``, with the eps placement of the run): the update is called once more on
+    each step's own gradient, accumulator before it and point, all steps at once."""
+    from adagrad_core.optimizers import AdagradState
+    from adagrad_core.runner import get_optimizer
+
+    opt = get_optimizer(traj.optimizer)
+    _, upd_kw = opt.split(traj.hparams)
+    step = np.arange(traj.steps).reshape(-1, *[1] * (G_prev.ndim - 1))  # steps done before
+    with np.errstate(all="ignore"):
+        _, _, extras = opt.update(
+            traj.grads, AdagradState(step, G_prev), traj.params[:-1], **upd_kw
+        )
+    return extras["denom"]
 
 
 def _step_lr(lr: float, lr_decay: float, like: np.ndarray) -> np.ndarray:

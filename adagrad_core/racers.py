@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from .divergence import last_good
 from .runner import run
 from .surfaces import SURFACES, Surface
 
 DIVERGE_FACTOR = 10.0
 """A run is stopped once a coordinate exceeds this many times the plot's largest extent."""
-_FAR = 1e100  # the runner's own bound here: only non-finite values stop it
+_FAR = 1e100  # a run that jumped past this is drawn like a non-finite one: no line toward it
 GAP_FLOOR = 1e-16
 """Smallest value of ``f - f_min`` kept, so a log-scale chart never gets 0."""
 
@@ -243,8 +244,8 @@ class Run:
 
     @property
     def last(self) -> int:
-        """Index of the last meaningful entry of params (the stop, or the final step)."""
-        return len(self.params) - 1 if self.diverged_at is None else self.diverged_at - 1
+        """Index of the last meaningful entry of params (before the stop, or the final step)."""
+        return int(last_good(self.diverged_at, len(self.params) - 1))
 
 
 def diverge_bound(surface: Surface) -> float:
@@ -312,38 +313,28 @@ def race(
             raise ValueError(f"Unknown racer {key!r}; allowed: {', '.join(RACERS)}")
         r = RACERS[key]
         hp = r.hparams(lrs.get(key, r.lr(s.name)), knobs)
-        # The runner only stops at non-finite values here, so the first point past ``bound``
-        # is kept: it says in which direction the run left the plot.
-        t = run(r.optimizer, s.grad, x0, steps, loss_fn=s.value, bound=_FAR, **hp)
-        params, updates, eff_lr = t.params.copy(), t.updates.copy(), t.eff_lr.copy()
-        acc = accumulator_of(r, t.state)
+        # The runner stops the run (its rule, with the plot's bound) and keeps the point
+        # where it left the bound: it says in which direction the run left the plot.
+        t = run(r.optimizer, s.grad, x0, steps, loss_fn=s.value, bound=bound, **hp)
+        exit_at = None
+        if t.diverged_at is not None:
+            path = t.params[: t.last + 1]
+            if np.abs(t.exit_each).max() <= _FAR:  # NaN (not finite there) fails too
+                path = np.concatenate([path, t.exit_each[None]])
+            exit_at = exit_point(path, s.bounds)
         with np.errstate(all="ignore"):
             gap = np.maximum(t.loss - s.f_min, GAP_FLOOR)
-        far = np.flatnonzero(np.abs(params).max(-1) > bound)
-        stops = [int(i) for i in far[:1]] + ([t.diverged_at] if t.diverged_at else [])
-        at = min(stops) if stops else None
-        exit_at = None
-        if at is not None:
-            exit_at = exit_point(params[: at + 1] if at in far[:1] else params[:at], s.bounds)
-            # Stop as the runner does: from step ``at`` on, values repeat the last good ones.
-            params[at:] = params[at - 1]
-            gap[at:] = gap[at - 1]
-            updates[at - 1 :] = 0.0
-            keep = max(at - 2, 0)
-            eff_lr[at - 1 :] = eff_lr[keep]
-            if acc is not None:
-                acc[at - 1 :] = acc[keep]
         out[key] = Run(
             key=key,
             label=r.label,
             hparams=t.hparams,
-            params=params,
+            params=t.params,
             gap=gap,
-            updates=updates,
-            eff_lr=eff_lr,
-            accumulator=acc,
+            updates=t.updates,
+            eff_lr=t.eff_lr,
+            accumulator=accumulator_of(r, t.state),
             accumulator_label=r.accumulator[1] if r.accumulator else "",
-            diverged_at=at,
+            diverged_at=t.diverged_at,
             exit_point=exit_at,
         )
     return out

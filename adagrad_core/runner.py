@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import divergence
 from .optimizers import OPTIMIZERS, Optimizer
 
 MAX_STEPS = 20_000
@@ -31,9 +32,13 @@ class Trajectory:
     ``state["sum"]`` is the accumulator G_t). ``loss`` is ``(steps+1, *batch)`` when a loss
     function was given.
 
-    A start that diverges (a non-finite value or loss, or ``|x| > bound``) is stopped: from the
-    step recorded in ``diverged_each`` on, its values repeat the last finite ones and its updates
-    are zero, so no chart receives NaN. ``diverged_at`` is the first such step over all starts.
+    A start that diverges (a non-finite value or loss, or ``|x| > bound``: the rule of
+    :mod:`.divergence`) is stopped: from the step recorded in ``diverged_each`` on, its values
+    repeat the last finite ones and its updates are zero, so no chart receives NaN.
+    ``diverged_at`` is the first such step over all starts, ``last`` the index of the last
+    meaningful point before it (``last_each`` per start). ``exit_each`` keeps, per start, the
+    point its stopping step reached when only the bound was left there (the direction in which
+    it left), NaN otherwise.
     """
 
     optimizer: str
@@ -46,11 +51,22 @@ class Trajectory:
     loss: np.ndarray | None
     diverged_each: np.ndarray  # int per start: step at which it was stopped, or -1
     bound: float
+    exit_each: np.ndarray | None = None  # (*batch, d): where a start left the bound, else NaN
 
     @property
     def diverged_at(self) -> int | None:
         hit = self.diverged_each[self.diverged_each >= 0]
         return int(hit.min()) if hit.size else None
+
+    @property
+    def last_each(self) -> np.ndarray:
+        """Per start: the index of its last meaningful point in ``params``."""
+        return divergence.last_good(self.diverged_each, self.steps)
+
+    @property
+    def last(self) -> int:
+        """The index of the last point every start reached before any was stopped."""
+        return int(divergence.last_good(self.diverged_at, self.steps))
 
     @property
     def steps(self) -> int:
@@ -100,7 +116,7 @@ def _all_ok(params, bound, *arrays) -> bool:
     """Quick screen of a whole run: inside the bound and finite everywhere? (A sum is finite
     only if every term is; a rare overflow of a finite sum just takes the exact per-start path.)
     """
-    if not (params.max() <= bound and -params.min() <= bound):  # also catches NaN
+    if not divergence.inside(params, bound):  # also catches NaN
         return False
     return all(a is None or np.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
 
@@ -141,48 +157,25 @@ def _record(update, grad_fn, x, state, upd_kw, params, grads, updates, eff_lr, h
             h[t] = state[i]
 
 
-def _diverged(params, bound, grads, eff_lr, hist, loss) -> np.ndarray:
-    """Per start: the step (1-based) whose results were not finite or left the bound, or -1."""
+def _diverged(params, bound, grads, eff_lr, hist, loss) -> tuple[np.ndarray, np.ndarray]:
+    """Per start: the step (1-based) at which :mod:`.divergence`'s rule stops it, or -1; and the
+    point it reached at that step when only the bound was left there (its numbers all finite),
+    else NaN: where the run left the bound, before :func:`.divergence.cut` hides it."""
     batch_ndim = params.ndim - 2
     diverged = np.full(params.shape[1:-1], -1, dtype=int)
+    exits = np.full(params.shape[1:], np.nan)
     if grads.shape[0] and not _all_ok(params, bound, grads, eff_lr, *hist.values(), loss):
-        bad = ~(np.abs(params[1:]).max(-1) <= bound)  # also catches NaN
+        broke = ~_rows_ok(params[1:], 1 + batch_ndim)  # not finite (the bound aside)
         for a in (grads, eff_lr, *hist.values()):
-            bad |= ~_rows_ok(a, 1 + batch_ndim)
+            broke |= ~_rows_ok(a, 1 + batch_ndim)
         if loss is not None:  # a finite point may have no finite loss (log x at x < 0)
-            bad |= ~np.isfinite(loss[1:])
-        diverged = np.where(bad.any(0), bad.argmax(0) + 1, -1)
-    return diverged
-
-
-def _stop(diverged, params, grads, updates, eff_lr, hist, init, loss) -> None:
-    """In place: from its stopping step on, a start repeats its last finite values.
-
-    ``diverged`` holds, per start, the step (1-based) whose results were not finite or left the
-    bound, or -1. The step's own update and gradient become 0; parameters, state, effective
-    rate and loss keep the values from before that step.
-    """
-    steps = grads.shape[0]
-    last = np.where(diverged > 0, diverged - 1, steps)  # per start: index of last good params
-    after = np.arange(steps).reshape(-1, *[1] * last.ndim) >= last  # (steps, *batch)
-
-    def mask(a):
-        return after.reshape(after.shape + (1,) * (a.ndim - after.ndim))
-
-    def frozen(a):  # per start, the entry of ``a`` (indexed by step first) at ``last``
-        idx = last.reshape(1, *last.shape, *[1] * (a.ndim - 1 - last.ndim))
-        return np.take_along_axis(a, idx, axis=0)
-
-    params[1:] = np.where(mask(params[1:]), frozen(params), params[1:])
-    grads[...] = np.where(mask(grads), 0.0, grads)
-    updates[...] = np.where(mask(updates), 0.0, updates)
-    before = np.concatenate([np.zeros_like(eff_lr[:1]), eff_lr])  # the rate before step 1: 0
-    eff_lr[...] = np.where(mask(eff_lr), frozen(before), eff_lr)
-    for f, h in hist.items():
-        before = np.concatenate([np.broadcast_to(init[f], h.shape[1:])[None], h])
-        h[...] = np.where(mask(h), frozen(before), h)
-    if loss is not None:
-        loss[1:] = np.where(after, frozen(loss), loss[1:])
+            broke |= ~np.isfinite(loss[1:])
+        diverged = divergence.first_stop(broke | divergence.escaped(params[1:], bound))
+        row = np.maximum(diverged, 1).reshape(1, *diverged.shape)
+        left = (diverged > 0) & ~np.take_along_axis(broke, row - 1, axis=0)[0]
+        at = np.take_along_axis(params, row[..., None], axis=0)[0]
+        exits = np.where(left[..., None], at, np.nan)
+    return diverged, exits
 
 
 def run(
@@ -221,9 +214,11 @@ def run(
     with np.errstate(all="ignore"):
         _record(opt.update, grad_fn, x, state, upd_kw, params, grads, updates, eff_lr, hist)
         loss = None if loss_fn is None else np.asarray(loss_fn(params), dtype=float)
-        diverged = _diverged(params, bound, grads, eff_lr, hist, loss)
+        diverged, exits = _diverged(params, bound, grads, eff_lr, hist, loss)
     if (diverged > 0).any():
-        _stop(diverged, params, grads, updates, eff_lr, hist, init, loss)
+        held = [(eff_lr, 0.0), *((h, init[f]) for f, h in hist.items())]
+        points = [params] if loss is None else [params, loss]
+        divergence.cut(diverged, points, [grads, updates], held)
 
     return Trajectory(
         optimizer=optimizer,
@@ -236,4 +231,5 @@ def run(
         loss=loss,
         diverged_each=diverged,
         bound=float(bound),
+        exit_each=exits,
     )

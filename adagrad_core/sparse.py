@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from . import divergence
 from .optimizers import OPTIMIZERS
 
 PRESETS = ("zipf", "two_groups", "custom")
@@ -327,7 +328,8 @@ def simulate(
     ``hparams[name]`` are ``torch.optim`` keywords for that optimizer (e.g. ``{"lr": 0.1}``),
     validated by the optimizer itself. The run takes ``n // batch_size`` steps (a last partial
     batch is dropped). An optimizer whose weights leave ``bound`` or stop being finite is
-    stopped there: its weights are frozen and ``diverged_at`` names the step.
+    stopped there (the core's rule, :mod:`.divergence`): its weights are frozen at their last
+    good values and ``diverged_at`` names the step.
     """
     n, d = data.X.shape
     B = _int_in("batch_size", batch_size, 1, n)
@@ -362,9 +364,8 @@ def simulate(
     live = list(range(K))
     U = np.zeros((K, d))  # this step's updates; rows of stopped optimizers stay zero
     WT = W.T  # a view, so it follows W's in-place updates
-    absW = np.empty_like(W)
     w_flat = W.reshape(-1)  # a view of W
-    sq_bound = _screen(bound)
+    sq_bound = divergence.screen(bound)
     chunk = max(1, _CHUNK_FLOATS // (B * d))  # steps whose examples are made float at once
     c0 = c1 = 0  # the steps whose examples are in Xc
     j, next_rec = 1, int(rec[1])  # the next record point
@@ -387,10 +388,13 @@ def simulate(
                 last_eff[k] = extras["eff_lr"]
             W += U
             abs_step += np.abs(U)
-            # Quick screen: no |w| passes the bound while the sum of squares stays under its
-            # square (NaN and inf fail it too). Only then is each weight looked at.
-            if not np.dot(w_flat, w_flat) <= sq_bound and not np.abs(W, out=absW).max() <= bound:
-                for k in [k for k in live if not absW[k].max() <= bound]:  # or NaN
+            # The divergence rule (divergence.escaped), behind its quick screen: no |w| passes
+            # the bound while the sum of squares stays under its square (NaN and inf fail it
+            # too). Only then is each optimizer's row looked at; one that left is stopped at
+            # this step, its weights frozen at their last good values.
+            if not np.dot(w_flat, w_flat) <= sq_bound:
+                out = divergence.escaped(W, bound)
+                for k in [k for k in live if out[k]]:
                     W[k] -= U[k]
                     U[k] = 0.0
                     abs_step[k] = np.nan_to_num(abs_step[k], posinf=0.0)
@@ -437,13 +441,6 @@ def simulate(
         abs_step={name: abs_step[k] for k, name in enumerate(names)},
         diverged_at=dict(zip(names, diverged, strict=True)),
     )
-
-
-def _screen(bound: float) -> float:
-    """The divergence rule's quick screen: while the weights' sum of squares stays under this,
-    no weight can have left ``[-bound, bound]`` (NaN fails it too), so only then is each
-    weight looked at. A margin for rounding; no screen when the square would overflow."""
-    return bound * bound * (1 - 1e-9) if bound < 1e150 else -math.inf
 
 
 def _cumulative_at(per_step: np.ndarray, rec: np.ndarray) -> np.ndarray:
@@ -673,7 +670,7 @@ def sgd_rate_sweep(
     One run per rate, vectorised: the weights are a ``(K, d)`` array updated as
     ``W -= lrs[:, None] * grads``, which is ``torch.optim.SGD``'s default update (and
     :func:`simulate`'s, to rounding). A run whose weights leave ``bound`` is stopped at that
-    step and marked diverged, by :func:`simulate`'s rule.
+    step and marked diverged, by :func:`simulate`'s rule (the core's, :mod:`.divergence`).
     """
     n, d = data.X.shape
     B = _int_in("batch_size", batch_size, 1, n)
@@ -703,7 +700,7 @@ def sgd_rate_sweep(
     chunk = max(1, _CHUNK_FLOATS // (B * d))
     step_lr = (lr / B)[:, None]
     w_flat = W.reshape(-1)  # a view of W
-    sq_bound = _screen(bound)
+    sq_bound = divergence.screen(bound)
     with np.errstate(all="ignore"):
         for c0 in range(0, steps, chunk):
             c1 = min(c0 + chunk, steps)
@@ -717,9 +714,10 @@ def sgd_rate_sweep(
                 if stopped:
                     U[stopped] = 0.0
                 W -= U
-                # simulate's rule and screen: stopped once a weight leaves the bound (or NaN)
+                # simulate's rule and screen (divergence): stopped once a weight leaves the
+                # bound (or NaN)
                 if not np.dot(w_flat, w_flat) <= sq_bound:
-                    out = live & ~(np.abs(W) <= bound).all(1)
+                    out = live & divergence.escaped(W, bound)
                     W[out] += U[out]  # frozen at its last finite weights, as in simulate
                     live &= ~out
                     stopped_at[out] = t + 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adagrad_core import DEFAULT_BOUND, SURFACES, run
+from adagrad_core import DEFAULT_BOUND, SURFACES, divergence, run, sparse
+from adagrad_core.racers import KNOBS, RACERS, diverge_bound, race
 
 ROSEN = SURFACES["rosenbrock"]
 
@@ -122,3 +123,94 @@ def test_non_finite_loss_stops_the_run():
     assert traj.diverged_each.tolist() == [3, -1]
     assert np.isfinite(traj.loss).all()
     assert traj.params[-1, 0].tolist() == [0.5, -2.0]  # frozen after two good steps
+
+
+# --- the one rule (adagrad_core.divergence) and the callers that use it ----------------------
+
+
+def test_the_rule_counts_non_finite_and_out_of_bound_rows():
+    x = np.array([[1.0, -4.0], [4.0000001, 0.0], [np.nan, 0.0], [0.0, -np.inf], [-4.0, 4.0]])
+    assert divergence.escaped(x, 4.0).tolist() == [False, True, True, True, False]
+    assert divergence.inside(x[[0, 4]], 4.0) and not divergence.inside(x[:3], 4.0)
+    assert divergence.first_stop(np.array([[0, 0], [0, 1], [1, 1]], bool)).tolist() == [3, 2]
+    assert divergence.last_good(np.array([3, -1]), 10).tolist() == [2, 10]
+    assert divergence.last_good(None, 10) == 10
+
+
+@pytest.mark.parametrize("bound", [1e-3, 1.5, 1e3, 1e149])
+def test_the_quick_screen_never_hides_an_escape(bound):
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(2000, 6))
+    # scale each row so its sum of squares sits just under the screen
+    w *= np.sqrt(divergence.screen(bound) / (w * w).sum(1))[:, None] * (1 - 1e-12)
+    assert ((w * w).sum(1) <= divergence.screen(bound)).all()
+    assert not divergence.escaped(w, bound).any()
+    assert divergence.screen(1e200) == -np.inf  # the square would overflow: always look
+
+
+def test_runner_keeps_the_exit_point_and_the_last_good_step():
+    traj = run("sgd", ROSEN.grad, [[-2.0, -1.0], [1.0, 1.0]], 50, lr=0.1, bound=10.0)
+    t = int(traj.diverged_each[0])
+    assert traj.diverged_each[1] == -1
+    assert traj.last_each.tolist() == [t - 1, 50] and traj.last == t - 1
+    x = traj.params[t - 1, 0]
+    np.testing.assert_array_equal(traj.exit_each[0], x - 0.1 * ROSEN.grad(x))  # past the bound
+    assert np.abs(traj.exit_each[0]).max() > 10.0
+    assert np.isnan(traj.exit_each[1]).all()  # never stopped
+
+
+def test_a_stop_for_a_non_finite_value_keeps_no_exit_point():
+    traj = run("sgd", lambda x: np.where(np.abs(x) < 1.0, np.nan, 0.2 * x), [4.0, 4.0], 30, lr=0.5)
+    assert traj.diverged_at is not None
+    assert np.isnan(traj.exit_each).all()
+
+
+def _stream_grad(data):
+    X, y = data.X.astype(float), data.y
+    examples = iter(range(data.n_examples))
+
+    def grad(w):
+        k = next(examples)  # one example per step, as simulate(batch_size=1) takes them
+        return (X[k] @ w - y[k]) * X[k]
+
+    return grad
+
+
+@pytest.mark.parametrize(("lr", "bound"), [(1.5, 1e3), (3.0, 1e3), (1.5, 20.0), (0.01, 1e3)])
+def test_runner_race_and_sparse_stop_at_the_same_step(lr, bound):
+    """The same SGD on the same example stream: the runner, simulate and sgd_rate_sweep apply
+    one rule, so they stop at the same step with the same last good weights."""
+    data = sparse.make_data(sparse.feature_probs("two_groups", n_features=10), n_examples=600)
+    d = data.X.shape[1]
+    traj = run("sgd", _stream_grad(data), np.zeros(d), data.n_examples, lr=lr, bound=bound)
+    sim = sparse.simulate(
+        data, batch_size=1, optimizers=("sgd",), hparams={"sgd": {"lr": lr}}, bound=bound
+    )
+    rates = sparse.sgd_rate_sweep(data, batch_size=1, lrs=[lr], bound=bound)
+    stop = sim.diverged_at["sgd"]
+    assert (stop is not None) == (lr > 1)  # both kinds are checked
+    assert traj.diverged_at == stop == (None if rates.stopped_at[0] < 0 else rates.stopped_at[0])
+    np.testing.assert_allclose(sim.w["sgd"][-1], traj.params[traj.last], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(traj.params[-1], traj.params[traj.last])
+    if stop is not None:  # the stopping step's weights break the rule, the ones before do not
+        assert divergence.escaped(traj.exit_each, bound)
+        assert not divergence.escaped(traj.params[: traj.last + 1], bound).any()
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "beale", "quadratic"])
+@pytest.mark.parametrize("scale", [1.0, 100.0, 1e4])
+def test_race_takes_the_runners_stop(surface, scale):
+    s = SURFACES[surface]
+    keys = ["sgd", "adagrad", "adam"]
+    lrs = {k: RACERS[k].lr(surface) * scale for k in keys}
+    runs = race(surface, keys, lrs, KNOBS, s.start, 80)
+    for k in keys:
+        hp = RACERS[k].hparams(lrs[k], KNOBS)
+        t = run(RACERS[k].optimizer, s.grad, s.start, 80, loss_fn=s.value,
+                bound=diverge_bound(s), **hp)  # fmt: skip
+        r = runs[k]
+        assert r.diverged_at == t.diverged_at and r.last == t.last
+        np.testing.assert_array_equal(r.params, t.params)
+        np.testing.assert_array_equal(r.eff_lr, t.eff_lr)
+        np.testing.assert_array_equal(r.updates, t.updates)
+        assert (r.exit_point is None) == (t.diverged_at is None)

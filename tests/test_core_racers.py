@@ -83,6 +83,31 @@ def test_divergence_is_stopped_and_its_exit_is_on_the_plot_border():
     assert np.abs(sgd.params).max() <= diverge_bound(s)
 
 
+def test_a_run_stopped_at_step_one_holds_as_the_runner_holds():
+    """race takes the runner's stop: from the stopping step on every history repeats the
+    values before it, the rate before step 1 (0) and the initial accumulator included."""
+    s = SURFACES["quadratic"]
+    knobs = {**KNOBS, "initial_accumulator_value": 0.1}
+    runs = race("quadratic", ["sgd", "adagrad"], {"sgd": 100.0, "adagrad": 1e4}, knobs, s.start, 6)
+    for r in runs.values():
+        assert r.diverged_at == 1 and r.last == 0
+        assert (r.params == r.params[0]).all() and (r.updates == 0).all()
+        assert (r.eff_lr == 0).all()
+        assert r.exit_point is not None
+    assert (runs["adagrad"].accumulator == 0.1).all()
+
+
+def test_the_exit_point_uses_the_point_past_the_bound_the_runner_kept():
+    s = SURFACES["rosenbrock"]
+    sgd = race("rosenbrock", ["sgd"], {"sgd": 0.05}, KNOBS, s.start, 100)["sgd"]
+    t = sgd.diverged_at
+    x = sgd.params[t - 1]
+    past = x - 0.05 * s.grad(x)  # the step that left the bound
+    assert np.abs(past).max() > diverge_bound(s)
+    path = np.concatenate([sgd.params[:t], past[None]])
+    assert sgd.exit_point == exit_point(path, s.bounds)
+
+
 def test_exit_point_cases():
     bounds = ((-1.0, 1.0), (-1.0, 1.0))
     assert exit_point(np.array([[0, 0], [0.5, 0]]), bounds) == (0.5, 0.0)  # never leaves

@@ -208,6 +208,28 @@ def test_examples_made_float_in_chunks_give_the_same_run(monkeypatch, bound):
         np.testing.assert_allclose(big.loss[name], small.loss[name], rtol=1e-12)
 
 
+@pytest.mark.parametrize("bound", [1.5, sp.DEFAULT_BOUND])
+def test_the_screen_is_the_cores_and_never_hides_a_stop(monkeypatch, bound):
+    """simulate and sgd_rate_sweep test the weights with the core's rule
+    (adagrad_core.divergence.escaped) behind its quick screen: with the screen off (every
+    step looks at every weight) both give the same runs, the same stops included."""
+    data = sp.make_data(sp.feature_probs("two_groups", n_features=40), n_examples=1024)
+    hp = {"sgd": {"lr": 1.5}, "adagrad": {"lr": 0.5}}
+    out = []
+    for screen in (sp.divergence.screen, lambda b: -np.inf):
+        monkeypatch.setattr(sp.divergence, "screen", screen)
+        run = sp.simulate(data, batch_size=1, hparams=hp, bound=bound, max_records=50)
+        rates = sp.sgd_rate_sweep(data, batch_size=1, lrs=(0.05, 1.5, 5.0), bound=bound)
+        out.append((run, rates))
+    (a, ra), (b, rb) = out
+    assert a.diverged_at == b.diverged_at and a.diverged_at["sgd"] is not None
+    np.testing.assert_array_equal(ra.stopped_at, rb.stopped_at)
+    assert (ra.stopped_at[1:] > 0).all()
+    for name in a.optimizers:
+        np.testing.assert_array_equal(a.w[name], b.w[name])
+    np.testing.assert_array_equal(ra.rare_history, rb.rare_history)
+
+
 # --- the batch-size sweep ---------------------------------------------------------------------
 
 

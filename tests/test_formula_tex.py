@@ -8,6 +8,7 @@ import pytest
 from adagrad_app import formula_run as fr
 from adagrad_app import formula_tex as ft
 from adagrad_app import theme
+from adagrad_core import OPTIMIZERS
 from adagrad_core.runner import run
 from adagrad_core.surfaces import SURFACES
 
@@ -55,6 +56,56 @@ def test_step_terms_follow_eps_placement():
     assert not np.allclose(outside["theta_new"], inside["theta_new"])
     with pytest.raises(ValueError, match="eps_placement"):
         ft.symbols("between")
+
+
+def _core_denoms(traj):
+    """The core's extras["denom"] of every step, from stepping its Adagrad update by hand."""
+    opt = OPTIMIZERS["adagrad"]
+    init_kw, upd_kw = opt.split(traj.hparams)
+    state = opt.init(traj.params[0], **init_kw)
+    out = []
+    for t in range(traj.last):
+        _, state, extras = opt.update(traj.grads[t], state, traj.params[t], **upd_kw)
+        out.append(extras["denom"])
+    return np.array(out).reshape(traj.last, -1)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(eps=1.0, eps_at="inside"),
+        dict(eps=0.5, acc0=0.3, lr_decay=0.2, steps=80),
+        dict(surface="rosenbrock", lr=1e6, steps=20),  # stopped at step 2
+        dict(run_on="sparse", steps=60),
+        dict(run_on="sparse", steps=60, eps_at="inside", eps=1e-3),
+    ],
+)
+def test_step_terms_denominator_is_the_cores(kw):
+    page = fr.simulate(**kw)
+    hp = {
+        "lr": page.lr,
+        "eps": page.eps,
+        "eps_placement": page.eps_at,
+        "initial_accumulator_value": page.acc0,
+        "lr_decay": page.lr_decay,
+    }
+    steps = kw.get("steps", 30)
+    if kw.get("run_on") == "sparse":
+        traj, _ = fr.sparse_trajectory(steps, seed=fr.SPARSE_SEED, **hp)
+    else:
+        s = SURFACES[kw.get("surface", "quadratic")]
+        traj = run("adagrad", s.grad, [-5.0, -2.0], steps, loss_fn=s.value, **hp)
+    assert page.done == traj.last
+    np.testing.assert_array_equal(page.terms["denom"], _core_denoms(traj))
+
+
+def test_step_terms_refuse_settings_that_are_not_the_runs():
+    traj = run("adagrad", SURFACES["quadratic"].grad, [-5.0, -2.0], 5, eps=1e-10)
+    with pytest.raises(ValueError, match="eps_placement"):
+        fr.step_terms(traj, eps=1e-10, eps_placement="inside")
+    with pytest.raises(ValueError, match="eps"):
+        fr.step_terms(traj, eps=1.0, eps_placement="outside")
 
 
 @pytest.mark.parametrize(
