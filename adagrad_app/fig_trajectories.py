@@ -146,22 +146,33 @@ def _surface_traces(surface: Surface) -> list[dict]:
     return [click, colorbar]
 
 
+def path_name(run: Run) -> str:
+    """The name of a racer's faint path trace (the browser finds the trace by it)."""
+    return f"{run.label} path"
+
+
+def path_xy(run: Run) -> list[list[float]]:
+    """A racer's faint path as drawn: its points up to where it stopped, thinned, rounded."""
+    path = run.params[decimate(run.last + 1)]
+    return [rounded(path[:, 0]), rounded(path[:, 1])]
+
+
 def _racer_traces(run: Run, shown: np.ndarray, rank: int, bounds) -> tuple[dict, dict, list]:
     """One racer's faint full path, its moving head (a short trail) and, if it left the plot,
     the mark where it did."""
     key = run.key
     color, star = theme.color(key), key == STAR
-    path = run.params[decimate(run.last + 1)]
+    x, y = path_xy(run)
     faint = dict(
         type="scatter",
-        x=rounded(path[:, 0]),
-        y=rounded(path[:, 1]),
+        x=x,
+        y=y,
         mode="lines",
         line={"color": color, "width": 3 if star else 2},
         opacity=0.8 if star else 0.5,
         legendgroup=key,
         showlegend=False,
-        name=f"{run.label} path",
+        name=path_name(run),
         hoverinfo="skip",
     )
     tx, ty = _trails(run, shown[:1])[0]

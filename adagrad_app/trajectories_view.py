@@ -20,7 +20,7 @@ from adagrad_core.racers import RACERS, diverge_bound
 from adagrad_core.surfaces import SURFACES, Surface
 
 from . import claims_trajectories as C
-from . import exports, fig_3d, fig_common, fig_linked, fig_rotation, ui
+from . import exports, fig_3d, fig_common, fig_linked, fig_rotation, instant, ui
 from . import fig_trajectories as F
 from .reproduce import TORCH_OPTIMIZERS, torch_script
 from .trajectories_settings import (
@@ -128,6 +128,13 @@ def cached_main_figure(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: t
     # The figure's dict (read-only: shared by every session with these settings).
     runs = cached_race(skey, keys, lrs, knobs, x0, steps)
     return F.trajectories_figure(surface_of(skey), runs, x0)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def cached_previews(skey: tuple, keys: tuple, lrs: tuple, knobs: tuple, x0: tuple, steps: int):
+    # The paths one slider step away (read-only: shared by every session with these settings).
+    runs = cached_race(skey, keys, lrs, knobs, x0, steps)
+    return instant.payload(surface_of(skey), runs, lrs, knobs, x0, steps)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

@@ -10,7 +10,7 @@ import streamlit as st
 from adagrad_app import claims_lessons_trajectories as L
 from adagrad_app import claims_paths as P
 from adagrad_app import claims_trajectories as C
-from adagrad_app import fig_common, lesson_ui, ui
+from adagrad_app import fig_common, instant, lesson_ui, ui
 from adagrad_app import trajectories_view as V
 from adagrad_app.trajectories_settings import CUSTOM, knobs_of, schema_for
 
@@ -126,6 +126,8 @@ if text := P.step_ratio_caption(runs):
     V.table(P.step1_rows(runs))
 ui.stop_if_first_view(V.PAGE)  # on a fresh load, the rest once the browser has drawn the chart
 V.controls(S)
+if not S.locked:  # the paths one slider step away, redrawn in the browser as a slider moves
+    instant.mount(V.cached_previews(*run_key))
 S.share_box()  # below the chart: its code boxes load a highlighter the chart need not wait for
 V.export_area(
     surface, runs, fig, race_text, script, lambda: V.torch_caption(keys, lrs, knobs, v["steps"])

@@ -85,9 +85,14 @@ CHART_SIGNATURE_JS = """() => {
     out.push(n ? a[n - 1] : null);
     return out.join(',');
   };
+  // The lines as drawn too: a path redrawn in the browser before its data arrives counts.
+  const lines = (gd) => [...gd.querySelectorAll('.scatterlayer path.js-line')]
+    .map((p) => { const d = p.getAttribute('d') || ''; return d.length + ':' + d.slice(-40); })
+    .join(',');
   return plots.map((gd) => gd._fullData.map((t) =>
     [t.type, sample(t.x), sample(t.y), sample(t.z), sample(t.marker && t.marker.color)].join('|')
   ).join(';') + '#' + ((gd._transitionData && gd._transitionData._frames) || []).length
+    + '#' + lines(gd)
   ).join('\\n');
 }"""
 

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page
 
-from tests.browser.harness import ARTIFACTS, WAIT_MS, assert_healthy, open_app
+from tests.browser.harness import ARTIFACTS, WAIT_MS, assert_healthy, open_app, wait_for_app
 
 # The race chart is the first plotly chart on the page.
 FRAMES_JS = """() => {
@@ -77,6 +77,95 @@ def test_a_control_changes_chart_and_url_and_the_url_restores_it(page, app_url):
     assert steps_slider(other).get_attribute("aria-valuetext") == "110"
     assert "steps=110" in other.url
     assert_healthy(other)
+
+
+# The drawn SVG line of a trace of the race chart, by the trace's name.
+PATH_D_JS = """(name) => {
+  for (const g of document.querySelectorAll('.st-key-chart .scatterlayer .trace')) {
+    const cd = g.__data__;
+    if (cd && cd[0] && cd[0].trace.name === name) {
+      return g.querySelector('path.js-line').getAttribute('d');
+    }
+  }
+  return null;
+}"""
+# A key press on a slider, and the path as drawn right after it, in the same task: nothing
+# from the server can have arrived in between.
+PRESS_AND_READ_JS = """([label, keys, name]) => {
+  const input = [...document.querySelectorAll('input[type="range"]')]
+    .find((e) => e.getAttribute('aria-label') === label);
+  for (const key of keys.split(' ')) {
+    input.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true, cancelable: true}));
+  }
+  return (PATH_D)(name);
+}""".replace("PATH_D", PATH_D_JS)
+
+
+def _points(d: str) -> list[tuple[float, float]]:
+    return [tuple(map(float, p.split(","))) for p in d[1:].split("L")] if d else []
+
+
+def assert_same_line(preview: str, drawn: str) -> None:
+    """Plotly drops the points of a line that add nothing at its resolution; the preview draws
+    them all. So the drawn line's points are the preview's, in order, less some, with the same
+    ends (to the 0.01 px both are written at)."""
+    ours, theirs = _points(preview), _points(drawn)
+    assert ours and theirs
+    ends = zip(ours[0] + ours[-1], theirs[0] + theirs[-1], strict=True)
+    assert max(abs(a - b) for a, b in ends) < 0.011
+    i = 0
+    for x, y in theirs:
+        while i < len(ours) and max(abs(ours[i][0] - x), abs(ours[i][1] - y)) >= 0.011:
+            i += 1
+        assert i < len(ours), (x, y)
+
+
+def _wait_for_previews(page: Page) -> None:
+    page.locator('input[aria-label="Adagrad lr"]').wait_for(timeout=WAIT_MS)
+    page.wait_for_function("() => !!(window.__instantPaths && window.__instantPaths.data)")
+
+
+def _drawn_after_round_trip(page: Page, url_part: str, *, gone: bool = False) -> str:
+    """The Adagrad path as drawn once the run for ``url_part`` (in the URL, or ``gone`` from it:
+    a default value is not written) has been drawn."""
+    page.wait_for_url(lambda url: (url_part in url) != gone, timeout=WAIT_MS)
+    wait_for_app(page)
+    return page.evaluate(PATH_D_JS, "Adagrad path")
+
+
+def test_a_rate_slider_redraws_its_path_at_once_as_the_round_trip_then_does(page, app_url):
+    """Issue 20: a move of a learning-rate slider redraws that racer's path in the browser, in
+    the key press's own task; the round trip then draws exactly the same line. Moved back,
+    the chart's own path comes back at once too (adagrad_app/instant.py)."""
+    open_app(page, f"{app_url}/trajectories")
+    _wait_for_previews(page)
+    drawn = page.evaluate(PATH_D_JS, "Adagrad path")
+    args = ["Adagrad lr", "ArrowRight", "Adagrad path"]
+    at_once = page.evaluate(PRESS_AND_READ_JS, args)  # 1.5 -> 2
+    assert at_once and at_once != drawn
+    assert_same_line(at_once, _drawn_after_round_trip(page, "lr_adagrad=2"))
+    page.wait_for_function(
+        "() => window.__instantPaths.data.here.lr_adagrad === 26", timeout=WAIT_MS
+    )
+    back = page.evaluate(PRESS_AND_READ_JS, ["Adagrad lr", "ArrowLeft", "Adagrad path"])
+    assert_same_line(back, drawn)
+    assert _drawn_after_round_trip(page, "lr_adagrad=", gone=True) == drawn
+    # There and back in one task, before any reply: the chart's own line comes back as drawn.
+    page.wait_for_function(
+        "() => window.__instantPaths.data.here.lr_adagrad === 25", timeout=WAIT_MS
+    )
+    args = ["Adagrad lr", "ArrowRight ArrowLeft", "Adagrad path"]
+    assert page.evaluate(PRESS_AND_READ_JS, args) == drawn
+    assert_healthy(page)
+
+
+def test_the_steps_slider_redraws_every_path_at_once(page, app_url):
+    open_app(page, f"{app_url}/trajectories?surface=rosenbrock")
+    _wait_for_previews(page)
+    at_once = page.evaluate(PRESS_AND_READ_JS, ["Steps", "ArrowRight", "Adagrad path"])
+    assert len(_points(at_once)) == 111  # ten more steps
+    assert_same_line(at_once, _drawn_after_round_trip(page, "steps=110"))
+    assert_healthy(page)
 
 
 def test_click_on_the_chart_sets_the_start(page, app_url):
