@@ -687,8 +687,12 @@ def sgd_rate_sweep(
     stopped_at = np.full(K, -1)
     hist = np.zeros((2, len(rec), K))
 
+    # A stopped run's weights are kept here, and its row of W is zeroed: the quick screen then
+    # sums the running rates only, and passes again once a rate has stopped.
+    frozen = np.zeros((K, d))
+
     def record(j: int) -> None:
-        err = np.abs(W - data.w_true)
+        err = np.abs(W + frozen - data.w_true)
         hist[0, j] = err[:, rare].mean(1) if rare.any() else np.nan
         hist[1, j] = err[:, freq].mean(1)
 
@@ -719,6 +723,7 @@ def sgd_rate_sweep(
                 if not np.dot(w_flat, w_flat) <= sq_bound:
                     out = live & divergence.escaped(W, bound)
                     W[out] += U[out]  # frozen at its last finite weights, as in simulate
+                    frozen[out], W[out] = W[out], 0.0
                     live &= ~out
                     stopped_at[out] = t + 1
                     stopped = np.flatnonzero(~live).tolist()
