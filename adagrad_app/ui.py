@@ -38,11 +38,7 @@ class PlainFigure(go.Figure):
     """
 
     def __init__(self, spec: dict):
-        # plotly's validators are built and cached lazily, not thread-safely: sessions that make
-        # their first figures at once (a class opening a link together) crashed here 1-2 times
-        # in 60 (tools/load_test.py). One at a time; it takes well under a millisecond.
-        with _FIGURE_LOCK:
-            super().__init__(layout={"template": {}})  # an empty one: not a copy of the default
+        super().__init__(layout={"template": {}})  # an empty one: not a copy of the default
         self._spec = spec
 
     def to_dict(self) -> dict:
@@ -63,8 +59,19 @@ def png_config(name: str) -> dict:
 
 
 def plotly_chart(spec: dict, **kwargs):
-    """``st.plotly_chart`` for a figure builder's plain dict (see :class:`PlainFigure`)."""
-    return st.plotly_chart(PlainFigure(spec), **kwargs)
+    """``st.plotly_chart`` for a figure builder's plain dict (see :class:`PlainFigure`).
+
+    plotly builds and caches its validators lazily, not thread-safely: sessions that make their
+    first figures at once (a class opening a link together) crashed in them 1-2 times in 60
+    (tools/load_test.py), also with only the figure's own construction under a lock. So one
+    chart at a time from the figure to its message (a few ms; the GIL serialises most of it
+    anyway), and one figure made as the module is imported, which Python does once.
+    """
+    with _FIGURE_LOCK:
+        return st.plotly_chart(PlainFigure(spec), **kwargs)
+
+
+PlainFigure({})  # plotly's layout validators built now, by the one importing thread
 
 
 def ensure_router() -> None:

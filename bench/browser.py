@@ -76,6 +76,7 @@ class BrowserResult:
     load_ms: dict[str, list[float]] = field(default_factory=dict)  # URL path -> loads
     whole_ms: dict[str, list[float]] = field(default_factory=dict)  # same, to the whole page
     move_ms: dict[str, list[float]] = field(default_factory=dict)  # URL path -> moves
+    named_ms: dict[tuple, list[float]] = field(default_factory=dict)  # (path, slider) -> moves
     notes: dict[str, str] = field(default_factory=dict)  # URL path -> why nothing was measured
 
 
@@ -112,15 +113,21 @@ def _value(slider) -> str | None:
     return slider.get_attribute("aria-valuenow") or slider.get_attribute("aria-valuetext")
 
 
-def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
-    """Milliseconds from an arrow key on the first slider to some chart's data changing."""
+def _moves(browser, url: str, n: int, name: str | None = None) -> tuple[list[float], str | None]:
+    """Milliseconds from an arrow key on the first slider (or the one named ``name``) to some
+    chart's drawn data changing (the key event's own timestamp to the animation frame that
+    sees the change)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         context.add_init_script(RUN_COUNTER_JS)
         page = context.new_page()
         page.goto(url)
         runs = _settle(page)
-        sliders = page.get_by_role("slider")
+        sliders = (
+            page.get_by_role("slider", name=name, exact=True)
+            if name
+            else page.get_by_role("slider")
+        )
         try:  # a deep link can first finish a run that draws nothing: give the page time
             sliders.first.wait_for(timeout=TIMEOUT_MS)
         except Exception:
@@ -133,8 +140,8 @@ def _moves(browser, url: str, n: int) -> tuple[list[float], str | None]:
         slider = sliders.first
         key = "ArrowRight"
         page.evaluate(
-            "() => document.addEventListener('keydown', () => "
-            "{ window.__keydown = performance.now(); }, true)"
+            "() => document.addEventListener('keydown', (e) => "
+            "{ window.__keydown = e.timeStamp; }, true)"
         )
         out = []
         for _ in range(n):
@@ -169,6 +176,7 @@ def measure(
     only: list[str] | None = None,
     with_slider: set[str] | None = None,
     probes: Sequence[str] = (),
+    named: Sequence[tuple[str, str]] = (),
 ) -> BrowserResult:
     """Serve app.py and the minimal page, then time loads (interleaved) and slider moves.
     ``only``: page files to visit (default: every page in app.py); ``with_slider``: the page
@@ -224,6 +232,12 @@ def measure(
                                 res.move_ms[path] = ms_list
                             if note and path not in res.notes:
                                 res.notes[path] = note
+                    for path, name in named:  # (page path, slider label)
+                        if moves and time.monotonic() < deadline:
+                            ms_list, note = _moves(browser, app.url + path, moves, name)
+                            res.named_ms[(path, name)] = ms_list
+                            if note:
+                                res.notes[f"{path} {name}"] = note
                     for url in probes:
                         if moves and time.monotonic() < deadline:
                             ms_list, note = _moves(browser, app.url + url, moves)
