@@ -698,7 +698,6 @@ def sgd_rate_sweep(
 
     record(0)
     j, next_rec = 1, int(rec[1]) if len(rec) > 1 else -1
-    stopped: list[int] = []  # rows of the runs stopped so far
     Y = data.y[: steps * B].reshape(steps, B)
     linear = data.model == "linear"
     chunk = max(1, _CHUNK_FLOATS // (B * d))
@@ -714,19 +713,16 @@ def sgd_rate_sweep(
                 z = np.dot(W, xb.T)  # (K, B)
                 r = z - Y[t] if linear else _sigmoid(z) - Y[t]
                 U = np.dot(r, xb)
-                U *= step_lr
-                if stopped:
-                    U[stopped] = 0.0
+                U *= step_lr  # a stopped rate's row of step_lr is 0: its row of W stays 0
                 W -= U
                 # simulate's rule and screen (divergence): stopped once a weight leaves the
                 # bound (or NaN)
                 if not np.dot(w_flat, w_flat) <= sq_bound:
                     out = live & divergence.escaped(W, bound)
                     W[out] += U[out]  # frozen at its last finite weights, as in simulate
-                    frozen[out], W[out] = W[out], 0.0
+                    frozen[out], W[out], step_lr[out] = W[out], 0.0, 0.0
                     live &= ~out
                     stopped_at[out] = t + 1
-                    stopped = np.flatnonzero(~live).tolist()
                 if t + 1 == next_rec:
                     record(j)
                     j += 1

@@ -1,8 +1,9 @@
-"""Sparse-feature simulation (adagrad_core.sparse), timed at the core, without Streamlit.
+"""Sparse-feature simulation (adagrad_core.sparse), timed at the core.
 
-- default view: what pages/sparse-features.py computes on a cache miss with its default settings
-  (the values below mirror its SCHEMA): the example stream, the SGD/Adagrad run and the
-  batch-size sweep (which reuses that run for its batch size, as the page's does);
+- default view: what pages/sparse-features.py computes on a cache miss at its default settings
+  (read from its SCHEMA in adagrad_app/sparse_view.py): the example stream, the SGD/Adagrad
+  run, plain SGD at every rate of chart ② (the rate sweep) and the batch-size sweep of chart ⑤
+  (which reuses the run for its batch size, as the page's does);
 - large: 1000 features x 20 000 examples, batch size 1 (the most steps any setting asks for).
 """
 
@@ -13,8 +14,18 @@ import statistics
 import time
 from dataclasses import dataclass
 
-DEFAULT = dict(features=100, exponent=1.0, examples=4096, batch=8, sweep=(1, 4, 8, 16, 64, 256))
-HPARAMS = {"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}}
+import numpy as np
+
+HPARAMS = {"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}}  # the large case's
+
+
+def page_default() -> dict:
+    """The sparse page's default settings, as its caches see them."""
+    from adagrad_app import sparse_view as V
+
+    v = {p.key: p.default for p in V.SCHEMA}
+    data_key, hparams = V.keys(v)
+    return {"data_key": data_key, "hparams": {k: dict(kw) for k, kw in hparams}, "v": v}
 
 
 def available() -> bool:
@@ -39,37 +50,58 @@ def _time(fn):
     return out, time.perf_counter() - t0
 
 
-def view(features: int, examples: int, batch: int, sweep: tuple[int, ...] | None) -> dict:
-    """Seconds for each part of one view computed from scratch."""
+def default_view() -> dict:
+    """Seconds for each part of the page's default view computed from scratch, in its order."""
+    from adagrad_app import sparse_view as V
     from adagrad_core import sparse
 
-    probs = sparse.feature_probs("zipf", n_features=features, exponent=DEFAULT["exponent"])
-    data, t_data = _time(lambda: sparse.make_data(probs, n_examples=examples, seed=0))
-    run, t_run = _time(lambda: sparse.simulate(data, batch_size=batch, hparams=HPARAMS))
+    d = page_default()
+    probs, examples, model, noise, seed = d["data_key"]
+    make = lambda: sparse.make_data(  # noqa: E731
+        np.frombuffer(probs), n_examples=examples, model=model, noise=noise, seed=seed
+    )
+    data, t_data = _time(make)
+    v, hp = d["v"], d["hparams"]
+    run, t_run = _time(
+        lambda: sparse.simulate(data, batch_size=v["batch"], optimizers=tuple(hp), hparams=hp)
+    )
     _, t_summary = _time(lambda: sparse.summarize(run))
-    parts = {"data": t_data, "run": t_run + t_summary}
-    if sweep:  # as the page calls it: its own run stands for its batch size
-        _, parts["sweep"] = _time(
-            lambda: sparse.batch_sweep(data, batch_sizes=sweep, hparams=HPARAMS, runs=(run,))
-        )
+    lrs = sorted({*sparse.SGD_RATES, v["sgd_lr"], v["sgd_lr"] * v["batch"]})
+    _, t_rates = _time(lambda: sparse.sgd_rate_sweep(data, batch_size=v["batch"], lrs=lrs))
+    sizes = V.sweep_sizes(v["batch"])
+    _, t_sweep = _time(lambda: sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp, runs=(run,)))
+    parts = {
+        "data": t_data,
+        "run": t_run + t_summary,
+        "rate sweep": t_rates,
+        "batch sweep": t_sweep,
+    }
     parts["total"] = sum(parts.values())
     return parts
 
 
+def large_view(features: int = 1000, examples: int = 20_000) -> dict:
+    from adagrad_core import sparse
+
+    probs = sparse.feature_probs("zipf", n_features=features, exponent=1.0)
+    data, t_data = _time(lambda: sparse.make_data(probs, n_examples=examples, seed=0))
+    _, t_run = _time(lambda: sparse.simulate(data, batch_size=1, hparams=HPARAMS))
+    return {"data": t_data, "run": t_run, "total": t_data + t_run}
+
+
 def measure(repeats: int, quick: bool = False) -> list[SparseResult]:
-    d = DEFAULT
-    cases = [(d["features"], d["examples"], d["batch"], d["sweep"]), (1000, 20_000, 1, None)]
+    d = page_default()["v"]
+    cases = [
+        (f"default view: {d['preset']}, {d['examples']} examples, B={d['batch']}", default_view),
+        ("large: 1000 features x 20000 examples, B=1", large_view),
+    ]
     if quick:  # keep the code path, not the size
-        cases = [(20, 512, b, s and (1, 8)) for _, _, b, s in cases]
+        cases[1] = ("large, quick: 20 features x 512 examples, B=1", lambda: large_view(20, 512))
     results = []
-    for (features, examples, batch, sweep), kind in zip(
-        cases, ("default view", "large"), strict=True
-    ):
-        label = f"{kind}: {features} features x {examples} examples, B={batch}"
-        label += ", with sweep" if sweep else ""
+    for label, fn in cases:
         res = SparseResult(label, {})
         for _ in range(repeats):
-            for part, seconds in view(features, examples, batch, sweep).items():
+            for part, seconds in fn().items():
                 res.parts.setdefault(part, []).append(seconds)
         results.append(res)
     return results
