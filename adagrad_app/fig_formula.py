@@ -1,7 +1,8 @@
 """Figures for the formula page: pure builders of plain figure dicts, no streamlit.
 
-* :func:`term_series`: one small panel per term of Adagrad's rule, its value over the run for
-  each coordinate, a cursor at the current step; colours from ``theme.TERM_COLORS``.
+* :func:`term_series`: one small panel per term of Adagrad's rule, stacked on a shared step
+  axis, its value over the run for each coordinate, a cursor at the current step; colours
+  from ``theme.TERM_COLORS``.
 * :func:`path_figure`: where the run is on its surface, with the current point marked, over
   the surface's contour lines drawn as an image (:func:`contour_image`).
 
@@ -42,6 +43,11 @@ def panels(eps_at: str = "outside", lr_decay: float = 0.0) -> tuple[tuple[str, s
 
 
 CURSOR_COLOR = theme.TERM_COLORS["theta"]
+# term_series's rows, in pixels: a panel's plot, the band above each for its title, the margins
+# (the top one keeps plotly's modebar off the first row; the bottom one holds the step axis's
+# labels, its title and the legend under them) and where the legend starts below the last row
+ROW_PX, TITLE_PX, TOP_PX, BOTTOM_PX, LEGEND_PX = 100, 30, theme.TOP_CLEAR, 80, 46
+MIN_TICK_PX = 18  # the least distance between two labelled ticks of a value axis
 RASTER = 300  # pixels per axis of the contour image (the plot is ~230 px; sharp at 1.3x zoom)
 LEVELS = 18  # as ncontours: at most this many lines, at round values
 LINE_PX = 1.0  # width of a contour line, in image pixels
@@ -64,16 +70,18 @@ def term_series(
     """Small multiples: each term against the step, one line per coordinate, cursor at
     ``step``. Steps are counted from 1 (the first update), as on every page.
 
-    A panel is on a log axis when its term is positive throughout (G and the effective rate
-    usually are), so a coordinate whose values are 100x smaller is still readable. Built as a
-    plain dict (make_subplots and add_vline cost ~350 ms; this rebuilds on every step).
+    The panels are stacked, one row per term, on one shared step axis (labelled under the last
+    row): each is as wide as the chart at any screen width, a phone's 390 px included, and the
+    cursors line up into one vertical line through the rule. A panel is on a log axis when its
+    term is positive throughout (G and the effective rate usually are), so a coordinate whose
+    values are 100x smaller is still readable. Built as a plain dict (make_subplots and
+    add_vline cost ~350 ms; this rebuilds on every step).
     """
     n, d = len(panels), len(names)
-    gap = 0.05
-    width = (1 - gap * (n - 1)) / n
     steps = list(range(1, terms["g"].shape[0] + 1))
     if not 1 <= step <= len(steps):
         raise ValueError(f"Invalid step {step}: the run's steps are 1 to {len(steps)}")
+    plot_px = n * ROW_PX + (n - 1) * TITLE_PX  # the height of the plot area, in pixels
     data, shapes, annotations = [], [], []
     layout: dict = {}
     for k, (term, title, want_log) in enumerate(panels):
@@ -93,26 +101,32 @@ def term_series(
                 "line": {"color": CURSOR_COLOR, "width": 1, "dash": "dot"},
             }
         )
-        left = k * (width + gap)
-        annotations.append(theme.panel_title(title, left + width / 2, size=12))
+        top = 1 - k * (ROW_PX + TITLE_PX) / plot_px  # row k from the top
+        bottom = top - ROW_PX / plot_px
+        title = theme.panel_title(title, 0, top, size=12)
+        title["xanchor"] = "left"  # clear of the modebar, at the top right
+        annotations.append(title)
         # the steps, 1 to n: no "0" tick for a step that does not exist; few ticks on a phone
-        xaxis: dict = {
-            "anchor": ya,
-            "domain": [left, left + width],
-            "range": [1, max(len(steps), 2)],
-            "nticks": 4,
-        }
-        if k == 0:
-            xaxis["title"] = {"text": "step t"}
+        xaxis: dict = {"anchor": ya, "domain": [0, 1], "range": [1, max(len(steps), 2)]}
+        if k == n - 1:  # the last row labels the steps of all
+            xaxis.update(nticks=6, title={"text": "step t", "standoff": 4})
+        else:
+            xaxis.update(matches=f"x{n}", showticklabels=False)
         layout[f"xaxis{suffix}"] = xaxis
-        layout[f"yaxis{suffix}"] = {"anchor": xa, **_value_axis(term, values, want_log, terms, d)}
+        layout[f"yaxis{suffix}"] = {
+            "anchor": xa,
+            "domain": [max(bottom, 0.0), min(top, 1.0)],
+            "nticks": 4,
+            **_value_axis(term, values, want_log, terms, d),
+        }
     layout.update(theme.BASE_LAYOUT)
     layout.update(
         shapes=shapes,
         annotations=annotations,
-        height=300,
-        margin={"l": 40, "r": 10, "t": theme.TOP_CLEAR, "b": 40},
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": -0.18, "yanchor": "top"},
+        height=TOP_PX + plot_px + BOTTOM_PX,
+        margin={"l": 48, "r": 12, "t": TOP_PX, "b": BOTTOM_PX},
+        # under the step axis's title, from the left: room for long names on a phone
+        legend={"orientation": "h", "x": 0, "y": -LEGEND_PX / plot_px, "yanchor": "top"},
     )
     return {"data": data, "layout": layout}
 
@@ -168,8 +182,28 @@ def _value_axis(term: str, values: np.ndarray, want_log: bool, terms, d: int) ->
             yaxis["range"] = [float(lo - pad), float(hi + pad)]
             shown = acting
     if log:  # whole numbers at the ticks (0.2, not plotly's lone 2 between powers of ten)
-        yaxis.update(theme.log_ticks(shown))
+        yaxis.update(_thin(theme.log_ticks(shown), shown))
     return yaxis
+
+
+def _thin(ticks: dict, shown: np.ndarray) -> dict:
+    """The log ticks that fit a row :data:`ROW_PX` tall: at least :data:`MIN_TICK_PX` apart,
+    powers of ten first, then 5s, 2s and the other digits (1, 2 and 5 over two decades would be
+    ~15 px apart: labels that touch). Unchanged unless two labelled ticks remain within the
+    values."""
+    if not ticks:
+        return ticks
+    lo, hi = float(np.min(shown)), float(np.max(shown))
+    px = np.log10(ticks["tickvals"]) * ROW_PX / max(np.log10(hi / lo), 1e-9)
+    digit = np.rint(np.asarray(ticks["tickvals"]) / 10.0 ** np.floor(np.log10(ticks["tickvals"])))
+    kept: list[int] = []
+    for i in sorted(range(len(px)), key=lambda i: ({1: 0, 5: 1, 2: 2}.get(digit[i], 3), i)):
+        if all(abs(px[i] - px[j]) >= MIN_TICK_PX for j in kept):
+            kept.append(i)
+    kept.sort()
+    if sum(lo <= ticks["tickvals"][i] <= hi for i in kept) < 2:
+        return ticks
+    return {**ticks, **{k: [ticks[k][i] for i in kept] for k in ("tickvals", "ticktext")}}
 
 
 def path_figure(

@@ -119,12 +119,54 @@ def test_log_axes_label_each_tick_with_its_whole_value(data, which):
         assert "range" in axes["yaxis3"] and max(axes["yaxis3"]["tickvals"]) < 1e3
 
 
-def test_log_axis_ticks_are_the_shared_helpers(data):
+def test_log_axis_ticks_are_the_shared_helpers_thinned_to_fit_a_row(data):
     terms, _ = data
     spec = ff.term_series(terms, 1, NAMES)
-    axis = spec["layout"]["yaxis2"]  # G
+    axis = spec["layout"]["yaxis2"]  # G, from 1 to 68: 1, 2 and 5 per decade would touch
     expected = theme.log_ticks(terms["G"])
-    assert expected and {k: axis[k] for k in expected} == expected
+    pairs = list(zip(axis["tickvals"], axis["ticktext"], strict=True))
+    assert set(pairs) < set(zip(expected["tickvals"], expected["ticktext"], strict=True))
+    shown = [v for v in axis["tickvals"] if 1 <= v <= 100]
+    assert shown == [1, 10, 100]  # the powers of ten go first
+    px = np.diff(np.log10(axis["tickvals"])) * ff.ROW_PX / np.log10(terms["G"].max())
+    assert px.min() >= ff.MIN_TICK_PX
+
+
+def test_thin_keeps_ticks_with_room_and_two_labels():
+    few = theme.log_ticks(np.array([0.1, 1.0]))  # one decade in a row: 1, 2 and 5 fit
+    assert ff._thin(few, np.array([0.1, 1.0])) == few
+    narrow = np.array([0.5, 0.9])  # every digit: the ones that crowd 1 go
+    thin = ff._thin(theme.log_ticks(narrow), narrow)
+    labelled = [t for t in thin["ticktext"] if 0.5 <= float(t) <= 1]
+    assert labelled == ["0.5", "0.6", "0.7", "0.8", "1"]
+    assert ff._thin({}, narrow) == {}
+
+
+def test_term_series_panels_are_stacked_rows_on_one_step_axis(data):
+    """Issue 20: five panels side by side were 48 px wide each on a 390 px phone. One row per
+    term keeps each panel the chart's whole width at any screen width."""
+    terms, _ = data
+    spec = ff.term_series(terms, 4, NAMES)
+    plain_figure(spec)
+    layout, n = spec["layout"], len(ff.PANELS)
+    names = ["" if k == 0 else str(k + 1) for k in range(n)]
+    tops = []
+    for k, suffix in enumerate(names):
+        x, y = layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"]
+        assert x["domain"] == [0, 1]  # the whole width
+        if k < n - 1:  # one step axis: the rows above follow the last one's zoom
+            assert x["matches"] == f"x{n}" and x["showticklabels"] is False
+        tops.append(y["domain"][1])
+        rows_px = (layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]) * (
+            y["domain"][1] - y["domain"][0]
+        )
+        assert rows_px == pytest.approx(ff.ROW_PX)
+    assert layout[f"xaxis{n}"]["title"]["text"] == "step t"
+    assert tops == sorted(tops, reverse=True) and tops[0] == 1  # in the order of the rule
+    # each title sits on top of its own row, over its left end
+    for title, top in zip(layout["annotations"], tops, strict=True):
+        assert (title["x"], title["xanchor"], title["y"]) == (0, "left", top)
+    assert layout["legend"]["y"] < 0  # under the step axis, clear of every row
 
 
 def test_term_series_is_small(data):

@@ -152,10 +152,23 @@ PHONE_JS = """() => {
 }"""
 
 
+# The terms chart's panels (each one's drag rectangle) and the top of its legend.
+SERIES_JS = """() => {
+    const gd = document.querySelector('.st-key-series .js-plotly-plot');
+    const box = (el) => el.getBoundingClientRect();
+    return {
+        panels: [...gd.querySelectorAll('.nsewdrag')].map(box)
+            .map((b) => ({x: b.x, y: b.y, w: b.width, h: b.height})),
+        legend: box(gd.querySelector('.legend')).y,
+    };
+}"""
+
+
 def test_on_a_phone_the_path_fills_the_width_and_the_step_slider_answers_taps(browser, app_url):
     """Issue 20 at 390x844: the path chart's axes are at least 75% of the screen wide and
     200 px tall (legend under them), no formula or table is cut off on the right, nothing
-    scrolls sideways, and a tap on the step slider's track moves the step there."""
+    scrolls sideways, each panel of the terms chart is a row of its own almost as wide, and a
+    tap on the step slider's track moves the step there."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     page = context.new_page()
     page.js_errors = []
@@ -167,6 +180,15 @@ def test_on_a_phone_the_path_fills_the_width_and_the_step_slider_answers_taps(br
             m = page.evaluate(PHONE_JS)
             assert m["w"] >= 0.75 * m["view"] and m["h"] >= 200, m
             assert not m["wide"] and not m["sideways"], m
+            # the terms chart: one row per term, each the chart's width (five side by side
+            # were 48 px wide each), one under the other, the legend under them all
+            rows = page.evaluate(SERIES_JS)
+            assert len(rows["panels"]) == 5, rows
+            for upper, lower in zip(rows["panels"], rows["panels"][1:], strict=False):
+                assert lower["y"] >= upper["y"] + upper["h"], rows
+            for panel in rows["panels"]:
+                assert panel["w"] >= 0.7 * m["view"] and panel["h"] >= 90, rows
+            assert rows["legend"] >= rows["panels"][-1]["y"] + rows["panels"][-1]["h"], rows
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "formula-phone.png")
 
