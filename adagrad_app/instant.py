@@ -64,8 +64,9 @@ def payload(surface, runs: dict, lrs: tuple, knobs: tuple, x0: tuple, steps: int
 # Runs in the page. A slider is a native range input whose value is its position (the grid
 # index of a select_slider, the value of a slider). The paths are swapped on the key press
 # itself (the slider shows its own new value 0.1-0.2 s later, so a second quick press counts
-# from the first), and on any other change of the input's value (a drag, a tap) as it shows. Anything it cannot find (no chart yet, no such
-# trace, a value it holds no paths for) it leaves to the round trip.
+# from the first), and on any other change of the input's value (a drag, a tap) as it shows.
+# Anything it cannot find (no chart yet, no such trace, a value it holds no paths for) it
+# leaves to the round trip.
 _JS = """
 export default function ({ data }) {
   const g = (window.__instantPaths ||= {});

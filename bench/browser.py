@@ -109,8 +109,16 @@ def _settle(page, runs: int = 0) -> int:
             return runs
 
 
-def _value(slider) -> str | None:
-    return slider.get_attribute("aria-valuenow") or slider.get_attribute("aria-valuetext")
+WATCH_JS = f"""() => {{
+  const sig = ({CHART_SIGNATURE_JS}), before = sig();
+  window.__changed = null;
+  const look = () => {{
+    const now = sig();
+    if (now !== null && now !== before) window.__changed = performance.now();
+    else requestAnimationFrame(look);
+  }};
+  requestAnimationFrame(look);
+}}"""
 
 
 def _moves(browser, url: str, n: int, name: str | None = None) -> tuple[list[float], str | None]:
@@ -123,11 +131,7 @@ def _moves(browser, url: str, n: int, name: str | None = None) -> tuple[list[flo
         page = context.new_page()
         page.goto(url)
         runs = _settle(page)
-        sliders = (
-            page.get_by_role("slider", name=name, exact=True)
-            if name
-            else page.get_by_role("slider")
-        )
+        sliders = page.get_by_role("slider", name=name) if name else page.get_by_role("slider")
         try:  # a deep link can first finish a run that draws nothing: give the page time
             sliders.first.wait_for(timeout=TIMEOUT_MS)
         except Exception:
@@ -138,31 +142,26 @@ def _moves(browser, url: str, n: int, name: str | None = None) -> tuple[list[flo
         except Exception:
             return [], "no chart"
         slider = sliders.first
-        key = "ArrowRight"
         page.evaluate(
             "() => document.addEventListener('keydown', (e) => "
             "{ window.__keydown = e.timeStamp; }, true)"
         )
         out = []
         for _ in range(n):
-            before, value = page.evaluate(CHART_SIGNATURE_JS), _value(slider)
+            # An in-page watcher, started before the key press, notes the first animation frame
+            # that sees the chart's data or drawn lines changed (nothing waits on this process).
+            # Right and left in turn, so as not to drift to an end; at an end, away from it.
+            # (The slider shows its new value 0.1-0.2 s after the key: it cannot be read back.)
+            at = slider.evaluate("(e) => [e.value, e.min, e.max].map(Number)")
+            right = at[0] < at[2] and (len(out) % 2 == 0 or at[0] == at[1])
+            page.evaluate(WATCH_JS)
             slider.focus()
-            slider.press(key)
-            time.sleep(0.05)
-            if _value(slider) == value:  # at the end of its range: go the other way
-                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-                slider.press(key)
+            slider.press("ArrowRight" if right else "ArrowLeft")
             try:
-                handle = page.wait_for_function(
-                    f"(before) => {{ const s = ({CHART_SIGNATURE_JS})(); "
-                    "return s !== null && s !== before ? performance.now() : null; }",
-                    arg=before,
-                    polling="raf",
-                    timeout=TIMEOUT_MS,
-                )
+                page.wait_for_function("() => window.__changed != null", timeout=TIMEOUT_MS)
             except Exception:
                 return out, "chart data did not change after a slider move"
-            out.append(float(handle.json_value()) - page.evaluate("() => window.__keydown"))
+            out.append(page.evaluate("() => window.__changed - window.__keydown"))
             runs = _settle(page, runs)
         return out, None
     finally:
