@@ -11,24 +11,47 @@ from . import theme
 from .fig_common import SYMBOLS, axes_ranges, decimate, minima_trace, rounded, start_trace
 from .raster import contour_image
 
+PANEL_WIDTH = 320  # px: each panel is drawn to scale for this width (a phone's plot is ~290)
+PANEL_GAP = 64  # px between panels: the upper one's x tick labels, then the next title
+TITLE_SIZE = 14  # the longest title, "Ill-conditioned quadratic 0.1x² + 2y²", is ~260 px
+MARGIN = {"l": 50, "r": 20, "t": theme.TOP_CLEAR + 6, "b": 76}  # t: the title under the modebar
 
-def rotation_figure(
-    panels: Sequence[tuple[Surface, Mapping[str, Run]]], *, height: int = 420
-) -> dict:
-    """Side by side: the same racers on each surface (e.g. axis-aligned and rotated)."""
-    n, gap = len(panels), 0.08
-    width = (1 - gap * (n - 1)) / n
+
+def _aspect(surface: Surface) -> float:
+    (x0, x1), (y0, y1) = surface.bounds
+    return (y1 - y0) / (x1 - x0)
+
+
+def rotation_figure(panels: Sequence[tuple[Surface, Mapping[str, Run]]]) -> dict:
+    """One above the other: the same racers on each surface (e.g. axis-aligned and rotated),
+    each drawn to scale (x and y alike, so the turned valley is the same shape turned).
+
+    Stacked, every panel has the chart's whole width: side by side on a phone each was
+    128 px wide and their titles ran into each other. Each panel's height is its box's
+    aspect times PANEL_WIDTH; where the screen is narrower, the panel shrinks to scale
+    under its title (its y domain is constrained toward the top)."""
+    heights = [PANEL_WIDTH * _aspect(surface) for surface, _ in panels]
+    plot_h = sum(heights) + PANEL_GAP * (len(panels) - 1)
+    same_x = len({surface.bounds[0] for surface, _ in panels}) == 1
     data: list[dict] = []
     layout = {
         **theme.BASE_LAYOUT,
-        "height": height,
-        "margin": {"l": 50, "r": 20, "t": 60, "b": 80},
-        "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
+        "height": round(MARGIN["t"] + plot_h + MARGIN["b"]),
+        "margin": MARGIN,
+        # under the last panel's x title, in px below its plot area
+        "legend": {
+            "orientation": "h",
+            "y": -44 / plot_h,
+            "yanchor": "top",
+            "x": 0.5,
+            "xanchor": "center",  # under the panels, which are centred where the page is wide
+        },
         "annotations": [],
         "images": [],
     }
-    for col, (surface, runs) in enumerate(panels, start=1):
-        sfx = "" if col == 1 else str(col)
+    top = plot_h
+    for row, ((surface, runs), h) in enumerate(zip(panels, heights, strict=True), start=1):
+        sfx = "" if row == 1 else str(row)
         axes = {"xaxis": f"x{sfx}", "yaxis": f"y{sfx}"}
         # the background as an image, as on the main chart: a contour trace costs plotly.js
         # ~0.2 s of marching squares per panel on every page load
@@ -49,20 +72,32 @@ def rotation_figure(
                     marker={"size": 4, "symbol": SYMBOLS.get(key, "circle")},
                     name=run.label,
                     legendgroup=key,
-                    showlegend=col == 1,
+                    showlegend=row == 1,
                     **axes,
                 )
             )
-        left = (col - 1) * (width + gap)
+        domain = [(top - h) / plot_h, top / plot_h]
+        top -= h + PANEL_GAP
         xa, ya = axes_ranges(surface)
-        ya = {k: v for k, v in ya.items() if k != "scaleanchor"}
-        layout[f"xaxis{sfx}"] = {**xa, "domain": [left, left + width], "anchor": f"y{sfx}"}
+        ya = {k: v for k, v in ya.items() if k not in ("scaleanchor", "scaleratio")}
+        if same_x and row < len(panels):  # one "x" title, under the last panel
+            xa = {k: v for k, v in xa.items() if k != "title"}
+        layout[f"xaxis{sfx}"] = {
+            **xa,
+            "domain": [0.0, 1.0],
+            "anchor": f"y{sfx}",
+            "constrain": "domain",
+            "constraintoward": "center",
+        }
         layout[f"yaxis{sfx}"] = {
             **ya,
-            "domain": [0.0, 1.0],
+            "domain": domain,
             "anchor": f"x{sfx}",
             "scaleanchor": f"x{sfx}",
             "scaleratio": 1,
+            "constrain": "domain",
+            "constraintoward": "top",
         }
-        layout["annotations"].append(theme.panel_title(surface.label, left + width / 2))
+        title = theme.panel_title(surface.label, 0.5, domain[1], size=TITLE_SIZE)
+        layout["annotations"].append(title)
     return {"data": data, "layout": layout}

@@ -329,6 +329,26 @@ def test_rotation_lesson():
     fig = plain_figure(R.rotation_figure(panels))
     assert not [t for t in fig.data if t.type == "contour"]  # backgrounds are images
     assert [(i.xref, i.yref) for i in fig.layout.images] == [("x", "y"), ("x2", "y2")]
+    # stacked, each panel the chart's whole width (side by side on a phone each was 128 px
+    # and the titles ran into each other), drawn to scale and shrunk toward its title
+    lay = fig.layout
+    assert lay.xaxis.domain == lay.xaxis2.domain == (0.0, 1.0)
+    assert lay.yaxis2.domain[1] < lay.yaxis.domain[0]  # the aligned panel above
+    for ya, xa in ((lay.yaxis, "x"), (lay.yaxis2, "x2")):
+        assert ya.scaleanchor == xa and ya.scaleratio == 1
+        assert ya.constrain == "domain" and ya.constraintoward == "top"
+    plot_h = lay.height - lay.margin.t - lay.margin.b
+    gap = (lay.yaxis.domain[0] - lay.yaxis2.domain[1]) * plot_h
+    assert gap >= 60  # px: the upper panel's tick labels, then the next title
+    for (surface, _), ya in zip(panels, (lay.yaxis, lay.yaxis2), strict=True):
+        (x0, x1), (y0, y1) = surface.bounds  # the domain's height is this box at full width
+        h = (ya.domain[1] - ya.domain[0]) * plot_h
+        assert h == pytest.approx(R.PANEL_WIDTH * (y1 - y0) / (x1 - x0))
+    titles = lay.annotations
+    assert [a.y for a in titles] == [lay.yaxis.domain[1], lay.yaxis2.domain[1]]
+    assert all(a.x == 0.5 and a.font.size <= 14 for a in titles)  # ~260 px: fits 358
+    assert lay.legend.y < 0 and lay.legend.xanchor == "center"
+    assert lay.margin.t >= theme.TOP_CLEAR  # the first title under the modebar
 
 
 def test_default_view_json_is_small():

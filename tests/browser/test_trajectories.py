@@ -276,3 +276,41 @@ def test_on_a_phone_the_plot_fills_the_screen_and_plays_by_touch(browser, app_ur
         assert_healthy(page)
     finally:
         context.close()
+
+
+# The rotation lesson's chart (the one with two panel titles): each panel's drawn size and
+# where its title is on the screen.
+ROTATION_JS = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find((g) => g._fullLayout && g._fullLayout.xaxis2 && g._fullLayout.yaxis2
+              && g.querySelectorAll('.annotation').length === 2);
+    const L = gd._fullLayout;
+    const box = (el) => { const r = el.getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    return {
+        panels: [['xaxis', 'yaxis'], ['xaxis2', 'yaxis2']].map(([x, y]) =>
+            ({w: L[x]._length, h: L[y]._length, top: L[y]._offset})),
+        titles: [...gd.querySelectorAll('.annotation')].map(box),
+        scrollW: document.documentElement.scrollWidth, viewW: window.innerWidth,
+    };
+}"""
+
+
+def test_on_a_phone_the_rotation_panels_are_stacked_full_width_under_their_titles(browser, app_url):
+    """At 390x844 the rotation lesson's two panels are one above the other, each >= 280 px
+    wide (side by side they were 128 px), and their titles are on the screen, apart."""
+    context, page = phone_page(browser)
+    try:
+        open_app(page, f"{app_url}/trajectories")
+        m = page.evaluate(ROTATION_JS)
+        (a, b), (ta, tb) = m["panels"], m["titles"]
+        assert a["w"] >= 280 and b["w"] >= 280, m
+        assert a["top"] + a["h"] < b["top"], m  # stacked
+        assert a["h"] >= 0.45 * a["w"] and b["h"] >= 0.95 * b["w"], m  # to scale, 2:1 and 1:1
+        for t in (ta, tb):
+            assert t["left"] >= 0 and t["right"] <= 390, m  # whole titles, on the screen
+        assert ta["bottom"] <= tb["top"], m
+        assert m["scrollW"] <= m["viewW"], m
+        assert_healthy(page)
+    finally:
+        context.close()
