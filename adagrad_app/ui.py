@@ -13,7 +13,6 @@ Usage in a page::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -22,8 +21,6 @@ import streamlit as st
 
 from .params import Param, encode, parse
 from .scenarios import BY_KEY
-
-_FIGURE_LOCK = threading.Lock()
 
 
 class PlainFigure(go.Figure):
@@ -59,19 +56,8 @@ def png_config(name: str) -> dict:
 
 
 def plotly_chart(spec: dict, **kwargs):
-    """``st.plotly_chart`` for a figure builder's plain dict (see :class:`PlainFigure`).
-
-    plotly builds and caches its validators lazily, not thread-safely: sessions that make their
-    first figures at once (a class opening a link together) crashed in them 1-2 times in 60
-    (tools/load_test.py), also with only the figure's own construction under a lock. So one
-    chart at a time from the figure to its message (a few ms; the GIL serialises most of it
-    anyway), and one figure made as the module is imported, which Python does once.
-    """
-    with _FIGURE_LOCK:
-        return st.plotly_chart(PlainFigure(spec), **kwargs)
-
-
-PlainFigure({})  # plotly's layout validators built now, by the one importing thread
+    """``st.plotly_chart`` for a figure builder's plain dict (see :class:`PlainFigure`)."""
+    return st.plotly_chart(PlainFigure(spec), **kwargs)
 
 
 def ensure_router() -> None:
