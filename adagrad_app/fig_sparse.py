@@ -28,13 +28,14 @@ SIG_DIGITS = 5  # significant digits of the numbers in a figure
 FULL = ([0.0, 1.0],)  # one column, or one row, across the whole chart
 
 
-def rows(n: int) -> tuple[list[float], ...]:
+def rows(n: int, gap: float | None = None) -> tuple[list[float], ...]:
     """Row domains, top first, as plotly's make_subplots lays out ``n`` rows in one column
-    with a vertical spacing of 0.3 / n. Panels stack rather than sit side by side: a phone's
-    width then goes to each plot."""
-    gap = 0.3 / n
+    with a vertical spacing of ``gap`` (paper units; 0.3 / n by default). Panels stack rather
+    than sit side by side: a phone's width then goes to each plot."""
+    gap = 0.3 / n if gap is None else gap
     height = (1 - gap * (n - 1)) / n
-    return tuple([1 - i * (height + gap) - height, 1 - i * (height + gap)] for i in range(n))
+    tops = [1 - i * (height + gap) for i in range(n)]
+    return tuple([max(top - height, 0.0), top] for top in tops)  # 0, not -1e-16
 
 
 def _legend(y: float, **extra) -> dict:
@@ -240,7 +241,8 @@ def accumulator_figure(run: SparseRun, features: np.ndarray | None = None) -> di
         "Rate lr / (√G + ε)",
     )
     legend = _legend(-0.12, title={"text": "feature occurs with probability"})
-    layout = _layout(640, legend=legend, **_subplots(titles, [[0, 1]], rows(2)))
+    # ~95 px between the panels on a phone, as in chart ④: "examples seen", then the title
+    layout = _layout(680, legend=legend, **_subplots(titles, [[0, 1]], rows(2, 0.2)))
     x = run.examples_seen
     ok = _alive_mask(run, "adagrad")
     p_min, p_max = float(run.probs.min()), float(run.probs.max())
@@ -274,7 +276,9 @@ def frequency_figure(run: SparseRun) -> dict:
         "G against examples with the feature",
         "Rate against frequency p",
     )
-    layout = _layout(700, legend=_legend(-0.12), **_subplots(titles, [[0, 1]], rows(2)))
+    # ~95 px between the panels on a phone (the legend's rows take the most height there): the
+    # upper x axis's tick labels and title, then the lower title (at 0.15 they touched)
+    layout = _layout(740, legend=_legend(-0.12), **_subplots(titles, [[0, 1]], rows(2, 0.2)))
     groups = (("rare", rare), ("frequent", ~rare)) if rare.any() else (("frequent", ~rare),)
     data = []
     for group, mask in groups:

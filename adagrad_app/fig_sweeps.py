@@ -137,7 +137,9 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
         "Rate ratio, rare / frequent",
         "Rare-weight error at the end",
     )
-    layout = _subplots(titles, [[0, 1]], rows(4))
+    # ~95 px between panels on a phone: tick labels and the "batch size B" title, then the
+    # next panel's title (at 0.075 they touched); the chart grows by the extra gaps
+    layout = _subplots(titles, [[0, 1]], rows(4, 0.095))
     B = sweep.batch_sizes
     has_rare = bool(sweep.groups["n_rare"][0])
     groups = ("rare", "frequent") if has_rare else ("frequent",)
@@ -148,7 +150,7 @@ def sweep_figure(sweep: BatchSweep, current: int | None = None) -> dict:
     _log_axes(layout, data, "y", (0, 1, 2))
     if current is not None:
         layout["shapes"] = [_vline(current, s) for s in map(_suffix, range(4))]
-    return {"data": data, "layout": _layout(1150, legend=_legend(-0.06), **layout)}
+    return {"data": data, "layout": _layout(1250, legend=_legend(-0.06), **layout)}
 
 
 def _adjustment_marks(sweep: BatchSweep, group: str) -> list[dict]:

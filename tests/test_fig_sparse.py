@@ -173,9 +173,9 @@ def test_validation_catches_a_misspelt_property():
     ("builder", "grid"),
     [
         (F.error_figure, {"rows": 1, "cols": 1}),
-        (F.accumulator_figure, {"rows": 2, "cols": 1, "vertical_spacing": 0.15}),
-        (F.frequency_figure, {"rows": 2, "cols": 1, "vertical_spacing": 0.15}),
-        (None, {"rows": 4, "cols": 1, "vertical_spacing": 0.075}),
+        (F.accumulator_figure, {"rows": 2, "cols": 1, "vertical_spacing": 0.2}),
+        (F.frequency_figure, {"rows": 2, "cols": 1, "vertical_spacing": 0.2}),
+        (None, {"rows": 4, "cols": 1, "vertical_spacing": 0.095}),
     ],
 )
 def test_subplots_sit_where_make_subplots_puts_them(builder, grid, run, sweep):
@@ -298,3 +298,20 @@ def test_rate_figure_draws_each_rate_adagrad_and_the_best(data, run):
     assert fig.layout.shapes[0].x0 == 0.1
     assert fig.layout.xaxis.type == "log"
     all_finite(fig)
+
+
+@pytest.mark.parametrize("which", ["accumulator", "frequency", "sweep"])
+def test_a_lower_panels_title_is_clear_of_the_x_title_above(which, run, sweep):
+    # each upper panel's x axis has tick labels and a title ("examples that contained the
+    # feature", "batch size B"); the lower panel's title sits above its own plot. On a phone
+    # the legend's rows take 110-210 px of margin; the gap must still hold ~90 px (was ~67).
+    builders = {"accumulator": F.accumulator_figure, "frequency": F.frequency_figure}
+    spec = builders[which](run) if which in builders else FS.sweep_figure(sweep, 8)
+    lay = plain_figure(spec).layout
+    phone_plot_h = lay.height - lay.margin.t - 180
+    ys = sorted((a.domain for k, a in lay.to_plotly_json().items() if k.startswith("yaxis")
+                 for a in [lay[k]]), reverse=True)  # fmt: skip
+    for upper, lower in zip(ys, ys[1:], strict=False):
+        assert (upper[0] - lower[1]) * phone_plot_h >= 88, (upper, lower)
+    for a in lay.annotations:  # each title sits on its panel's top
+        assert any(a.y == pytest.approx(d[1]) for d in ys)

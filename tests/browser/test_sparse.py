@@ -109,3 +109,41 @@ def test_on_a_phone_every_chart_keeps_most_of_the_width_and_nothing_scrolls_side
         page.screenshot(path=ARTIFACTS / "sparse-phone.png")
     finally:
         context.close()
+
+
+# Per stacked chart: the bottom of each upper panel's x-axis title and the top of the title of
+# the panel under it, on the screen.
+TITLE_GAPS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter((gd) => gd.querySelectorAll('.g-x2title').length)
+    .map((gd) => {
+        const L = gd._fullLayout, top = gd.getBoundingClientRect().top;
+        const ys = Object.keys(L).filter((k) => /^yaxis\\d*$/.test(k))
+            .map((k) => L[k]).sort((a, b) => a._offset - b._offset);
+        const xtitles = [...gd.querySelectorAll('[class^="g-x"][class$="title"] text')]
+            .map((t) => t.getBoundingClientRect()).sort((a, b) => a.top - b.top);
+        const notes = [...gd.querySelectorAll('.annotation')]
+            .map((a) => a.getBoundingClientRect()).sort((a, b) => a.top - b.top);
+        return ys.slice(1).map((y, i) => ({
+            xtitleBottom: xtitles[i].bottom - top, titleTop: notes[i + 1].top - top,
+            plotTop: y._offset}));
+    })"""
+
+
+def test_on_a_phone_a_lower_panels_title_is_clear_of_the_x_title_above(browser, app_url):
+    """At 390x844, in the stacked charts (G and the rate, G against the count and the rate
+    against p, the batch-size sweep) each lower panel's title is >= 12 px under the x-axis
+    title of the panel above (they nearly touched) and above its own plot."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/sparse-features")
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5)
+        wait_for_app(page)
+        charts = page.evaluate(TITLE_GAPS_JS)
+        assert len(charts) == 3, charts
+        for gaps in charts:
+            for g in gaps:
+                assert g["titleTop"] - g["xtitleBottom"] >= 12, charts
+                assert g["titleTop"] < g["plotTop"], charts
+    finally:
+        context.close()
