@@ -33,11 +33,21 @@ RUN = "The run"  # the sidebar's one section
 
 
 def phone_css() -> None:
-    """On a phone the step's formulas (a column of names, fractions and 4-digit numbers) are
-    wider than the screen at Streamlit's KaTeX size (1.21em): a smaller one keeps them whole."""
+    """The step's formulas (a column of names, fractions and 4-digit numbers, the widest ~31
+    times its font size) are wider than a phone's screen, and than the 578 px column at 1280,
+    at Streamlit's KaTeX size (1.21em): their font follows the width of their block instead,
+    3.1% of it (cqi), at most that 1.21em, so each stays whole. At 390 px that is ~0.7em; where
+    container units are unknown, a phone gets 0.7em. The container is the st.latex element's
+    outer block: the blocks inside it take their content's width (a container there is 0 wide)."""
     st.html(
         """<style>@media (max-width: 500px) {
-  [data-testid="stMain"] .katex-display > .katex { font-size: 0.95em; }
+  [data-testid="stMain"] .katex-display > .katex { font-size: 0.7em; }
+}
+@supports (font-size: 1cqi) {
+  [data-testid="stMain"] [data-testid="stMarkdown"]:has(.katex-display) {
+    container-type: inline-size;
+  }
+  [data-testid="stMain"] .katex-display > .katex { font-size: min(1.21em, 3.1cqi); }
 }</style>"""
     )
 

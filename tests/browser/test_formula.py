@@ -205,3 +205,31 @@ def test_on_a_phone_the_path_fills_the_width_and_the_step_slider_answers_taps(br
         assert_healthy(page)
     finally:
         context.close()
+
+
+# Every formula of the step: its drawn width against its block's, and its font size.
+KATEX_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .katex-display')]
+    .map((el) => ({scroll: el.scrollWidth, client: el.clientWidth,
+                   px: parseFloat(getComputedStyle(el.querySelector('.katex')).fontSize),
+                   text: el.innerText.slice(0, 30)}))"""
+
+
+def test_at_a_later_step_every_formula_fits_its_column_on_a_phone_and_a_desktop(browser, app_url):
+    """At step 20 the update row's numbers (1.73 × 10⁻⁵ and the like) made the formulas
+    434-475 px wide in a 358 px column at 390 px, and 606 px in 578 at 1280: cut off, scrolled
+    sideways. Their font now follows the column: each fits, still >= 10 px on the phone."""
+    for width, height, least_px in ((390, 844, 10), (1280, 900, 15)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.js_errors = []
+        try:
+            _open(page, f"{app_url}/formula?t=20")
+            expect(_reading(page)).to_contain_text("Step 20", timeout=60_000)
+            formulas = page.evaluate(KATEX_JS)
+            assert len(formulas) >= 4, formulas
+            for f in formulas:
+                assert f["client"] > 0 and f["scroll"] <= f["client"] + 2, (width, f)
+                assert f["px"] >= least_px, (width, f)
+            assert_healthy(page)
+        finally:
+            context.close()
