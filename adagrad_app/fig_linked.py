@@ -16,6 +16,91 @@ CONSTANT_G = "Adagrad if g stayed as at step 1"  # the dashed line of the rate c
 BEST_SGD = "#999999"  # SGD at its best learning rate: a lighter grey, dashed
 
 
+# Each chart names its colours in a key under its plot: on a phone the main chart's legend is
+# screens away. The key is a text block of lines (a coloured dash and a name each), broken to
+# fit KEY_WIDTH, so its height is known here and the chart grows by it: the plot keeps its
+# height (235 px in a 330 px chart) at every width. Plotly's own legend, under a plot this
+# narrow, gives every entry the widest one's width once a row is full: a racer a row.
+KEY_WIDTH = 166  # px: the plot's width in a desktop column of 263 px, the narrowest it gets
+KEY_SIZE = 11  # px, the key's font
+KEY_LINE = 15  # px a line of it takes
+CHAR = 6.4  # px, a generous mean glyph width at KEY_SIZE (system-ui); a dash is 11
+AXIS_BELOW = 50  # px under the plot: the x tick labels and the "step" title
+SOLID, DASHED = "━━", "– –"  # box-drawing dashes join into one line
+KEY_TEXT = "#262730"  # the names in the legends' ink (the template's annotations are grey)
+
+
+SEP = "\u2003"  # an em space between two entries of a line (plotly keeps it; runs of spaces
+# collapse in SVG)
+
+
+def _key_width(mark: str, name: str) -> float:
+    return 2 * KEY_SIZE + CHAR * (len(name) + 1)  # either mark is at most two em wide
+
+
+def _wrap(mark: str, name: str, width: float) -> list[str]:
+    """``name`` in pieces at spaces, the first after ``mark``, each piece fitting ``width``."""
+    pieces = [""]
+    for word in name.split(" "):
+        joined = f"{pieces[-1]} {word}".strip()
+        if pieces[-1] and _key_width(mark, joined) > width:
+            pieces.append(word)
+        else:
+            pieces[-1] = joined
+    return pieces
+
+
+def key_lines(entries: list[tuple[str, str, str]], width: float = KEY_WIDTH) -> list[str]:
+    """The key's lines: each entry (colour, mark, name) is a coloured mark and the name, as
+    many to a line as fit ``width``; a name too long for a line alone goes on in lines of
+    its own, under the name's start."""
+    lines: list[list[str]] = []
+    used = width
+    for color, mark, name in entries:
+        first, *rest = _wrap(mark, name, width)
+        w = _key_width(mark, first)
+        item = f"<span style='color:{color}'><b>{mark}</b></span> {first}"
+        if lines and not rest and used + 2 * CHAR + w <= width:
+            lines[-1].append(item)
+            used += 2 * CHAR + w
+        else:
+            lines.append([item])
+            used = w
+        for piece in rest:
+            lines.append([SEP * 2 + " " + piece])  # under the name, past a mark's width
+            used = width  # nothing more on a continued name's line
+    return [SEP.join(line) for line in lines]
+
+
+def _with_key(layout: dict, entries: list[tuple[str, str, str]]) -> dict:
+    """``layout`` with the key under its plot, the chart grown by the key's height."""
+    lines = key_lines(entries)
+    bottom = AXIS_BELOW + KEY_LINE * len(lines) + 6 if lines else layout["margin"]["b"]
+    note = {
+        "text": "<br>".join(lines),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "yshift": -AXIS_BELOW,
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": KEY_SIZE, "color": KEY_TEXT},
+    }
+    return {
+        **layout,
+        "margin": {**layout["margin"], "b": bottom},
+        "height": layout["height"] + bottom - layout["margin"]["b"],
+        "annotations": [note] if lines else [],
+    }
+
+
+def _racer_entries(runs: Mapping[str, Run]) -> list[tuple[str, str, str]]:
+    return [(theme.color(key), SOLID, run.label) for key, run in runs.items()]
+
+
 def _line_layout(title: str, ytitle: str, height: int, data: list[dict]) -> dict:
     """A linked chart's layout: its log y axis labels ticks from the values of ``data``."""
     ticks = theme.log_ticks(*(trace["y"] for trace in data))
@@ -27,7 +112,7 @@ def _line_layout(title: str, ytitle: str, height: int, data: list[dict]) -> dict
         # hover in plain digits (plotly's default writes 115.3f, f for femto, on a log axis)
         "yaxis": {"title": {"text": ytitle}, "type": "log", "hoverformat": ".3~g", **ticks},
         "hovermode": "x unified",
-        "showlegend": False,  # same colours as the main chart; hover names each line
+        "showlegend": False,  # each chart's key names its colours (_with_key)
         "margin": {"l": 60, "r": 10, "t": theme.TOP_CLEAR, "b": 45},
     }
 
@@ -60,7 +145,7 @@ def loss_figure(
 ) -> dict:
     """f − f* per step on a log scale; a diverged run ends with a cross where it stopped.
     ``goal``: what f* is (see :func:`goal`). ``best_sgd``: SGD at its best learning rate
-    (:func:`adagrad_core.racers.sgd_sweep`), drawn dashed grey, with a legend entry."""
+    (:func:`adagrad_core.racers.sgd_sweep`), drawn dashed grey, named in the key."""
     data = []
     for key, run in runs.items():
         idx = decimate(run.last + 1)
@@ -85,17 +170,15 @@ def loss_figure(
                 line={"color": BEST_SGD, "width": 2, "dash": "dash"},
                 name=f"SGD, best lr = {best_sgd.hparams['lr']:g}",
                 legendgroup="best_sgd",
-                showlegend=True,
             )
         )
     layout = _line_layout(f"Gap to {goal}, f − f*", "f − f*", height, data)
-    if best_sgd is not None:  # the dashed line's legend, under the chart
-        layout["showlegend"] = True
-        layout["legend"] = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
-        layout["margin"] = {**layout["margin"], "b": 75}
-        for trace in data:
-            trace.setdefault("showlegend", False)
-    return {"data": data, "layout": layout}
+    entries = _racer_entries(runs)
+    if best_sgd is not None:
+        entries.append((BEST_SGD, DASHED, f"SGD, best lr = {best_sgd.hparams['lr']:g}"))
+    for trace in data:
+        trace.setdefault("showlegend", False)
+    return {"data": data, "layout": _with_key(layout, entries)}
 
 
 def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list[dict]:
@@ -116,8 +199,8 @@ def _per_coordinate(key: str, label: str, values: np.ndarray, last: int) -> list
 
 def _eff_lr_lines(runs: Mapping[str, Run]) -> list[dict]:
     """The effective-rate chart's lines: each racer's x and y, and for Adagrad also the rate
-    a constant gradient (its step-1 one) would give, dashed (the one line with a legend entry;
-    hover names the others). That line is exact for this run's ε, its placement, the initial
+    a constant gradient (its step-1 one) would give, dashed (named in the chart's key; hover
+    names each line). That line is exact for this run's ε, its placement, the initial
     accumulator and the lr decay (:func:`adagrad_core.racers.constant_gradient_rate`)."""
     data = []
     for key, run in runs.items():
@@ -134,6 +217,7 @@ def _eff_lr_lines(runs: Mapping[str, Run]) -> list[dict]:
                         opacity=0.7,
                         name=CONSTANT_G,
                         legendgroup="envelope",
+                        # the pair's one entry, were a legend shown (the key names it)
                         showlegend=i == 0,
                     )
                 )
@@ -173,19 +257,19 @@ def eff_lr_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
         lo, hi = v.min(), v.max()
         pad = max(0.05 * (hi - lo), 0.05)  # decades
         layout["yaxis"]["range"] = [float(lo - pad), float(hi + pad)]
-    if any(trace["showlegend"] for trace in data):  # the dashed line's legend, under the chart
-        layout["showlegend"] = True
-        layout["legend"] = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
-        layout["margin"] = {**layout["margin"], "b": 75}
-    return {"data": data, "layout": layout}
+    entries = _racer_entries(runs)
+    if any(t["legendgroup"] == "envelope" for t in data):
+        entries.append((theme.color("adagrad"), DASHED, CONSTANT_G))
+    return {"data": data, "layout": _with_key(layout, entries)}
 
 
 def accumulator_figure(runs: Mapping[str, Run], *, height: int = 330) -> dict:
     """The second-moment state per coordinate: Adagrad's sum G, RMSprop's and Adam's averages."""
-    data = []
+    data, entries = [], []
     for key, run in runs.items():
         if run.accumulator is not None:
             label = f"{run.label} {run.accumulator_label.split()[0]}"
             data += _per_coordinate(key, label, run.accumulator, run.last)
+            entries.append((theme.color(key), SOLID, label))
     layout = _line_layout("Accumulated squared gradients", "G or v", height, data)
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": _with_key(layout, entries)}

@@ -3,6 +3,7 @@ return plain dicts; every test reads them through ``go.Figure``, which validates
 
 import base64
 import json
+import re
 
 import numpy as np
 import plotly.io as pio
@@ -35,6 +36,18 @@ def _finite(fig):
             values = getattr(trace, attr, None)
             if values is not None:
                 assert np.isfinite(np.asarray(values, dtype=float)).all(), (trace.name, attr)
+
+
+def _key_names(fig) -> list[str]:
+    """The names in a linked chart's key (its one annotation), in order, a piece a line."""
+    (note,) = fig.layout.annotations
+    names = []
+    for line in note.text.split("<br>"):
+        for item in line.split(L.SEP):
+            name = re.sub(r"<[^>]+>", "", item).strip()
+            if name.strip("━– "):
+                names.append(name.lstrip("━– "))
+    return names
 
 
 def _key(trace) -> str:
@@ -282,14 +295,13 @@ def test_linked_charts():
     # tiny ε, no initial accumulator, no lr decay: the step-1 rate ÷ √t
     np.testing.assert_allclose(envelope[0].y, runs["adagrad"].eff_lr[0, 0] / np.sqrt(t))
     assert envelope[0].y[0] == runs["adagrad"].eff_lr[0, 0]
-    # the dashed lines are the chart's one legend entry, shown under it, with their dash
-    assert eff.layout.showlegend is True
-    (entry,) = [t for t in eff.data if t.showlegend is not False]
-    assert entry is envelope[0] and entry.line.dash not in (None, "solid")
-    assert all(t.line.dash == entry.line.dash for t in envelope)
-    assert entry.name == L.CONSTANT_G and eff.layout.legend.y < 0
+    # the dashed lines are named in the chart's key under it, after the racers
+    assert envelope[0].line.dash not in (None, "solid")
+    assert all(t.line.dash == envelope[0].line.dash for t in envelope)
+    assert envelope[0].name == L.CONSTANT_G and not eff.layout.showlegend
+    assert _key_names(eff)[-2:] == ["Adagrad if g stayed", "as at step 1"]
     without = plain_figure(L.eff_lr_figure({k: runs[k] for k in ("sgd", "adam")}))
-    assert not without.layout.showlegend  # nothing dashed: no legend
+    assert _key_names(without) == ["SGD", "Adam"]  # nothing dashed: the racers alone
     sgd_x = [t for t in eff.data if t.name == "SGD x"][0]
     np.testing.assert_allclose(sgd_x.y, runs["sgd"].hparams["lr"])
     acc = plain_figure(L.accumulator_figure(runs))
@@ -414,8 +426,55 @@ def test_the_gap_chart_draws_sgd_at_its_best_rate_dashed_grey():
     fig = plain_figure(L.loss_figure(runs, best_sgd=best["sgd"]))
     (line,) = [t for t in fig.data if t.legendgroup == "best_sgd"]
     assert line.name == "SGD, best lr = 0.2" and line.line.dash == "dash"
-    assert line.line.color == L.BEST_SGD and line.showlegend is True
+    assert line.line.color == L.BEST_SGD
     np.testing.assert_allclose(line.y, best["sgd"].gap)
-    assert fig.layout.showlegend is True and fig.layout.legend.y < 0
-    assert [t.showlegend for t in fig.data].count(True) == 1
-    assert not plain_figure(L.loss_figure(runs)).layout.showlegend  # no best line: no legend
+    assert _key_names(fig) == ["SGD", "Adagrad", "SGD, best lr = 0.2"]  # in the key, once
+    assert _key_names(plain_figure(L.loss_figure(runs))) == ["SGD", "Adagrad"]
+
+
+def test_each_linked_chart_names_its_colours_in_a_key_under_its_plot():
+    # on a phone the main chart's legend is screens away: each chart names its own colours,
+    # in lines that fit the narrowest plot (166 px, a desktop column), under the x title
+    _, runs = _race("rosenbrock", keys=list(RACERS), lrs={"sgd": 1.0}, steps=60)
+    assert runs["sgd"].diverged_at is not None  # its cross is not named again
+    best = race("rosenbrock", ("sgd",), {"sgd": 1e-3}, KNOBS, SURFACES["rosenbrock"].start, 60)
+    labels = [r.label for r in runs.values()]
+    sums = [
+        f"{r.label} {r.accumulator_label.split()[0]}"
+        for r in runs.values()
+        if r.accumulator is not None
+    ]
+    charts = {
+        "loss": (L.loss_figure(runs, best_sgd=best["sgd"]), [*labels, "SGD, best lr = 0.001"]),
+        "eff_lr": (L.eff_lr_figure(runs), [*labels, "Adagrad if g stayed", "as at step 1"]),
+        "accumulator": (L.accumulator_figure(runs), sums),
+    }
+    for name, (spec, expected) in charts.items():
+        fig = plain_figure(spec)
+        assert _key_names(fig) == expected, name  # each racer once, in the race's order
+        (note,) = fig.layout.annotations
+        assert (note.xref, note.yref, note.x, note.y, note.yanchor) == (
+            "paper",
+            "paper",
+            0,
+            0,
+            "top",
+        ), name
+        assert note.yshift <= -46 and note.font.size <= 11, name  # under "step"
+        for key, run in runs.items():  # the mark in the racer's colour, by its name
+            if any(n.startswith(run.label) for n in expected):
+                assert f"color:{theme.color(key)}'><b>{L.SOLID}</b></span> {run.label}" in (
+                    note.text
+                ), (name, key)
+        lines = note.text.split("<br>")
+        # the chart grows by the key: the plot keeps the 235 px of a 330 px chart
+        margin = fig.layout.margin
+        assert fig.layout.height - margin.t - margin.b == 330 - 50 - 45, name
+        assert margin.b >= 50 + L.KEY_LINE * len(lines), name
+    # a line holds what fits the narrowest plot; a name too long alone goes on below it
+    entries = [("#000", L.SOLID, n) for n in ("SGD", "Momentum", "Adagrad", "RMSprop", "Adam")]
+    lines = L.key_lines([*entries, ("#999", L.DASHED, L.CONSTANT_G)])
+    assert len(lines) == 5
+    for line in lines:
+        text = re.sub(r"<[^>]+>", "", line)
+        assert len(text) * L.CHAR <= L.KEY_WIDTH + 2 * L.KEY_SIZE, text

@@ -314,3 +314,43 @@ def test_on_a_phone_the_rotation_panels_are_stacked_full_width_under_their_title
         assert_healthy(page)
     finally:
         context.close()
+
+
+# The linked charts (gap, effective rate, accumulator): plot area, x-axis title and key boxes.
+LINKED_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter((gd) => gd._fullLayout && gd._fullLayout.hovermode === 'x unified')
+    .map((gd) => {
+        const r = (el) => el.getBoundingClientRect();
+        const chart = r(gd), plot = r(gd.querySelector('.nsewdrag'));
+        const key = gd.querySelector('.annotation');
+        return {title: gd._fullLayout.title.text, plotW: plot.width, plotH: plot.height,
+                plotBottom: plot.bottom, xtitleBottom: r(gd.querySelector('.g-xtitle')).bottom,
+                chartLeft: chart.left, chartRight: chart.right,
+                key: key && {text: key.textContent, top: r(key).top, left: r(key).left,
+                             right: r(key).right}};
+    })"""
+
+
+def test_on_a_phone_each_linked_chart_names_its_racers_under_its_plot(browser, app_url):
+    """At 390x844 the gap, effective-rate and accumulator charts each name their racers in a
+    key under the x-axis title, inside the chart (the main chart's legend is screens away;
+    before, the gap chart named only tuned SGD and the accumulator chart nothing), and each
+    plot keeps >= 220 px of height."""
+    context, page = phone_page(browser)
+    try:
+        open_app(page, f"{app_url}/trajectories")
+        charts = page.evaluate(LINKED_JS)
+        assert len(charts) == 3, charts
+        for c in charts:
+            assert c["key"], c
+            assert c["key"]["top"] >= c["xtitleBottom"] - 1, c
+            assert c["chartLeft"] <= c["key"]["left"] and c["key"]["right"] <= c["chartRight"], c
+            assert c["plotH"] >= 220 and c["plotW"] >= 0.6 * 390, c
+        gap, rate, acc = (c["key"]["text"] for c in charts)
+        for name in ("SGD", "Momentum", "Adagrad", "RMSprop", "Adam"):
+            assert name in gap and name in rate, (gap, rate)
+        assert "SGD, best lr" in gap and "Adagrad if g stayed" in rate
+        assert all(name in acc for name in ("Adagrad G", "RMSprop v", "Adam v")), acc
+        assert_healthy(page)
+    finally:
+        context.close()
