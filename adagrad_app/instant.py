@@ -73,8 +73,15 @@ export default function ({ data }) {
   g.data = data;
   g.shown = {};  // per slider: the value whose paths are drawn
   g.at = {};  // per slider: its value after the last key press, before it shows it
-  if (g.installed) return;
-  g.installed = true;
+  if (!g.installed) {
+    g.installed = true;
+    install(g);
+  }
+  // Unmounted (another page, a view without the run): nothing is left to swap.
+  return () => { if (g.data === data) g.data = null; };
+}
+
+function install(g) {
   const STEP = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
   const keyOf = (el) => {
     const box = el.closest('[class*="st-key-"]');

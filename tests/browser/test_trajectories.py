@@ -133,7 +133,7 @@ def _drawn_after_round_trip(page: Page, url_part: str, *, gone: bool = False) ->
     return page.evaluate(PATH_D_JS, "Adagrad path")
 
 
-def test_a_rate_slider_redraws_its_path_at_once_as_the_round_trip_then_does(page, app_url):
+def test_a_rate_or_steps_slider_redraws_paths_at_once_as_the_round_trip_then_does(page, app_url):
     """Issue 20: a move of a learning-rate slider redraws that racer's path in the browser, in
     the key press's own task; the round trip then draws exactly the same line. Moved back,
     the chart's own path comes back at once too (adagrad_app/instant.py)."""
@@ -150,22 +150,22 @@ def test_a_rate_slider_redraws_its_path_at_once_as_the_round_trip_then_does(page
     back = page.evaluate(PRESS_AND_READ_JS, ["Adagrad lr", "ArrowLeft", "Adagrad path"])
     assert_same_line(back, drawn)
     assert _drawn_after_round_trip(page, "lr_adagrad=", gone=True) == drawn
-    # There and back in one task, before any reply: the chart's own line comes back as drawn.
+    # The Steps slider: every path ten steps longer at once, then the same from the server.
     page.wait_for_function(
         "() => window.__instantPaths.data.here.lr_adagrad === 25", timeout=WAIT_MS
     )
+    at_once = page.evaluate(PRESS_AND_READ_JS, ["Steps", "ArrowRight", "Adagrad path"])
+    assert len(_points(at_once)) == 111
+    assert_same_line(at_once, _drawn_after_round_trip(page, "steps=110"))
+    # There and back in one task, before any reply: the chart's own line comes back as drawn.
+    page.wait_for_function("() => window.__instantPaths.data.steps.value === 110")
+    drawn = page.evaluate(PATH_D_JS, "Adagrad path")
     args = ["Adagrad lr", "ArrowRight ArrowLeft", "Adagrad path"]
     assert page.evaluate(PRESS_AND_READ_JS, args) == drawn
     assert_healthy(page)
-
-
-def test_the_steps_slider_redraws_every_path_at_once(page, app_url):
-    open_app(page, f"{app_url}/trajectories?surface=rosenbrock")
-    _wait_for_previews(page)
-    at_once = page.evaluate(PRESS_AND_READ_JS, ["Steps", "ArrowRight", "Adagrad path"])
-    assert len(_points(at_once)) == 111  # ten more steps
-    assert_same_line(at_once, _drawn_after_round_trip(page, "steps=110"))
-    assert_healthy(page)
+    # On another page (the same document) the paths are dropped: nothing is left to swap.
+    page.locator('[data-testid="stSidebarNav"] a', has_text="The formula").click()
+    page.wait_for_function("() => window.__instantPaths.data === null", timeout=WAIT_MS)
 
 
 def test_click_on_the_chart_sets_the_start(page, app_url):
