@@ -5,7 +5,7 @@ computed with the run and sent with it: each racer's path at the learning rates 
 either side of its own, and every path run :data:`STEPS_AHEAD` steps further than the Steps
 slider (the shorter runs are its prefixes). A small component in the page (components v2, no
 iframe) watches the sidebar's sliders; when one of them moves to a value whose paths it holds,
-it swaps those paths into the drawn chart at once (``Plotly.restyle``). The round trip follows
+it redraws those paths' SVG lines in the drawn chart at once. The round trip follows
 as before and redraws the whole chart, the moving heads, the tables and every sentence for the
 value drawn; until then only the faint paths have changed.
 
