@@ -15,12 +15,11 @@ chart, so a preview is the path that the round trip then draws (tests/test_insta
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from adagrad_app import fig_trajectories as F
 from adagrad_app.fig_common import MAX_LINE_POINTS
-from adagrad_app.trajectories_settings import LR_GRID
+from adagrad_app.trajectories_settings import LR_GRID, lr_key
 from adagrad_core import racers
 
 STEPS_AHEAD = 20  # two Steps-slider steps (of 10): two quick key presses stay instant
@@ -31,9 +30,8 @@ CHART_KEY = "chart"  # the main chart's key
 def lr_neighbours(lr: float) -> tuple[int, dict[int, float]]:
     """The slider position of ``lr``, and the learning rates one grid step either side of it
     by their positions."""
-    grid = np.asarray(LR_GRID)
-    i = int(np.argmin(np.abs(np.log(grid) - np.log(lr))))
-    return i, {j: float(grid[j]) for j in (i - 1, i + 1) if 0 <= j < len(grid)}
+    i = LR_GRID.index(racers.snap(lr, LR_GRID))
+    return i, {j: LR_GRID[j] for j in (i - 1, i + 1) if 0 <= j < len(LR_GRID)}
 
 
 def payload(surface, runs: dict, lrs: tuple, knobs: tuple, x0: tuple, steps: int) -> dict:
@@ -47,8 +45,8 @@ def payload(surface, runs: dict, lrs: tuple, knobs: tuple, x0: tuple, steps: int
     out: dict = {"chart": CHART_KEY, "here": {}, "lr": {}, "steps": None}
     for key in runs:
         here, near = lr_neighbours(lr_of[key])
-        out["here"][f"lr_{key}"] = here
-        out["lr"][f"lr_{key}"] = {
+        out["here"][lr_key(key)] = here
+        out["lr"][lr_key(key)] = {
             str(position): {F.path_name(run): F.path_xy(run)}
             for position, lr in near.items()
             for run in [racers.race(surface, (key,), {key: lr}, knob_of, x0, steps)[key]]

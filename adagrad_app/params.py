@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from adagrad_core.racers import snap
+
 MAX_TEXT = 200  # longest string a URL value may be
 WIDGETS = (
     "slider",
@@ -163,7 +165,7 @@ def _quoted(raw: str) -> str:
 def _nearest(grid: Sequence[float], v: float, log: bool) -> float:
     """The grid value nearest to ``v``; on a log scale, the nearest in ratio (grid > 0)."""
     if log:
-        return min(grid, key=lambda g: abs(math.log(g) - math.log(max(v, 1e-300))))
+        return snap(v, grid)
     return min(grid, key=lambda g: abs(g - v))
 
 

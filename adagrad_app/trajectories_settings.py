@@ -39,6 +39,11 @@ ON_EPS_GRID = {"widget": "select_slider", "grid": tuple(EPS_GRID), "log": True, 
 START_WIDGET = {"widget": "number", "step": 0.1, "fmt": "%.2f", "row": "start"}
 
 
+def lr_key(racer: str) -> str:
+    """The setting (URL key and widget key) of ``racer``'s learning rate."""
+    return f"lr_{racer}"
+
+
 def custom_start(box: float) -> tuple[float, float]:
     # make_surface's own default start for that box (any valid expression will do).
     start = make_surface("x", bounds=((-box, box), (-box, box)), estimate_min=False).start
@@ -74,7 +79,7 @@ def schema_for(surface: str, box: float = BOX.default) -> list[Param]:
         Param("x0", start[0], "float", *lim, label="Start x", **START_WIDGET),
         Param("y0", start[1], "float", *lim, label="Start y", **START_WIDGET),
         *[
-            Param(f"lr_{k}", r.lr(surface), "float", *LR_RANGE, label=f"{r.label} lr", **ON_LR_GRID)
+            Param(lr_key(k), r.lr(surface), "float", *LR_RANGE, label=f"{r.label} lr", **ON_LR_GRID)
             for k, r in RACERS.items()
         ],
         Param("eps", KNOBS["eps"], "float", *EPS_RANGE, label="Adagrad ε", **ON_EPS_GRID),

@@ -29,6 +29,7 @@ from .trajectories_settings import (
     DEFAULT_SURFACE,
     LR_GRID,
     custom_start,
+    lr_key,
     schema_for,
 )
 
@@ -39,7 +40,7 @@ FORGETS = {"surface": "rosenbrock", "opts": "adagrad,rmsprop", "steps": "1000"} 
 
 
 def surface_defaults(name: str, box: float) -> dict:
-    keys = {"x0", "y0", *(f"lr_{k}" for k in RACERS)}
+    keys = {"x0", "y0", *(lr_key(k) for k in RACERS)}
     return {p.key: p.default for p in schema_for(name, box) if p.key in keys}
 
 
@@ -234,7 +235,7 @@ def controls(S: ui.Settings) -> None:
         ui.widgets([P["opts"], P["steps"], P["x0"], P["y0"]], {})
         st.markdown("**Learning rates** (log scale)")
         for k in st.session_state["opts"]:
-            ui.widget(P[f"lr_{k}"])
+            ui.widget(P[lr_key(k)])
         with st.expander("⚙️ Advanced"):
             for key in ADVANCED:
                 ui.widget(P[key])

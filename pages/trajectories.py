@@ -12,7 +12,7 @@ from adagrad_app import claims_paths as P
 from adagrad_app import claims_trajectories as C
 from adagrad_app import fig_common, instant, lesson_ui, ui
 from adagrad_app import trajectories_view as V
-from adagrad_app.trajectories_settings import CUSTOM, knobs_of, schema_for
+from adagrad_app.trajectories_settings import CUSTOM, knobs_of, lr_key, schema_for
 
 st.title("🏔️ Trajectories")
 opening = st.container()  # the takeaway: filled once the run is known
@@ -42,7 +42,7 @@ def on_chart_click() -> None:
 
 v = S.sync()
 keys = tuple(v["opts"])
-lrs = tuple((k, v[f"lr_{k}"]) for k in keys)
+lrs = tuple((k, v[lr_key(k)]) for k in keys)
 knobs = knobs_of(v)
 x0 = (v["x0"], v["y0"])
 if refused:  # the fallback surface's plot: clamp the start for this run only
