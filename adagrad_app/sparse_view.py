@@ -248,12 +248,17 @@ def sweep_sizes(batch: int) -> tuple[int, ...]:
     return tuple(sorted({*SWEEP_SIZES, batch}))
 
 
-@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
-def cached_data(data_key: tuple) -> sparse.SparseData:
-    """The example stream (up to 20 MB of booleans): shared, read-only, never copied."""
+def data_of(data_key: tuple) -> sparse.SparseData:
+    """The example stream of ``data_key`` (see :func:`keys`), computed."""
     probs, examples, model, noise, seed = data_key
     p = np.frombuffer(probs)
     return sparse.make_data(p, n_examples=examples, model=model, noise=noise, seed=seed)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def cached_data(data_key: tuple) -> sparse.SparseData:
+    """The example stream (up to 20 MB of booleans): shared, read-only, never copied."""
+    return data_of(data_key)
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)

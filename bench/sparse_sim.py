@@ -14,8 +14,6 @@ import statistics
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 HPARAMS = {"sgd": {"lr": 0.1}, "adagrad": {"lr": 0.5}}  # the large case's
 
 
@@ -56,11 +54,7 @@ def default_view() -> dict:
     from adagrad_core import sparse
 
     d = page_default()
-    probs, examples, model, noise, seed = d["data_key"]
-    make = lambda: sparse.make_data(  # noqa: E731
-        np.frombuffer(probs), n_examples=examples, model=model, noise=noise, seed=seed
-    )
-    data, t_data = _time(make)
+    data, t_data = _time(lambda: V.data_of(d["data_key"]))
     v, hp = d["v"], d["hparams"]
     run, t_run = _time(
         lambda: sparse.simulate(data, batch_size=v["batch"], optimizers=tuple(hp), hparams=hp)
