@@ -244,6 +244,11 @@ def keys(v: dict) -> tuple[tuple, tuple]:
     return (problem(v), v["examples"], v["model"], noise, v["seed"]), hparams
 
 
+def sweep_rates(batch: int, sgd_lr: float) -> list[float]:
+    """SGD's rates of chart ②: the grid, the page's rate and that rate × B."""
+    return sorted({*sparse.SGD_RATES, sgd_lr, sgd_lr * batch})
+
+
 def sweep_sizes(batch: int) -> tuple[int, ...]:
     return tuple(sorted({*SWEEP_SIZES, batch}))
 
@@ -279,8 +284,9 @@ def cached_sweep(data_key: tuple, sizes: tuple, hparams: tuple, _run: sparse.Spa
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
 def cached_rates(data_key: tuple, batch: int, sgd_lr: float) -> sparse.RateSweep:
     """Plain SGD at every rate of the grid, the page's rate and that rate × B."""
-    lrs = sorted({*sparse.SGD_RATES, sgd_lr, sgd_lr * batch})
-    return sparse.sgd_rate_sweep(cached_data(data_key), batch_size=batch, lrs=lrs)
+    return sparse.sgd_rate_sweep(
+        cached_data(data_key), batch_size=batch, lrs=sweep_rates(batch, sgd_lr)
+    )
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)

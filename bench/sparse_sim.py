@@ -60,7 +60,7 @@ def default_view() -> dict:
         lambda: sparse.simulate(data, batch_size=v["batch"], optimizers=tuple(hp), hparams=hp)
     )
     _, t_summary = _time(lambda: sparse.summarize(run))
-    lrs = sorted({*sparse.SGD_RATES, v["sgd_lr"], v["sgd_lr"] * v["batch"]})
+    lrs = V.sweep_rates(v["batch"], v["sgd_lr"])
     _, t_rates = _time(lambda: sparse.sgd_rate_sweep(data, batch_size=v["batch"], lrs=lrs))
     sizes = V.sweep_sizes(v["batch"])
     _, t_sweep = _time(lambda: sparse.batch_sweep(data, batch_sizes=sizes, hparams=hp, runs=(run,)))

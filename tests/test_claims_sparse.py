@@ -70,12 +70,10 @@ def evidence(
     data = sp.make_data(p, n_examples=examples, model=model, noise=noise, seed=seed)
     hp = {"sgd": {"lr": sgd_lr}, "adagrad": {"lr": adagrad_lr}}
     run = sp.simulate(data, batch_size=batch, hparams=hp)
-    rates = sp.sgd_rate_sweep(
-        data, batch_size=batch, lrs=sorted({*sp.SGD_RATES, sgd_lr, sgd_lr * batch})
-    )
+    rates = sp.sgd_rate_sweep(data, batch_size=batch, lrs=V.sweep_rates(batch, sgd_lr))
     bs = None
     if sweep and run.groups[0].any():
-        sizes = sorted({1, 4, 16, 64, 256, batch})
+        sizes = V.sweep_sizes(batch)
         bs = sp.batch_sweep(data, batch_sizes=sizes, hparams=hp, runs=(run,))
     return run, rates, bs
 
