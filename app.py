@@ -5,15 +5,12 @@ freshly started server Streamlit first resolves a deep link against the pages/ f
 matching name avoids a "Page not found" dialog before ui.ensure_router hands over to this file.
 """
 
-import pandas  # noqa: F401
 import streamlit as st
 
-# pandas is imported whole here, before any page runs. plotly only peeks at sys.modules for
-# pandas, so it found the module half-imported by another session's page and crashed
-# ("partially initialized module 'pandas'"). Two sessions that start at once both wait here
-# for one complete import instead (tools/load_test.py --sessions 60: 1-2 errors a run before).
+from adagrad_app.preload import preload
 
 st.set_page_config(page_title="Adagrad, explained", page_icon="📉", layout="wide")
+preload()  # every module of the app, imported once before any page runs (see its docstring)
 
 PAGES = [
     st.Page("pages/home.py", title="Start here", icon="🏠", default=True),
