@@ -712,8 +712,8 @@ def sgd_rate_sweep(
                 xb = Xc[t - c0]
                 z = np.dot(W, xb.T)  # (K, B)
                 r = z - Y[t] if linear else _sigmoid(z) - Y[t]
+                r *= step_lr  # a stopped rate's row of step_lr is 0: its row of W stays 0
                 U = np.dot(r, xb)
-                U *= step_lr  # a stopped rate's row of step_lr is 0: its row of W stays 0
                 W -= U
                 # simulate's rule and screen (divergence): stopped once a weight leaves the
                 # bound (or NaN)
