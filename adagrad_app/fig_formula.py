@@ -206,6 +206,9 @@ def _thin(ticks: dict, shown: np.ndarray) -> dict:
     return {**ticks, **{k: [ticks[k][i] for i in kept] for k in ("tickvals", "ticktext")}}
 
 
+STEP_TRACE = "step "  # the name of the step marked on the path, before its number
+
+
 def path_figure(
     path: np.ndarray,
     step: int,
@@ -281,7 +284,7 @@ def _path_traces(path, step: int, minima, minimum_name: str) -> list[dict]:
                 "x": path[step - 1 : step + 1, 0].tolist(),
                 "y": path[step - 1 : step + 1, 1].tolist(),
                 "mode": "lines+markers",
-                "name": f"step {step}",
+                "name": f"{STEP_TRACE}{step}",
                 "line": {"color": step_color, "width": 4},
                 "marker": {"size": [9, 13], "color": step_color, "symbol": "circle"},
                 "hovertemplate": hover,

@@ -15,11 +15,12 @@ import streamlit as st
 
 from adagrad_core.surfaces import SURFACES
 
-from . import fig_formula, ui
+from . import fig_formula, instant, ui
 from .formula_run import MAX_STEPS, PLACEMENTS, SPARSE_SEED, FormulaRun, simulate
 from .params import Param
 
 PAGE = "formula"
+PATH_CHART = "path"  # the key of the chart of the path, the step marked on it
 PAGE_FILE = f"pages/{PAGE}.py"
 PLAY_SECONDS = 0.8
 EPS_CHOICES = ("1e-10", "1e-8", "1e-6", "1e-4", "0.01", "0.1", "1")
@@ -246,6 +247,12 @@ def background(surface: str, bounds: tuple) -> dict:
     """The surface's contour lines over ``bounds``, as the path chart's background image."""
     s = SURFACES[surface]
     return fig_formula.contour_image(s.value, bounds, log_levels=s.log_levels)
+
+
+def instant_step(run: FormulaRun) -> dict:
+    """The run's path for the browser: the Step t slider moves the step marked on the path
+    chart at once (:mod:`adagrad_app.instant`)."""
+    return instant.segment_payload(PATH_CHART, "t", run.path, fig_formula.STEP_TRACE)
 
 
 def path_figure(run: FormulaRun, v: dict, step: int) -> dict:

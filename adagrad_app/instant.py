@@ -1,4 +1,6 @@
-"""Instant paths on /trajectories: a slider move redraws the main chart's paths in the browser.
+"""Instant paths: a slider move redraws a chart's lines in the browser, before the round trip.
+
+On /trajectories, the main chart's paths:
 
 A racer's path depends only on its own settings, so the paths one slider step away can be
 computed with the run and sent with it: each racer's path at the learning rates one grid step
@@ -8,6 +10,10 @@ iframe) watches the sidebar's sliders; when one of them moves to a value whose p
 it redraws those paths' SVG lines in the drawn chart at once. The round trip follows
 as before and redraws the whole chart, the moving heads, the tables and every sentence for the
 value drawn; until then only the faint paths have changed.
+
+On /formula, the step marked on the path (:func:`segment_payload`): the Step t slider moves it
+along the path the chart holds at once; the formulas and the terms chart follow on the round
+trip.
 
 The payload is built from the same runs and the same :func:`fig_trajectories.path_xy` as the
 chart, so a preview is the path that the round trip then draws (tests/test_instant.py).
@@ -42,7 +48,7 @@ def payload(surface, runs: dict, lrs: tuple, knobs: tuple, x0: tuple, steps: int
     moved back to ``here`` gets the path the chart drew. ``steps`` is None when the longer
     paths would be thinned for drawing, so that their prefixes would not be exact."""
     lr_of, knob_of = dict(lrs), dict(knobs)
-    out: dict = {"chart": CHART_KEY, "here": {}, "lr": {}, "steps": None}
+    out: dict = {"chart": CHART_KEY, "here": {}, "lr": {}, "steps": None, "segment": None}
     for key in runs:
         here, near = lr_neighbours(lr_of[key])
         out["here"][lr_key(key)] = here
@@ -57,6 +63,15 @@ def payload(surface, runs: dict, lrs: tuple, knobs: tuple, x0: tuple, steps: int
         paths = {F.path_name(r): F.path_xy(r) for r in ahead.values()}
         out["steps"] = {"key": STEPS_KEY, "value": steps, "ahead": STEPS_AHEAD, "paths": paths}
     return out
+
+
+def segment_payload(chart: str, key: str, path, prefix: str) -> dict:
+    """For the slider ``key`` over a path's steps: the path (``(steps + 1, 2)``), so that the
+    trace of chart ``chart`` whose name starts with ``prefix`` (the step marked: two points)
+    is moved to step t, from point t - 1 to point t, as the slider moves to t."""
+    xy = {"x": path[:, 0].tolist(), "y": path[:, 1].tolist()}
+    segment = {"key": key, "prefix": prefix, **xy}
+    return {"chart": chart, "here": {}, "lr": {}, "steps": None, "segment": segment}
 
 
 # Runs in the page. A slider is a native range input whose value is its position (the grid
@@ -109,9 +124,30 @@ function install(g) {
       line.__instantSet = line.getAttribute("d");
     }
   };
+  // Moves the step marked (a two-point trace) to step v of the path: its line and its points.
+  const segment = (seg, v) => {
+    const gd = document.querySelector(`.st-key-${g.data.chart} .js-plotly-plot`);
+    const xa = gd && gd._fullLayout && gd._fullLayout.xaxis, ya = xa && gd._fullLayout.yaxis;
+    if (!xa || !ya || !(v >= 1 && v < seg.x.length)) return;
+    const px = [v - 1, v].map((i) => [xa.c2p(seg.x[i]), ya.c2p(seg.y[i])]);
+    for (const group of gd.querySelectorAll(".scatterlayer .trace")) {
+      const cd = group.__data__, name = cd && cd[0] && cd[0].trace && cd[0].trace.name;
+      const line = group.querySelector("path.js-line");
+      if (!line || !String(name).startsWith(seg.prefix)) continue;
+      line.setAttribute("d", `M${px.map((p) => p.map((c) => c.toFixed(2)).join(",")).join("L")}`);
+      group.querySelectorAll("path.point").forEach((point, i) => {
+        if (px[i]) point.setAttribute("transform", `translate(${px[i][0]},${px[i][1]})`);
+      });
+    }
+  };
   const show = (input, value) => {
     const key = keyOf(input), d = g.data;
     if (!key || !d || g.shown[key] === value) return;
+    if (d.segment && key === d.segment.key) {
+      g.shown[key] = value;
+      segment(d.segment, value);
+      return;
+    }
     if (d.lr[key] && value === d.here[key]) {  // back where the chart's own run is
       g.shown[key] = value;
       swap(null, Object.keys(Object.values(d.lr[key])[0] || {}));
@@ -151,6 +187,7 @@ COMPONENT_KEY = "_instant_paths"
 
 
 def mount(data: dict) -> None:
-    """Send this run's previews to the page's observer (in the sidebar: no gap in the page)."""
+    """Send this run's previews (:func:`payload`, :func:`segment_payload`) to the page's
+    observer (in the sidebar: no gap in the page)."""
     with st.sidebar:
         _component(data=data, key=COMPONENT_KEY)

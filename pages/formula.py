@@ -13,7 +13,7 @@ import streamlit as st
 from adagrad_app import claims_formula as claims
 from adagrad_app import formula_tex as ft
 from adagrad_app import formula_view as V
-from adagrad_app import lesson_ui, ui
+from adagrad_app import instant, lesson_ui, ui
 from adagrad_app.claims_step import StepView, convention, step_paragraphs, step_table
 from adagrad_core import optimizers
 from adagrad_core.surfaces import SURFACES
@@ -127,7 +127,7 @@ def step_view():
     left, right = st.columns([5, 2])
     with right:  # drawn before the formulas beside it: the chart is sent first
         chart = V.path_figure(run, v, sv.step)
-        ui.plotly_chart(chart, key="path", config=ui.png_config("formula-path"))
+        ui.plotly_chart(chart, key=V.PATH_CHART, config=ui.png_config("formula-path"))
     for tex in ft.values_tex(run.terms, sv.row, run.names, run.eps_at, decay):
         left.latex(tex)
     left.caption(claims.VALUES_CAPTION)
@@ -147,6 +147,8 @@ def step_view():
 step_view()
 ui.stop_if_first_view(V.PAGE)  # on a fresh load, the rest once the browser has drawn the path
 controls()
+if not S.locked:  # a key press on Step t moves the step marked on the path at once
+    instant.mount(V.instant_step(run))
 
 st.subheader("The code that computed these numbers")
 st.caption(claims.code_caption(run))

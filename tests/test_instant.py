@@ -91,3 +91,31 @@ def test_the_payload_is_small_json():
     data = instant.payload(surface, runs, tuple(lrs.items()), (), surface.start, 100)
     fig = F.trajectories_figure(surface, runs, surface.start)
     assert len(json.dumps(data)) < len(json.dumps(fig)) / 5
+
+
+@pytest.mark.parametrize(
+    "hp",
+    [
+        {"surface": "quadratic", "steps": 30},
+        {"surface": "rosenbrock", "steps": 200, "lr": 0.5},
+        {"run_on": "sparse", "steps": 12},
+    ],
+)
+def test_each_step_the_formula_page_can_mark_is_the_step_its_chart_then_draws(hp):
+    """/formula: the browser moves the step marked on the path to step t from the payload's
+    points t - 1 and t; the chart the round trip draws for t marks those very points."""
+    from adagrad_app import fig_formula, formula_run
+    from adagrad_app import formula_view as V
+
+    run = formula_run.simulate(**hp)
+    data = V.instant_step(run)
+    json.dumps(data)  # sent as JSON
+    seg = data["segment"]
+    assert (data["chart"], seg["key"], seg["prefix"]) == ("path", "t", "step ")
+    assert len(seg["x"]) == len(seg["y"]) == len(run.path)
+    for t in range(1, run.done + 1):
+        fig = fig_formula.path_figure(run.path, t)
+        marked = [tr for tr in fig["data"] if tr["name"].startswith(seg["prefix"])]
+        assert len(marked) == 1 and marked[0]["name"] == f"step {t}"
+        assert marked[0]["x"] == seg["x"][t - 1 : t + 1]
+        assert marked[0]["y"] == seg["y"][t - 1 : t + 1]

@@ -201,3 +201,23 @@ def assert_healthy(page: Page) -> None:
     ]
     assert not shown, f"Streamlit exception on {page.url}: {shown} (traceback in {SERVER_LOG})"
     assert not page.js_errors, f"JavaScript errors on {page.url}: {page.js_errors}"
+
+
+def points_of(d: str) -> list[tuple[float, float]]:
+    """The points of an SVG line's ``d`` as written by plotly and by adagrad_app/instant.py."""
+    return [tuple(map(float, p.split(","))) for p in d[1:].split("L")] if d else []
+
+
+def assert_same_line(preview: str, drawn: str) -> None:
+    """Plotly drops the points of a line that add nothing at its resolution; the preview draws
+    them all. So the drawn line's points are the preview's, in order, less some, with the same
+    ends (to the 0.01 px both are written at)."""
+    ours, theirs = points_of(preview), points_of(drawn)
+    assert ours and theirs
+    ends = zip(ours[0] + ours[-1], theirs[0] + theirs[-1], strict=True)
+    assert max(abs(a - b) for a, b in ends) < 0.011
+    i = 0
+    for x, y in theirs:
+        while i < len(ours) and max(abs(ours[i][0] - x), abs(ours[i][1] - y)) >= 0.011:
+            i += 1
+        assert i < len(ours), (x, y)

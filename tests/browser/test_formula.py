@@ -2,11 +2,13 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from adagrad_app import fig_formula, theme
 from adagrad_app import formula_tex as ft
-from adagrad_app import theme
-from tests.browser.harness import ARTIFACTS, assert_healthy, open_app
+from adagrad_app import formula_view as V
+from tests.browser.harness import ARTIFACTS, assert_healthy, assert_same_line, open_app, points_of
 
 
 def _open(page: Page, url: str) -> None:
@@ -81,6 +83,52 @@ def test_formula_renders_in_term_colours(page: Page, app_url: str):
     }
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "formula-step2.png", full_page=True)
+
+
+# The step marked on the path: its line and its points' centres, as drawn.
+STEP_DRAWN_JS = """() => {
+  for (const g of document.querySelectorAll('.st-key-PATH .scatterlayer .trace')) {
+    const name = g.__data__ && g.__data__[0].trace.name;
+    if (name && name.startsWith('STEP')) {
+      const points = [...g.querySelectorAll('path.point')].map((p) => p.getAttribute('transform'));
+      return {name, d: g.querySelector('path.js-line').getAttribute('d'), points};
+    }
+  }
+  return null;
+}""".replace("PATH", V.PATH_CHART).replace("STEP", fig_formula.STEP_TRACE)
+# A key press on Step t and the step as drawn right after it, in the same task: nothing from
+# the server can have arrived in between.
+PRESS_AND_READ_JS = """(key) => {
+  const input = document.querySelector('.st-key-t input[type="range"]');
+  input.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true, cancelable: true}));
+  return (DRAWN)();
+}""".replace("DRAWN", STEP_DRAWN_JS)
+
+
+def _centres(step: dict) -> list[tuple[float, float]]:
+    return [tuple(map(float, t[len("translate(") : -1].split(","))) for t in step["points"]]
+
+
+def test_step_slider_moves_the_step_at_once_then_the_numbers_follow(page: Page, app_url: str):
+    """Issue 20: a key press on Step t moves the step marked on the path in the browser, in the
+    key press's own task; the round trip then draws the same step (adagrad_app/instant.py)."""
+    _open(page, f"{app_url}/formula?steps=40&t=7")
+    page.wait_for_function("() => !!(window.__instantPaths && window.__instantPaths.data)")
+    drawn = page.evaluate(STEP_DRAWN_JS)
+    assert drawn["name"] == "step 7" and len(drawn["points"]) == 2
+    at_once = page.evaluate(PRESS_AND_READ_JS, "ArrowRight")
+    assert at_once["name"] == "step 7"  # still the chart of step 7: nothing came back yet
+    assert at_once["d"] != drawn["d"]
+    # its first point is where step 7 ended
+    assert points_of(at_once["d"])[0] == pytest.approx(points_of(drawn["d"])[-1], abs=0.011)
+    expect(page).to_have_url(re.compile(r"[?&]t=8(&|$)"))
+    expect(_reading(page)).to_contain_text("Step 8.")
+    page.wait_for_function(f"() => ({STEP_DRAWN_JS})().name === 'step 8'")
+    after = page.evaluate(STEP_DRAWN_JS)
+    assert_same_line(at_once["d"], after["d"])
+    for ours, theirs in zip(_centres(at_once), _centres(after), strict=True):
+        assert ours == pytest.approx(theirs, abs=0.011)
+    assert_healthy(page)
 
 
 def test_step_slider_changes_values_and_url(page: Page, app_url: str):

@@ -2,7 +2,15 @@
 
 from playwright.sync_api import Page
 
-from tests.browser.harness import ARTIFACTS, WAIT_MS, assert_healthy, open_app, wait_for_app
+from tests.browser.harness import (
+    ARTIFACTS,
+    WAIT_MS,
+    assert_healthy,
+    assert_same_line,
+    open_app,
+    points_of,
+    wait_for_app,
+)
 
 # The race chart is the first plotly chart on the page.
 FRAMES_JS = """() => {
@@ -101,25 +109,6 @@ PRESS_AND_READ_JS = """([label, keys, name]) => {
 }""".replace("PATH_D", PATH_D_JS)
 
 
-def _points(d: str) -> list[tuple[float, float]]:
-    return [tuple(map(float, p.split(","))) for p in d[1:].split("L")] if d else []
-
-
-def assert_same_line(preview: str, drawn: str) -> None:
-    """Plotly drops the points of a line that add nothing at its resolution; the preview draws
-    them all. So the drawn line's points are the preview's, in order, less some, with the same
-    ends (to the 0.01 px both are written at)."""
-    ours, theirs = _points(preview), _points(drawn)
-    assert ours and theirs
-    ends = zip(ours[0] + ours[-1], theirs[0] + theirs[-1], strict=True)
-    assert max(abs(a - b) for a, b in ends) < 0.011
-    i = 0
-    for x, y in theirs:
-        while i < len(ours) and max(abs(ours[i][0] - x), abs(ours[i][1] - y)) >= 0.011:
-            i += 1
-        assert i < len(ours), (x, y)
-
-
 def _wait_for_previews(page: Page) -> None:
     page.locator('input[aria-label="Adagrad lr"]').wait_for(timeout=WAIT_MS)
     page.wait_for_function("() => !!(window.__instantPaths && window.__instantPaths.data)")
@@ -155,7 +144,7 @@ def test_a_rate_or_steps_slider_redraws_paths_at_once_as_the_round_trip_then_doe
         "() => window.__instantPaths.data.here.lr_adagrad === 25", timeout=WAIT_MS
     )
     at_once = page.evaluate(PRESS_AND_READ_JS, ["Steps", "ArrowRight", "Adagrad path"])
-    assert len(_points(at_once)) == 111
+    assert len(points_of(at_once)) == 111
     assert_same_line(at_once, _drawn_after_round_trip(page, "steps=110"))
     # There and back in one task, before any reply: the chart's own line comes back as drawn.
     page.wait_for_function("() => window.__instantPaths.data.steps.value === 110")
