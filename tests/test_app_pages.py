@@ -143,8 +143,8 @@ def test_a_fresh_load_sends_the_main_chart_then_the_rest(page, lock):
     assert not at.exception
     assert len(at.get("plotly_chart")) == FULL_VIEW[page]
     assert at.get("plotly_chart")[0].proto.spec == main
-    # the first view's component is gone; on /trajectories the instant paths' one is there
-    instant = page == "trajectories.py" and not lock
+    # the first view's component is gone; the instant lines' one is there (not on /sparse)
+    instant = page in ("trajectories.py", "formula.py") and not lock
     assert [e.key for e in at.get("bidi_component")] == (["_instant_paths"] if instant else [])
     assert bool(at.slider) is not lock  # the sidebar's widgets, unless the view is locked
 
