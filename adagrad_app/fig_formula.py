@@ -89,30 +89,13 @@ def term_series(
         xa, ya = f"x{suffix}", f"y{suffix}"
         values = np.asarray(terms[term], dtype=float)[:, :d]
         data += _panel_traces(term, values, names, steps, step, (xa, ya), legend=k == 0)
-        shapes.append(
-            {
-                "type": "line",
-                "xref": xa,
-                "yref": f"{ya} domain",
-                "x0": step,
-                "x1": step,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": CURSOR_COLOR, "width": 1, "dash": "dot"},
-            }
-        )
+        shapes.append(_cursor(step, xa, ya))
         top = 1 - k * (ROW_PX + TITLE_PX) / plot_px  # row k from the top
         bottom = top - ROW_PX / plot_px
         title = theme.panel_title(title, 0, top, size=12)
         title["xanchor"] = "left"  # clear of the modebar, at the top right
         annotations.append(title)
-        # the steps, 1 to n: no "0" tick for a step that does not exist; few ticks on a phone
-        xaxis: dict = {"anchor": ya, "domain": [0, 1], "range": [1, max(len(steps), 2)]}
-        if k == n - 1:  # the last row labels the steps of all
-            xaxis.update(nticks=6, title={"text": "step t", "standoff": 4})
-        else:
-            xaxis.update(matches=f"x{n}", showticklabels=False)
-        layout[f"xaxis{suffix}"] = xaxis
+        layout[f"xaxis{suffix}"] = _step_axis(ya, len(steps), last=k == n - 1, n=n)
         layout[f"yaxis{suffix}"] = {
             "anchor": xa,
             "domain": [max(bottom, 0.0), min(top, 1.0)],
@@ -129,6 +112,24 @@ def term_series(
         legend={"orientation": "h", "x": 0, "y": -LEGEND_PX / plot_px, "yanchor": "top"},
     )
     return {"data": data, "layout": layout}
+
+
+def _cursor(step: int, xa: str, ya: str) -> dict:
+    """The dotted vertical line at ``step`` through a panel's whole height."""
+    line = {"color": CURSOR_COLOR, "width": 1, "dash": "dot"}
+    shape = {"type": "line", "xref": xa, "yref": f"{ya} domain", "line": line}
+    return shape | {"x0": step, "x1": step, "y0": 0, "y1": 1}
+
+
+def _step_axis(ya: str, n_steps: int, *, last: bool, n: int) -> dict:
+    """A panel's step axis: the steps 1 to n (no "0" tick for a step that does not exist; few
+    ticks on a phone), labelled under the last row only, which the others match."""
+    axis: dict = {"anchor": ya, "domain": [0, 1], "range": [1, max(n_steps, 2)]}
+    if last:
+        axis.update(nticks=6, title={"text": "step t", "standoff": 4})
+    else:
+        axis.update(matches=f"x{n}", showticklabels=False)
+    return axis
 
 
 def _panel_traces(term, values, names, steps, step, axes, *, legend: bool) -> list[dict]:

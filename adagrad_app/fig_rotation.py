@@ -52,52 +52,55 @@ def rotation_figure(panels: Sequence[tuple[Surface, Mapping[str, Run]]]) -> dict
     top = plot_h
     for row, ((surface, runs), h) in enumerate(zip(panels, heights, strict=True), start=1):
         sfx = "" if row == 1 else str(row)
-        axes = {"xaxis": f"x{sfx}", "yaxis": f"y{sfx}"}
-        # the background as an image, as on the main chart: a contour trace costs plotly.js
-        # ~0.2 s of marching squares per panel on every page load
-        image = {**contour_image(surface), "xref": f"x{sfx}", "yref": f"y{sfx}"}
-        layout["images"].append(image)
-        data.append(minima_trace(surface, showlegend=False, **axes))
-        first = next(iter(runs.values()))
-        data.append(start_trace(first.params[0], showlegend=False, **axes))
-        for key, run in runs.items():
-            idx = decimate(run.last + 1)
-            data.append(
-                dict(
-                    type="scatter",
-                    x=rounded(run.params[idx, 0]),
-                    y=rounded(run.params[idx, 1]),
-                    mode="lines+markers",
-                    line={"color": theme.color(key), "width": 2},
-                    marker={"size": 4, "symbol": SYMBOLS.get(key, "circle")},
-                    name=run.label,
-                    legendgroup=key,
-                    showlegend=row == 1,
-                    **axes,
-                )
-            )
         domain = [(top - h) / plot_h, top / plot_h]
         top -= h + PANEL_GAP
-        xa, ya = axes_ranges(surface)
-        ya = {k: v for k, v in ya.items() if k not in ("scaleanchor", "scaleratio")}
-        if same_x and row < len(panels):  # one "x" title, under the last panel
-            xa = {k: v for k, v in xa.items() if k != "title"}
-        layout[f"xaxis{sfx}"] = {
-            **xa,
-            "domain": [0.0, 1.0],
-            "anchor": f"y{sfx}",
-            "constrain": "domain",
-            "constraintoward": "center",
-        }
-        layout[f"yaxis{sfx}"] = {
-            **ya,
-            "domain": domain,
-            "anchor": f"x{sfx}",
-            "scaleanchor": f"x{sfx}",
-            "scaleratio": 1,
-            "constrain": "domain",
-            "constraintoward": "top",
-        }
+        data += _panel_traces(surface, runs, sfx, showlegend=row == 1)
+        # the background as an image, as on the main chart: a contour trace costs plotly.js
+        # ~0.2 s of marching squares per panel on every page load
+        layout["images"].append({**contour_image(surface), "xref": f"x{sfx}", "yref": f"y{sfx}"})
+        x_title = not same_x or row == len(panels)  # one "x" title, under the last panel
+        layout.update(_panel_axes(surface, sfx, domain, x_title))
         title = theme.panel_title(surface.label, 0.5, domain[1], size=TITLE_SIZE)
         layout["annotations"].append(title)
     return {"data": data, "layout": layout}
+
+
+def _panel_traces(surface: Surface, runs: Mapping[str, Run], sfx: str, showlegend: bool) -> list:
+    """One panel's minima, start and paths, on axes x{sfx} and y{sfx}."""
+    axes = {"xaxis": f"x{sfx}", "yaxis": f"y{sfx}"}
+    first = next(iter(runs.values()))
+    data = [
+        minima_trace(surface, showlegend=False, **axes),
+        start_trace(first.params[0], showlegend=False, **axes),
+    ]
+    for key, run in runs.items():
+        idx = decimate(run.last + 1)
+        data.append(
+            dict(
+                type="scatter",
+                x=rounded(run.params[idx, 0]),
+                y=rounded(run.params[idx, 1]),
+                mode="lines+markers",
+                line={"color": theme.color(key), "width": 2},
+                marker={"size": 4, "symbol": SYMBOLS.get(key, "circle")},
+                name=run.label,
+                legendgroup=key,
+                showlegend=showlegend,
+                **axes,
+            )
+        )
+    return data
+
+
+def _panel_axes(surface: Surface, sfx: str, domain: list, x_title: bool) -> dict:
+    """One panel's axes: the whole width, ``domain`` of the height, drawn to scale and shrunk
+    toward the top where the screen is narrower."""
+    xa, ya = axes_ranges(surface)
+    ya = {k: v for k, v in ya.items() if k not in ("scaleanchor", "scaleratio")}
+    if not x_title:
+        xa = {k: v for k, v in xa.items() if k != "title"}
+    x = {**xa, "domain": [0.0, 1.0], "anchor": f"y{sfx}", "constrain": "domain"}
+    y = {**ya, "domain": domain, "anchor": f"x{sfx}", "scaleanchor": f"x{sfx}", "scaleratio": 1}
+    x["constraintoward"] = "center"
+    y.update(constrain="domain", constraintoward="top")
+    return {f"xaxis{sfx}": x, f"yaxis{sfx}": y}
