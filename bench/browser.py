@@ -231,19 +231,16 @@ def measure(
                                 res.move_ms[path] = ms_list
                             if note and path not in res.notes:
                                 res.notes[path] = note
-                    for path, name in named:  # (page path, slider label)
+                    # named sliders by (page path, label); probes: a view's first slider
+                    for url, name in [*named, *((url, None) for url in probes)]:
                         if moves and time.monotonic() < deadline:
-                            ms_list, note = _moves(browser, app.url + path, moves, name)
-                            res.named_ms[(path, name)] = ms_list
-                            if note:
-                                res.notes[f"{path} {name}"] = note
-                    for url in probes:
-                        if moves and time.monotonic() < deadline:
-                            ms_list, note = _moves(browser, app.url + url, moves)
-                            if ms_list:
+                            ms_list, note = _moves(browser, app.url + url, moves, name)
+                            if name is not None:
+                                res.named_ms[(url, name)] = ms_list
+                            elif ms_list:
                                 res.move_ms[url] = ms_list
                             if note:
-                                res.notes[url] = note
+                                res.notes[f"{url} {name}" if name else url] = note
                 finally:
                     browser.close()
         finally:

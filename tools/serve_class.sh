@@ -90,20 +90,27 @@ done
 
 healthy() { curl --noproxy '*' -fsS -o /dev/null --max-time 2 "$1/_stcore/health" 2>/dev/null; }
 
+# wait_healthy URL PID WHAT LOG: until URL answers its health check; exits if PID (WHAT, which
+# logs to LOG) has exited, or once START_TIMEOUT has passed since the start.
 deadline=$((SECONDS + START_TIMEOUT))
-for ((i = 0; i < N; i++)); do
-    until healthy "http://127.0.0.1:${PORTS[i]}"; do
-        if ! kill -0 "${REPLICA_PIDS[i]}" 2>/dev/null; then
-            echo "serve_class: replica $((i + 1)) (port ${PORTS[i]}) exited:" >&2
-            tail -n 20 "$LOGDIR/replica-$((i + 1)).log" >&2
+wait_healthy() {
+    until healthy "$1"; do
+        if ! kill -0 "$2" 2>/dev/null; then
+            echo "serve_class: $3 exited:" >&2
+            tail -n 20 "$4" >&2
             exit 1
         fi
         if ((SECONDS > deadline)); then
-            echo "serve_class: replica $((i + 1)) not healthy after $START_TIMEOUT s" >&2
+            echo "serve_class: $3 did not answer $1 within $START_TIMEOUT s" >&2
             exit 1
         fi
-        sleep 0.2
+        sleep 0.1
     done
+}
+
+for ((i = 0; i < N; i++)); do
+    wait_healthy "http://127.0.0.1:${PORTS[i]}" "${REPLICA_PIDS[i]}" \
+        "replica $((i + 1)) (port ${PORTS[i]})" "$LOGDIR/replica-$((i + 1)).log"
 done
 
 # Streamlit's static bundles, for nginx to serve itself (readable by its workers, which run as
@@ -137,18 +144,10 @@ PIDS+=("$NGINX_PID")
 
 URL="http://127.0.0.1:$PORT"
 [[ $BIND == 127.0.0.1 || $BIND == localhost ]] || URL="http://$BIND:$PORT"
-until healthy "http://127.0.0.1:$PORT" || { [[ $BIND != 127.0.0.1 ]] && healthy "$URL"; }; do
-    if ! kill -0 "$NGINX_PID" 2>/dev/null; then
-        echo "serve_class: nginx exited:" >&2
-        tail -n 20 "$LOGDIR/error.log" >&2
-        exit 1
-    fi
-    if ((SECONDS > deadline)); then
-        echo "serve_class: the proxy at $URL did not answer within $START_TIMEOUT s" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+# the proxy answers on loopback unless it is bound to one other address only
+PROBE="http://127.0.0.1:$PORT"
+[[ $BIND == 0.0.0.0 || $BIND == 127.0.0.1 || $BIND == localhost ]] || PROBE=$URL
+wait_healthy "$PROBE" "$NGINX_PID" "nginx" "$LOGDIR/error.log"
 
 echo "serve_class: ready $URL replicas=$(IFS=,; echo "${REPLICA_PIDS[*]}") nginx=$NGINX_PID" \
     "ports=$(IFS=,; echo "${PORTS[*]}")"
