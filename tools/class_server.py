@@ -9,6 +9,7 @@ tests/test_serve_class.py.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -38,13 +39,22 @@ def _port_free(port: int) -> bool:
         return True
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the system hands out to a bind on port 0 (Linux's default: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_block(n: int, tries: int = 50) -> int:
-    """The first of n consecutive free loopback ports (free when looked at)."""
+    """The first of n consecutive free loopback ports (free when looked at), below the range
+    the system hands out for port 0: another process asking for any free port (a test's app
+    server, say) can then never be given one of them between this look and their use."""
+    high = _ephemeral_low() - n
     for _ in range(tries):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first = sock.getsockname()[1]
-        if first + n <= 65535 and all(_port_free(first + i) for i in range(n)):
+        first = random.randint(min(20000, high), high)
+        if all(_port_free(first + i) for i in range(n)):
             return first
     raise RuntimeError(f"no {n} consecutive free ports found")
 
@@ -87,8 +97,8 @@ class ClassServer:
     def __init__(self, n: int, log_dir: Path, start_timeout_s: float = 120):
         self.n = n
         self.log_dir = Path(log_dir)
-        self.port = free_port_block(1)
-        self.first_replica_port = free_port_block(n)
+        self.port = free_port_block(n + 1)  # the proxy's, then the replicas'
+        self.first_replica_port = self.port + 1
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen | None = None
         self.url = ""

@@ -18,19 +18,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.browser.harness import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     REPO_ROOT,
     SERVER_LOG,
+    WAIT_MS,
     find_chromium,
     free_port,
     healthy,
 )
 
 HEALTH_TIMEOUT_S = 60
+# Every expect() waits as long as the harness's waits: playwright's default of 5 s is not enough
+# on a loaded 2-core machine, where a page's rerun can take tens of seconds (a CI run once saw
+# 3 of a page's 5 charts after 5 s, with 3 test workers on 2 CPUs).
+expect.set_options(timeout=WAIT_MS)
 
 # Opened on a page URL such as /formula, Streamlit's frontend first looks for its server under
 # that path (/formula/_stcore/health, /formula/_stcore/host-config), gets a 404, then finds it
