@@ -7,10 +7,9 @@ matching name avoids a "Page not found" dialog before ui.ensure_router hands ove
 
 import streamlit as st
 
-from adagrad_app.preload import preload
+import adagrad_app.preload  # noqa: F401 (first: every module of the app, once; see its docstring)
 
 st.set_page_config(page_title="Adagrad, explained", page_icon="📉", layout="wide")
-preload()  # every module of the app, imported once before any page runs (see its docstring)
 
 PAGES = [
     st.Page("pages/home.py", title="Start here", icon="🏠", default=True),

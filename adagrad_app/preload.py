@@ -3,8 +3,11 @@
 Sessions run their pages on threads of one process. Two sessions that open at once import the
 app's modules on two threads, in different orders, and Python may then hand one of them a
 module another is still running ("partially initialized module", seen for pandas and for
-adagrad_core in tools/load_test.py). app.py calls :func:`preload` first: the first session
-imports everything under a lock, and every later one finds it all done.
+adagrad_core in tools/load_test.py). Importing this module runs :func:`preload`, and app.py and
+every page import it before anything else of the app: on a freshly started server a deep link
+runs its page file without app.py (until ui.ensure_router hands it over). The first session
+imports everything while it holds this module's import lock; a session that opens meanwhile
+waits for it there, holding no other, and later ones find it all done.
 """
 
 from __future__ import annotations
@@ -51,3 +54,6 @@ def preload() -> None:
         )
 
         _done = True
+
+
+preload()

@@ -10,6 +10,7 @@ import inspect
 
 import streamlit as st
 
+import adagrad_app.preload  # noqa: F401 (first: every module of the app, once)
 from adagrad_app import claims_formula as claims
 from adagrad_app import formula_tex as ft
 from adagrad_app import formula_view as V

@@ -3,6 +3,7 @@ the lesson gallery, the glossary and the references."""
 
 import streamlit as st
 
+import adagrad_app.preload  # noqa: F401 (first: every module of the app, once)
 from adagrad_app.lesson_ui import lesson_query
 from adagrad_app.scenarios import SCENARIOS
 from adagrad_app.texts import GLOSSARY, QUESTIONS, REFERENCES, TAKEAWAY

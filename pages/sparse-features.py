@@ -6,6 +6,7 @@ sentences that the runs bear out (claims_sparse) -> the page.
 
 import streamlit as st
 
+import adagrad_app.preload  # noqa: F401 (first: every module of the app, once)
 from adagrad_app import claims_frequency as Q
 from adagrad_app import claims_sparse as C
 from adagrad_app import exports, lesson_ui, ui

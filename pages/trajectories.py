@@ -7,6 +7,7 @@ the sentences the runs bear out (claims_trajectories, claims_paths, claims_lesso
 
 import streamlit as st
 
+import adagrad_app.preload  # noqa: F401 (first: every module of the app, once)
 from adagrad_app import claims_lessons_trajectories as L
 from adagrad_app import claims_paths as P
 from adagrad_app import claims_trajectories as C
