@@ -4,11 +4,11 @@ run with torch and compared with the core's run of the same view."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import io
 import re
-import subprocess
-import sys
+import runpy
 from pathlib import Path
 
 import numpy as np
@@ -171,14 +171,16 @@ def page_script(query: dict) -> AppTest:
 
 
 def run_torch(script: str, tmp_path) -> list[tuple[str, np.ndarray]]:
+    """Run the snippet as a script (in this process: torch is imported once per worker;
+    tests/test_reproduce.py runs one in a fresh Python)."""
     path = tmp_path / "reproduce.py"
     path.write_text(script, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, str(path)], capture_output=True, text=True, timeout=300, check=True
-    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(path), run_name="__main__")
     return [
         (line.split(": ", 1)[0], np.array(ast.literal_eval(line.split(": ", 1)[1]))[0])
-        for line in done.stdout.splitlines()
+        for line in out.getvalue().splitlines()
         if line and not line.startswith(" ")
     ]
 
