@@ -3,8 +3,9 @@
 - `app_url` (session): base URL of `streamlit run app.py` on a free local port.
 - `browser` (session): Debian's chromium through the playwright sync API. Without chromium
   the browser tests are skipped, except under CI=true, where they fail.
-- `page` (function): a 1400x1000 page; console errors and uncaught page errors are collected
-  in `page.js_errors` for `assert_healthy`.
+- `desktop` (session): the worker's one 1400x1000 browser context.
+- `page` (function): a new page (tab) in it, its cookies cleared; console errors and uncaught
+  page errors are collected in `page.js_errors` for `assert_healthy`.
 Helpers (wait_for_app, open_app, assert_healthy) are in tests/browser/harness.py.
 """
 
@@ -18,7 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from tests.browser.harness import (
     ARTIFACTS,
@@ -115,10 +123,20 @@ def _is_noise(message: ConsoleMessage) -> bool:
     return "404" in message.text and bool(_BASE_PATH_PROBE.search(message.location["url"]))
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@pytest.fixture(scope="session")
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    """One desktop browser context for the worker's tests: its cache keeps Streamlit's and
+    plotly's scripts (about 8 MB) parsed and compiled from one test to the next, as a
+    student's browser does, instead of loading them anew for every test."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(desktop: BrowserContext) -> Iterator[Page]:
+    desktop.clear_cookies()  # each test a new student: no cookie of an earlier one
+    page = desktop.new_page()
     page.js_errors = []
 
     def on_console(message: ConsoleMessage) -> None:
@@ -128,4 +146,5 @@ def page(browser: Browser) -> Iterator[Page]:
     page.on("console", on_console)
     page.on("pageerror", lambda error: page.js_errors.append(f"page error: {error}"))
     yield page
-    context.close()
+    for other in desktop.pages:  # this one and any tab the test opened
+        other.close()
