@@ -101,22 +101,30 @@ function install(g) {
     const cls = box && [...box.classList].find((c) => c.startsWith("st-key-"));
     return cls ? cls.slice(7) : null;
   };
+  // The chart's axes and its traces' drawn lines with their names (null: no chart drawn yet).
+  const drawn = () => {
+    const gd = document.querySelector(`.st-key-${g.data.chart} .js-plotly-plot`);
+    const xa = gd && gd._fullLayout && gd._fullLayout.xaxis, ya = xa && gd._fullLayout.yaxis;
+    if (!xa || !ya) return null;
+    const traces = [...gd.querySelectorAll(".scatterlayer .trace")].map((group) => {
+      const cd = group.__data__, name = cd && cd[0] && cd[0].trace && cd[0].trace.name;
+      return { group, name, line: group.querySelector("path.js-line") };
+    });
+    return { xa, ya, traces: traces.filter((t) => t.line) };
+  };
   // Redraws only the paths' SVG lines, in the chart's own pixel mapping (a Plotly.restyle
   // recomputes every trace, the chart's click grid included: 60-75 ms against about 1 ms).
   // A line keeps the path the chart drew (drawn) until the chart draws it again.
   const swap = (paths, back) => {
-    const gd = document.querySelector(`.st-key-${g.data.chart} .js-plotly-plot`);
-    const xa = gd && gd._fullLayout && gd._fullLayout.xaxis, ya = xa && gd._fullLayout.yaxis;
-    if (!xa || !ya) return;
-    for (const group of gd.querySelectorAll(".scatterlayer .trace")) {
-      const cd = group.__data__, name = cd && cd[0] && cd[0].trace && cd[0].trace.name;
-      const line = group.querySelector("path.js-line");
-      if (!line || !(back ? back.includes(name) : name in paths)) continue;
+    const chart = drawn();
+    if (!chart) return;
+    for (const { name, line } of chart.traces) {
+      if (!(back ? back.includes(name) : name in paths)) continue;
       const now = line.getAttribute("d");
       if (line.__instantSet !== now) line.__instantDrawn = now;  // the chart drew it since
       let d = line.__instantDrawn;
       if (!back) {
-        const [x, y] = paths[name];
+        const [x, y] = paths[name], { xa, ya } = chart;
         const pts = x.map((v, i) => `${xa.c2p(v).toFixed(2)},${ya.c2p(y[i]).toFixed(2)}`);
         d = pts.length ? `M${pts.join("L")}` : "";
       }
@@ -126,14 +134,11 @@ function install(g) {
   };
   // Moves the step marked (a two-point trace) to step v of the path: its line and its points.
   const segment = (seg, v) => {
-    const gd = document.querySelector(`.st-key-${g.data.chart} .js-plotly-plot`);
-    const xa = gd && gd._fullLayout && gd._fullLayout.xaxis, ya = xa && gd._fullLayout.yaxis;
-    if (!xa || !ya || !(v >= 1 && v < seg.x.length)) return;
-    const px = [v - 1, v].map((i) => [xa.c2p(seg.x[i]), ya.c2p(seg.y[i])]);
-    for (const group of gd.querySelectorAll(".scatterlayer .trace")) {
-      const cd = group.__data__, name = cd && cd[0] && cd[0].trace && cd[0].trace.name;
-      const line = group.querySelector("path.js-line");
-      if (!line || !String(name).startsWith(seg.prefix)) continue;
+    const chart = drawn();
+    if (!chart || !(v >= 1 && v < seg.x.length)) return;
+    const px = [v - 1, v].map((i) => [chart.xa.c2p(seg.x[i]), chart.ya.c2p(seg.y[i])]);
+    for (const { group, name, line } of chart.traces) {
+      if (!String(name).startsWith(seg.prefix)) continue;
       line.setAttribute("d", `M${px.map((p) => p.map((c) => c.toFixed(2)).join(",")).join("L")}`);
       group.querySelectorAll("path.point").forEach((point, i) => {
         if (px[i]) point.setAttribute("transform", `translate(${px[i][0]},${px[i][1]})`);
