@@ -12,48 +12,36 @@ waits for it there, holding no other, and later ones find it all done.
 
 from __future__ import annotations
 
-import threading
-
-_LOCK = threading.Lock()
-_done = False
-
 
 def preload() -> None:
-    """Import what the pages import (and so, with it, every module of the app), once."""
-    global _done
-    if _done:
-        return
-    with _LOCK:
-        if _done:
-            return
-        # What pages/*.py import; tests/test_preload.py checks that it reaches every module.
-        import pandas  # noqa: F401 (plotly only peeks at it in sys.modules)
+    """Import what the pages import (and so, with it, every module of the app). Run once, at
+    this module's import: the import lock makes a second session wait for the first."""
+    # What pages/*.py import; tests/test_preload.py checks that it reaches every module.
+    import pandas  # noqa: F401 (plotly only peeks at it in sys.modules)
 
-        import adagrad_core  # noqa: F401
-        from adagrad_app import (  # noqa: F401
-            claims_formula,
-            claims_frequency,
-            claims_lessons_trajectories,
-            claims_paths,
-            claims_sparse,
-            claims_step,
-            claims_trajectories,
-            exports,
-            fig_common,
-            fig_sparse,
-            formula_tex,
-            formula_view,
-            instant,
-            lesson_ui,
-            scenarios,
-            sparse_view,
-            texts,
-            trajectories_settings,
-            trajectories_view,
-            ui,
-        )
-
-        _done = True
+    import adagrad_core  # noqa: F401
+    from adagrad_app import (  # noqa: F401
+        claims_formula,
+        claims_frequency,
+        claims_lessons_trajectories,
+        claims_paths,
+        claims_sparse,
+        claims_step,
+        claims_trajectories,
+        exports,
+        fig_common,
+        fig_sparse,
+        formula_tex,
+        formula_view,
+        instant,
+        lesson_ui,
+        scenarios,
+        sparse_view,
+        texts,
+        trajectories_settings,
+        trajectories_view,
+        ui,
+    )
 
 
 preload()
