@@ -75,10 +75,8 @@ def _move_batch_to_64(page: Page) -> None:
     batch.focus()
     page.keyboard.press("ArrowRight")
     expect(batch).to_have_attribute("aria-valuetext", "64")
-    expect(page).to_have_url(re.compile(r"[?&]batch=64\b"), timeout=30_000)
-    expect(page.get_by_text("A batch of 64 averages", exact=False).first).to_be_visible(
-        timeout=30_000
-    )
+    expect(page).to_have_url(re.compile(r"[?&]batch=64\b"))
+    expect(page.get_by_text("A batch of 64 averages", exact=False).first).to_be_visible()
     wait_for_app(page)
 
 

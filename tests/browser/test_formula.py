@@ -170,9 +170,9 @@ def test_play_walks_to_the_end_and_stops(page: Page, app_url: str):
     open_app(page, f"{app_url}/formula?steps=4")
     toggle = page.get_by_role("switch", name=re.compile("Play"))
     toggle.click(force=True)
-    expect(_reading(page)).to_contain_text("Step 4.", timeout=30_000)
+    expect(_reading(page)).to_contain_text("Step 4.")
     expect(page).to_have_url(re.compile(r"[?&]t=4(&|$)"))
-    expect(toggle).not_to_be_checked(timeout=30_000)
+    expect(toggle).not_to_be_checked()
     expect(page).not_to_have_url(re.compile(r"play=1"))
     assert_healthy(page)
 
@@ -249,7 +249,7 @@ def test_on_a_phone_the_path_fills_the_width_and_the_step_slider_answers_taps(br
         expect(page).to_have_url(re.compile(r"[?&]t=29(&|$)"))
         expect(_reading(page)).to_contain_text("Step 29.")
         page.get_by_role("switch", name=re.compile("Play")).tap(force=True)  # ▶ Play by touch
-        expect(_reading(page)).to_contain_text("Step 30.", timeout=30_000)
+        expect(_reading(page)).to_contain_text("Step 30.")
         assert_healthy(page)
     finally:
         context.close()
